@@ -1,0 +1,33 @@
+# Sourced by .ci/run (and usable by hand: `source .ci/postgres.sh; pg_install; pg_start`).
+PG_MAJOR=15
+PG_BIN=/usr/lib/postgresql/$PG_MAJOR/bin
+PG_PORT=${PGADVISOR_TEST_PORT:-54329}
+PG_DATA=${PGADVISOR_TEST_PGDATA:-/tmp/pgadvisor-test-pg}
+PG_TEST_PASSWORD=pgadvisor-ci-secret
+TEST_DATABASE_URL="postgres://postgres:$PG_TEST_PASSWORD@127.0.0.1:$PG_PORT/postgres"
+
+as_postgres() { if [[ $(id -u) == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pg_install() {
+  local need=()
+  dpkg -s "postgresql-$PG_MAJOR" >/dev/null 2>&1 || need+=("postgresql-$PG_MAJOR" postgresql-contrib)
+  dpkg -s "postgresql-$PG_MAJOR-hypopg" >/dev/null 2>&1 || need+=("postgresql-$PG_MAJOR-hypopg")
+  dpkg -s postgresql-client-$PG_MAJOR >/dev/null 2>&1 || need+=("postgresql-client-$PG_MAJOR")
+  if ((${#need[@]})); then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  fi
+}
+
+pg_start() {
+  if as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" status >/dev/null 2>&1; then return 0; fi
+  rm -rf "$PG_DATA"; mkdir -p "$PG_DATA"; chown postgres:postgres "$PG_DATA" 2>/dev/null || true
+  local pw; pw=$(mktemp); echo "$PG_TEST_PASSWORD" >"$pw"; chmod 644 "$pw"
+  as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$pw" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pw"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -o \
+    "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c track_io_timing=on" start >/dev/null
+}
+
+pg_stop() { as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; }

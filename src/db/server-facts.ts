@@ -1,0 +1,81 @@
+import type { Privilege, ServerFacts } from '../playbooks/types.ts';
+import type { DbSession } from './session.ts';
+
+/** Settings the playbooks and the report show; never anything that can hold a secret. */
+export const REPORTED_SETTINGS = [
+  'max_connections',
+  'superuser_reserved_connections',
+  'shared_buffers',
+  'effective_cache_size',
+  'work_mem',
+  'maintenance_work_mem',
+  'random_page_cost',
+  'seq_page_cost',
+  'effective_io_concurrency',
+  'autovacuum',
+  'autovacuum_vacuum_scale_factor',
+  'autovacuum_analyze_scale_factor',
+  'autovacuum_max_workers',
+  'log_min_duration_statement',
+  'log_connections',
+  'shared_preload_libraries',
+  'ssl',
+  'password_encryption',
+  'track_io_timing',
+  'track_counts',
+  'server_encoding',
+  'TimeZone',
+  'block_size',
+  'default_statistics_target',
+  'idle_in_transaction_session_timeout',
+  'statement_timeout',
+  'max_wal_size',
+  'wal_level',
+  'data_checksums',
+];
+
+// One round trip: everything the runner needs to decide which cells can run.
+const FACTS_SQL = `
+SELECT current_setting('server_version') AS version,
+       current_setting('server_version_num')::int AS version_num,
+       version() AS full_version,
+       current_database() AS database,
+       current_user AS "user",
+       pg_is_in_recovery() AS in_recovery,
+       (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+       pg_has_role(current_user, 'pg_read_all_stats', 'MEMBER') AS read_all_stats,
+       pg_has_role(current_user, 'pg_monitor', 'MEMBER') AS monitor,
+       pg_has_role(current_user, 'pg_read_all_settings', 'MEMBER') AS read_all_settings,
+       (SELECT coalesce(json_agg(json_build_object('name', e.extname, 'version', e.extversion, 'schema', n.nspname)
+                                 ORDER BY e.extname), '[]')
+          FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace) AS extensions,
+       (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM pg_available_extensions) AS available,
+       (SELECT coalesce(json_object_agg(name, setting), '{}') FROM pg_settings WHERE name = ANY($1::text[])) AS settings,
+       (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS stats_reset,
+       pg_postmaster_start_time()::text AS postmaster_start`;
+
+export async function probeServer(db: DbSession): Promise<ServerFacts> {
+  const { rows } = await db.query(FACTS_SQL, [REPORTED_SETTINGS]);
+  const r = rows[0] as Record<string, unknown>;
+  const full = String(r.full_version);
+  const privileges: Record<Privilege, boolean> = {
+    superuser: Boolean(r.superuser),
+    pg_read_all_stats: Boolean(r.superuser) || Boolean(r.read_all_stats),
+    pg_monitor: Boolean(r.superuser) || Boolean(r.monitor),
+    pg_read_all_settings: Boolean(r.superuser) || Boolean(r.read_all_settings),
+  };
+  return {
+    version: String(r.version),
+    versionNum: Number(r.version_num),
+    database: String(r.database),
+    user: String(r.user),
+    product: /PGlite/i.test(full) ? `PostgreSQL ${r.version} (PGlite)` : full.split(',')[0],
+    inRecovery: Boolean(r.in_recovery),
+    extensions: r.extensions as ServerFacts['extensions'],
+    availableExtensions: r.available as string[],
+    privileges,
+    settings: r.settings as Record<string, string>,
+    statsReset: (r.stats_reset as string | null) ?? null,
+    postmasterStart: (r.postmaster_start as string | null) ?? null,
+  };
+}

@@ -1,0 +1,37 @@
+import type { Requirement, Row, ServerFacts } from './types.ts';
+
+/** A row as a check cell or analyzer returns it, before it becomes a Finding. */
+export interface FindingRow {
+  target: string;
+  title: string;
+  rationale: string;
+  severity?: string | null;
+  evidence?: Record<string, unknown> | null;
+  up?: string | null;
+  down?: string | null;
+  key?: string | null;
+  drops?: string[] | null;
+  keeps?: string[] | null;
+}
+
+export interface AnalyzerContext {
+  server: ServerFacts;
+  /** all rows (uncapped) of the probe cells named in the cell's `uses` */
+  inputs: Record<string, Row[]>;
+  /** a statement on the same read-only session the probes use */
+  query: (sql: string, params?: unknown[]) => Promise<Row[]>;
+  signal: AbortSignal;
+}
+
+export interface AnalyzerResult {
+  /** evidence table shown under the cell (may be empty) */
+  columns: string[];
+  rows: Row[];
+  findings: FindingRow[];
+}
+
+export interface Analyzer {
+  /** needs beyond the cell's own `requires` lines */
+  requires?: Requirement;
+  run(ctx: AnalyzerContext): Promise<AnalyzerResult>;
+}

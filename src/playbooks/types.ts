@@ -1,0 +1,145 @@
+// The contracts every part of pgadvisor shares: notebooks and their cells, cell runs, findings.
+// Nothing here knows about ink, the CLI or files.
+
+export type Severity = 'info' | 'warning' | 'critical';
+export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
+
+export function severityRank(s: Severity): number {
+  return SEVERITIES.indexOf(s);
+}
+
+/** Privileges that change what the catalog shows us. */
+export type Privilege = 'superuser' | 'pg_read_all_stats' | 'pg_monitor' | 'pg_read_all_settings';
+
+/** What a cell needs from the server; an unmet need skips the cell with a reason. */
+export interface Requirement {
+  /** server_version_num bounds, inclusive (e.g. 130000) */
+  minVersion?: number;
+  maxVersion?: number;
+  /** extensions that must be installed in this database */
+  extensions?: string[];
+  /** any one of these privileges is enough */
+  privileges?: Privilege[];
+}
+
+export type CellKind = 'probe' | 'check' | 'analyzer';
+
+export interface Cell {
+  id: string;
+  kind: CellKind;
+  title: string;
+  /** the SQL sent to the server (probe and check cells); analyzers may carry none */
+  sql: string | null;
+  /** name of a registered TypeScript analyzer (analyzer cells) */
+  analyzer: string | null;
+  /** probe cells whose rows the analyzer reads */
+  uses: string[];
+  /** default severity for the findings of a check or analyzer */
+  severity: Severity | null;
+  requires: Requirement;
+  /** 1-based line of the cell's opening fence in its notebook */
+  line: number;
+}
+
+export type NotebookBlock = { type: 'prose'; text: string } | { type: 'cell'; cellId: string };
+
+export interface Notebook {
+  id: string;
+  title: string;
+  order: number;
+  /** one-line summary for `pgadvisor playbooks` */
+  summary: string;
+  file: string;
+  blocks: NotebookBlock[];
+  cells: Cell[];
+}
+
+export type Row = Record<string, unknown>;
+
+export type CellStatus = 'ok' | 'error' | 'skipped' | 'timeout' | 'cancelled';
+
+export interface CellRun {
+  playbook: string;
+  cell: string;
+  kind: CellKind;
+  title: string;
+  sql: string | null;
+  status: CellStatus;
+  /** why it was skipped, or the server's error message */
+  reason: string | null;
+  durationMs: number;
+  columns: string[];
+  /** capped; see rowCount and truncated */
+  rows: Row[];
+  rowCount: number;
+  truncated: boolean;
+}
+
+/**
+ * One recommendation. Check cells return rows with these columns (snake_case in SQL):
+ * target, title, rationale (required); severity, evidence (json), up, down, key, drops, keeps (optional).
+ */
+export interface Finding {
+  /** stable across runs: `${playbook}/${check}/${key ?? target}` */
+  id: string;
+  playbook: string;
+  check: string;
+  severity: Severity;
+  target: string;
+  title: string;
+  rationale: string;
+  evidence: Record<string, unknown>;
+  up: string | null;
+  down: string | null;
+  /** qualified names of objects `up` removes (conflict detection) */
+  drops: string[];
+  /** qualified names of objects that must survive for this finding to be safe */
+  keeps: string[];
+}
+
+export type DecisionState = 'accepted' | 'rejected' | 'pending';
+
+export interface Decision {
+  state: DecisionState;
+  note: string;
+  /** ISO time of the decision */
+  at: string;
+}
+
+export interface ServerFacts {
+  version: string;
+  versionNum: number;
+  database: string;
+  user: string;
+  /** e.g. "PostgreSQL 15.18 (Debian…)" or "PGlite"; never a host or password */
+  product: string;
+  inRecovery: boolean;
+  extensions: { name: string; version: string; schema: string }[];
+  availableExtensions: string[];
+  privileges: Record<Privilege, boolean>;
+  settings: Record<string, string>;
+  statsReset: string | null;
+  postmasterStart: string | null;
+}
+
+export interface Skipped {
+  playbook: string;
+  check: string;
+  reason: string;
+}
+
+/** Everything one run of the playbooks produced, before any decision. */
+export interface SessionData {
+  server: ServerFacts;
+  playbooks: PlaybookResult[];
+  findings: Finding[];
+  skipped: Skipped[];
+}
+
+export interface PlaybookResult {
+  id: string;
+  title: string;
+  summary: string;
+  blocks: NotebookBlock[];
+  runs: CellRun[];
+}

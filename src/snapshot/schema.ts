@@ -1,0 +1,109 @@
+import { z } from 'zod';
+
+// pgadvisor.snapshot/v1 — the document a session saves and replay/export/report/diff read.
+// Minor versions add optional fields only; a reader accepts any v1.x it knows the major of.
+
+export const SNAPSHOT_FORMAT = 'pgadvisor.snapshot/v1';
+export const SNAPSHOT_MINOR = 0;
+
+const severity = z.enum(['info', 'warning', 'critical']);
+const row = z.record(z.string(), z.unknown());
+
+const requirement = z.object({
+  minVersion: z.number().int().optional(),
+  maxVersion: z.number().int().optional(),
+  extensions: z.array(z.string()).optional(),
+  privileges: z.array(z.enum(['superuser', 'pg_read_all_stats', 'pg_monitor', 'pg_read_all_settings'])).optional(),
+});
+
+export const cellRunSchema = z.object({
+  playbook: z.string(),
+  cell: z.string(),
+  kind: z.enum(['probe', 'check', 'analyzer']),
+  title: z.string(),
+  sql: z.string().nullable(),
+  status: z.enum(['ok', 'error', 'skipped', 'timeout', 'cancelled']),
+  reason: z.string().nullable(),
+  durationMs: z.number().nonnegative(),
+  columns: z.array(z.string()),
+  rows: z.array(row),
+  rowCount: z.number().int().nonnegative(),
+  truncated: z.boolean(),
+});
+
+export const findingSchema = z.object({
+  id: z.string().min(1),
+  playbook: z.string(),
+  check: z.string(),
+  severity,
+  target: z.string(),
+  title: z.string(),
+  rationale: z.string(),
+  evidence: z.record(z.string(), z.unknown()),
+  up: z.string().nullable(),
+  down: z.string().nullable(),
+  drops: z.array(z.string()).default([]),
+  keeps: z.array(z.string()).default([]),
+});
+
+export const decisionSchema = z.object({
+  state: z.enum(['accepted', 'rejected', 'pending']),
+  note: z.string().default(''),
+  at: z.string(),
+});
+
+const block = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('prose'), text: z.string() }),
+  z.object({ type: z.literal('cell'), cellId: z.string() }),
+]);
+
+export const serverSchema = z.object({
+  version: z.string(),
+  versionNum: z.number().int(),
+  database: z.string(),
+  user: z.string(),
+  product: z.string(),
+  inRecovery: z.boolean(),
+  extensions: z.array(z.object({ name: z.string(), version: z.string(), schema: z.string() })),
+  availableExtensions: z.array(z.string()),
+  privileges: z.object({
+    superuser: z.boolean(),
+    pg_read_all_stats: z.boolean(),
+    pg_monitor: z.boolean(),
+    pg_read_all_settings: z.boolean(),
+  }),
+  settings: z.record(z.string(), z.string()),
+  statsReset: z.string().nullable(),
+  postmasterStart: z.string().nullable(),
+});
+
+export const snapshotSchema = z.object({
+  format: z.literal(SNAPSHOT_FORMAT),
+  minor: z.number().int().nonnegative().default(0),
+  tool: z.object({ name: z.literal('pgadvisor'), version: z.string() }),
+  takenAt: z.string(),
+  /** set when this snapshot was saved from a replay of another one */
+  derivedFrom: z.string().nullable().default(null),
+  demo: z.boolean().default(false),
+  server: serverSchema,
+  playbooks: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      summary: z.string().default(''),
+      blocks: z.array(block),
+      runs: z.array(cellRunSchema),
+    }),
+  ),
+  findings: z.array(findingSchema),
+  skipped: z.array(z.object({ playbook: z.string(), check: z.string(), reason: z.string() })),
+  decisions: z.record(z.string(), decisionSchema),
+  /** decisions carried from a baseline snapshot (by finding id), shown as "decided before" */
+  baseline: z
+    .object({ file: z.string(), takenAt: z.string(), decisions: z.record(z.string(), decisionSchema) })
+    .nullable()
+    .default(null),
+});
+
+export type Snapshot = z.infer<typeof snapshotSchema>;
+export type SnapshotRequirement = z.infer<typeof requirement>;

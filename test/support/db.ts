@@ -1,0 +1,77 @@
+// Test databases: a fresh database per fixture on the real server named by TEST_DATABASE_URL,
+// or, with no server at all, a fresh PGlite instance served over a socket (same pg code path).
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { startPgliteServer } from '../../src/db/pglite-server.ts';
+
+const run = promisify(execFile);
+
+export const TEST_DATABASE_URL = process.env.TEST_DATABASE_URL;
+export const hasRealServer = Boolean(TEST_DATABASE_URL);
+export const CORPORA = new URL('../../../shared/corpora/', import.meta.url).pathname;
+
+export interface TestDatabase {
+  url: string;
+  name: string;
+  /** simple-protocol query as the owner (fixtures, assertions); never used by the advisor */
+  exec(sql: string, params?: unknown[]): Promise<pg.QueryResult>;
+  drop(): Promise<void>;
+}
+
+export function urlFor(base: string, db: string): string {
+  const u = new URL(base);
+  u.pathname = '/' + encodeURIComponent(db);
+  return u.toString();
+}
+
+async function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(sql, params);
+  } finally {
+    await c.end();
+  }
+}
+
+/** A fresh, empty database; `setup` (multi-statement SQL) runs in it first. */
+export async function createDatabase(setup = '', opts: { extensions?: string[] } = {}): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) {
+    const server = await startPgliteServer({ extensions: opts.extensions });
+    const url = server.url;
+    if (setup) await execOn(url, setup);
+    return { url, name: 'postgres', exec: (sql, p) => execOn(url, sql, p), drop: () => server.stop() };
+  }
+  const name = `pgadv_t_${randomBytes(5).toString('hex')}`;
+  await execOn(TEST_DATABASE_URL, `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
+  const url = urlFor(TEST_DATABASE_URL, name);
+  if (setup) await execOn(url, setup);
+  return {
+    url,
+    name,
+    exec: (sql, p) => execOn(url, sql, p),
+    drop: () => execOn(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
+  };
+}
+
+/** Loads a shared corpus (../shared/corpora) into a fresh database on the real server. */
+export async function loadCorpus(corpus: 'pagila' | 'musicbrainz' | 'basejump', withWorkload = false): Promise<TestDatabase> {
+  if (!TEST_DATABASE_URL) throw new Error('corpora need TEST_DATABASE_URL');
+  const db = await createDatabase();
+  await run('bash', [`${CORPORA}load.sh`, corpus, TEST_DATABASE_URL, db.name], { maxBuffer: 1 << 24 });
+  if (withWorkload) await run('psql', ['-X', '-q', '-d', db.url, '-f', `${CORPORA}${corpus}/workload.sql`], { maxBuffer: 1 << 26 });
+  return db;
+}
+
+/** The schema as pg_dump sees it, for before/after comparisons. */
+export async function schemaDump(url: string): Promise<string> {
+  const { stdout } = await run('pg_dump', ['--schema-only', '--no-owner', '--no-privileges', '-d', url], { maxBuffer: 1 << 26 });
+  return stdout.replace(/^--.*$/gm, '').replace(/^\\(un)?restrict .*$/gm, '').replace(/\n{2,}/g, '\n');
+}
+
+/** Runs SQL through psql the way an engineer applies a migration file. */
+export async function psqlFile(url: string, file: string): Promise<void> {
+  await run('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', url, '-f', file]);
+}
