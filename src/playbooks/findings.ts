@@ -1,0 +1,48 @@
+import type { Cell, Finding, Row, Severity } from './types.ts';
+import { SEVERITIES } from './types.ts';
+
+/** Turns check rows into findings; a row that breaks the contract is an error of its cell. */
+export function toFindings(playbook: string, cell: Cell, rows: Row[]): Finding[] {
+  const seen = new Set<string>();
+  return rows.map((r, i) => {
+    for (const col of ['target', 'title', 'rationale'] as const) {
+      if (typeof r[col] !== 'string' || !r[col]) throw new Error(`row ${i + 1} of check "${cell.id}" has no ${col}`);
+    }
+    const severity = (r.severity ?? cell.severity) as Severity;
+    if (!SEVERITIES.includes(severity)) throw new Error(`row ${i + 1} of check "${cell.id}" has severity "${String(r.severity)}"`);
+    const key = (r.key as string | null | undefined) ?? (r.target as string);
+    const id = `${playbook}/${cell.id}/${key}`;
+    if (seen.has(id)) throw new Error(`check "${cell.id}" returned two findings for "${key}" (add a distinct key column)`);
+    seen.add(id);
+    return {
+      id,
+      playbook,
+      check: cell.id,
+      severity,
+      target: r.target as string,
+      title: r.title as string,
+      rationale: r.rationale as string,
+      evidence: asObject(r.evidence),
+      up: (r.up as string | null | undefined) ?? null,
+      down: (r.down as string | null | undefined) ?? null,
+      drops: asStrings(r.drops),
+      keeps: asStrings(r.keeps),
+    };
+  });
+}
+
+function asObject(v: unknown): Record<string, unknown> {
+  if (v == null) return {};
+  if (typeof v === 'string') {
+    try {
+      return asObject(JSON.parse(v));
+    } catch {
+      return { value: v };
+    }
+  }
+  return typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : { value: v };
+}
+
+function asStrings(v: unknown): string[] {
+  return Array.isArray(v) ? v.map(String) : [];
+}

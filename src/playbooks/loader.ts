@@ -1,0 +1,168 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Cell, CellKind, Notebook, NotebookBlock, Privilege, Requirement, Severity } from './types.ts';
+import { SEVERITIES } from './types.ts';
+
+export const PLAYBOOK_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+
+export class NotebookError extends Error {
+  constructor(
+    readonly file: string,
+    readonly line: number,
+    message: string,
+  ) {
+    super(`${basename(file)}:${line}: ${message}`);
+  }
+}
+
+const ID = /^[a-z][a-z0-9_-]*$/;
+const PRIVILEGES: Privilege[] = ['superuser', 'pg_read_all_stats', 'pg_monitor', 'pg_read_all_settings'];
+// Cells must not change session state: that would defeat the read-only session.
+const SESSION_CHANGING = /^\s*(set|reset|begin|start|commit|end|rollback|abort|discard|savepoint|release|prepare|deallocate|listen|lock|do|call|copy)\b/i;
+
+export async function loadNotebooks(dir = PLAYBOOK_DIR): Promise<Notebook[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
+  const notebooks = await Promise.all(files.map(async (f) => parseNotebook(join(dir, f), await readFile(join(dir, f), 'utf8'))));
+  const seen = new Map<string, string>();
+  for (const nb of notebooks) {
+    const other = seen.get(nb.id);
+    if (other) throw new NotebookError(nb.file, 1, `playbook id "${nb.id}" is also used by ${basename(other)}`);
+    seen.set(nb.id, nb.file);
+  }
+  return notebooks.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
+}
+
+export function parseNotebook(file: string, text: string): Notebook {
+  const lines = text.split(/\r?\n/);
+  const front = parseFrontMatter(file, lines);
+  const blocks: NotebookBlock[] = [];
+  const cells: Cell[] = [];
+  let prose: string[] = [];
+  const flushProse = () => {
+    const t = prose.join('\n').trim();
+    if (t) blocks.push({ type: 'prose', text: t });
+    prose = [];
+  };
+  let i = front.bodyStart;
+  while (i < lines.length) {
+    const line = lines[i];
+    const fence = /^```(sql|analyzer)\s+(probe|check)?\s*([^\s`]*)\s*$/.exec(line);
+    if (!fence) {
+      if (/^```(sql|analyzer)\b/.test(line)) {
+        throw new NotebookError(file, i + 1, 'a cell fence must read "```sql probe ID", "```sql check ID" or "```analyzer ID"');
+      }
+      prose.push(line);
+      i++;
+      continue;
+    }
+    const start = i;
+    const body: string[] = [];
+    i++;
+    while (i < lines.length && !/^```\s*$/.test(lines[i])) body.push(lines[i++]);
+    if (i >= lines.length) throw new NotebookError(file, start + 1, 'cell is not closed with ```');
+    i++;
+    flushProse();
+    const kind: CellKind = fence[1] === 'analyzer' ? 'analyzer' : ((fence[2] ?? '') as CellKind);
+    const id = fence[3];
+    if (fence[1] === 'sql' && !fence[2]) throw new NotebookError(file, start + 1, 'an sql cell must say "probe" or "check"');
+    if (fence[1] === 'analyzer' && fence[2]) throw new NotebookError(file, start + 1, 'write "```analyzer ID" (no probe/check)');
+    if (!ID.test(id)) throw new NotebookError(file, start + 1, `cell id "${id}" must match ${ID}`);
+    if (cells.some((c) => c.id === id)) throw new NotebookError(file, start + 1, `duplicate cell id "${id}"`);
+    cells.push(parseCell(file, start + 1, kind, id, body));
+    blocks.push({ type: 'cell', cellId: id });
+  }
+  flushProse();
+  for (const c of cells) {
+    for (const u of c.uses) {
+      if (!cells.some((o) => o.id === u && o.kind === 'probe')) {
+        throw new NotebookError(file, c.line, `cell "${c.id}" uses "${u}", which is not a probe cell of this notebook`);
+      }
+    }
+  }
+  return { ...front.meta, file, blocks, cells };
+}
+
+function parseFrontMatter(file: string, lines: string[]) {
+  if (lines[0]?.trim() !== '---') throw new NotebookError(file, 1, 'a notebook starts with a --- front-matter block');
+  const end = lines.indexOf('---', 1);
+  if (end < 0) throw new NotebookError(file, 1, 'front matter is not closed with ---');
+  const fields: Record<string, string> = {};
+  for (let n = 1; n < end; n++) {
+    const m = /^([a-z]+):\s*(.*?)\s*(#.*)?$/.exec(lines[n]);
+    if (!m) throw new NotebookError(file, n + 1, `cannot read front-matter line "${lines[n]}"`);
+    fields[m[1]] = m[2];
+  }
+  for (const k of ['id', 'title', 'order']) {
+    if (!fields[k]) throw new NotebookError(file, 1, `front matter needs "${k}"`);
+  }
+  if (!ID.test(fields.id)) throw new NotebookError(file, 2, `playbook id "${fields.id}" must match ${ID}`);
+  const order = Number(fields.order);
+  if (!Number.isFinite(order)) throw new NotebookError(file, 2, `order "${fields.order}" is not a number`);
+  return { meta: { id: fields.id, title: fields.title, order, summary: fields.summary ?? '' }, bodyStart: end + 1 };
+}
+
+function parseCell(file: string, line: number, kind: CellKind, id: string, body: string[]): Cell {
+  const requires: Requirement = {};
+  let title = id;
+  let severity: Severity | null = null;
+  let analyzer: string | null = null;
+  let uses: string[] = [];
+  let n = 0;
+  for (; n < body.length; n++) {
+    const m = /^--\s*([a-z]+):\s*(.*?)\s*$/.exec(body[n]);
+    if (!m) break;
+    const [, key, value] = m;
+    const at = line + 1 + n;
+    switch (key) {
+      case 'title':
+        title = value;
+        break;
+      case 'severity':
+        if (!SEVERITIES.includes(value as Severity)) throw new NotebookError(file, at, `severity "${value}" is not one of ${SEVERITIES.join(', ')}`);
+        severity = value as Severity;
+        break;
+      case 'analyzer':
+        analyzer = value;
+        break;
+      case 'uses':
+        uses = value.split(',').map((s) => s.trim()).filter(Boolean);
+        break;
+      case 'requires':
+        addRequirement(requires, value, file, at);
+        break;
+      default:
+        throw new NotebookError(file, at, `unknown cell header "${key}" (title, severity, requires, analyzer, uses)`);
+    }
+  }
+  const sql = body.slice(n).join('\n').trim();
+  if (kind === 'analyzer') {
+    if (!analyzer) throw new NotebookError(file, line, `analyzer cell "${id}" needs an "-- analyzer: NAME" line`);
+  } else {
+    if (!sql) throw new NotebookError(file, line, `cell "${id}" has no SQL`);
+    if (SESSION_CHANGING.test(sql)) throw new NotebookError(file, line + 1 + n, `cell "${id}" would change session state; cells are single read-only queries`);
+    if (analyzer || uses.length) throw new NotebookError(file, line, `only analyzer cells take "analyzer" and "uses"`);
+  }
+  if (kind === 'probe' && severity) throw new NotebookError(file, line, `probe cell "${id}" cannot have a severity; make it a check`);
+  if (kind !== 'probe' && !severity) throw new NotebookError(file, line, `cell "${id}" needs "-- severity: info|warning|critical"`);
+  return { id, kind, title, sql: sql || null, analyzer, uses, severity, requires, line };
+}
+
+function addRequirement(req: Requirement, value: string, file: string, line: number): void {
+  let m: RegExpExecArray | null;
+  if ((m = /^pg\s*(>=|<)\s*(\d+)$/.exec(value))) {
+    const num = Number(m[2]) * 10000;
+    if (m[1] === '>=') req.minVersion = num;
+    else req.maxVersion = num - 1;
+  } else if ((m = /^extension\s+([a-z0-9_]+)$/.exec(value))) {
+    req.extensions = [...(req.extensions ?? []), m[1]];
+  } else if ((m = /^privilege\s+(.+)$/.exec(value))) {
+    const privs = m[1].split('|').map((s) => s.trim());
+    for (const p of privs) {
+      if (!PRIVILEGES.includes(p as Privilege)) throw new NotebookError(file, line, `unknown privilege "${p}" (${PRIVILEGES.join(', ')})`);
+    }
+    req.privileges = privs as Privilege[];
+  } else {
+    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME, privilege A | B)`);
+  }
+}

@@ -1,0 +1,28 @@
+import type { Requirement, ServerFacts } from './types.ts';
+
+export function formatVersion(num: number): string {
+  return num >= 100000 ? `${Math.floor(num / 10000)}` : `${Math.floor(num / 10000)}.${Math.floor(num / 100) % 100}`;
+}
+
+/** The reason a cell cannot run on this server, or null when every need is met. */
+export function unmetRequirement(req: Requirement, server: ServerFacts): string | null {
+  if (req.minVersion && server.versionNum < req.minVersion) {
+    return `needs PostgreSQL ${formatVersion(req.minVersion)} or later (server is ${server.version})`;
+  }
+  if (req.maxVersion && server.versionNum > req.maxVersion) {
+    return `applies to PostgreSQL before ${formatVersion(req.maxVersion + 1)} (server is ${server.version})`;
+  }
+  for (const ext of req.extensions ?? []) {
+    if (!server.extensions.some((e) => e.name === ext)) {
+      const how = server.availableExtensions.includes(ext)
+        ? `CREATE EXTENSION ${ext}`
+        : `install the ${ext} package on the server, then CREATE EXTENSION ${ext}`;
+      const preload = ext === 'pg_stat_statements' ? ` (and add it to shared_preload_libraries, then restart)` : '';
+      return `needs the ${ext} extension: ${how}${preload}`;
+    }
+  }
+  if (req.privileges?.length && !req.privileges.some((p) => server.privileges[p])) {
+    return `needs ${req.privileges.join(' or ')} (GRANT ${req.privileges[0]} TO ${server.user})`;
+  }
+  return null;
+}

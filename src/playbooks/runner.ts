@@ -1,0 +1,147 @@
+import { clean } from '../db/errors.ts';
+import type { Analyzer } from './analyzer.ts';
+import { toFindings } from './findings.ts';
+import { unmetRequirement } from './requirements.ts';
+import type { Cell, CellRun, Finding, Notebook, Row, ServerFacts, SessionData, Skipped } from './types.ts';
+
+export interface QuerySource {
+  query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
+  readonly options: { statementTimeoutMs: number; connections: number };
+}
+
+export type RunEvent =
+  | { type: 'cell-start'; playbook: string; cell: string; title: string }
+  | { type: 'cell-done'; run: CellRun };
+
+export interface RunOptions {
+  db: QuerySource;
+  server: ServerFacts;
+  notebooks: Notebook[];
+  analyzers: Record<string, Analyzer>;
+  onEvent?: (e: RunEvent) => void;
+  signal?: AbortSignal;
+}
+
+interface Job {
+  notebook: Notebook;
+  cell: Cell;
+}
+
+/** Runs every cell of the given notebooks; probes in parallel over the session's connections. */
+export async function runPlaybooks(opts: RunOptions): Promise<SessionData> {
+  const { notebooks } = opts;
+  const runs = new Map<string, CellRun>();
+  const rowsOf = new Map<string, Row[]>();
+  const findings = new Map<string, Finding[]>();
+  const key = (nb: Notebook, cell: Cell) => `${nb.id}\u0000${cell.id}`;
+
+  const sqlJobs: Job[] = [];
+  const analyzerJobs: Job[] = [];
+  for (const notebook of notebooks) {
+    for (const cell of notebook.cells) (cell.kind === 'analyzer' ? analyzerJobs : sqlJobs).push({ notebook, cell });
+  }
+
+  const execute = async ({ notebook, cell }: Job) => {
+    opts.onEvent?.({ type: 'cell-start', playbook: notebook.id, cell: cell.id, title: cell.title });
+    const { run, rows, found } = await runCell(notebook, cell, opts, rowsOf);
+    runs.set(key(notebook, cell), run);
+    rowsOf.set(key(notebook, cell), rows);
+    findings.set(key(notebook, cell), found);
+    opts.onEvent?.({ type: 'cell-done', run });
+  };
+
+  await inParallel(sqlJobs, opts.db.options.connections, execute);
+  // Analyzers read probe rows, so they run once every SQL cell is done.
+  await inParallel(analyzerJobs, 1, execute);
+
+  const skipped: Skipped[] = [];
+  const all: Finding[] = [];
+  const playbooks = notebooks.map((nb) => ({
+    id: nb.id,
+    title: nb.title,
+    summary: nb.summary,
+    blocks: nb.blocks,
+    runs: nb.cells.map((c) => {
+      const run = runs.get(key(nb, c))!;
+      if (run.status === 'skipped') skipped.push({ playbook: nb.id, check: c.id, reason: run.reason ?? '' });
+      all.push(...(findings.get(key(nb, c)) ?? []));
+      return run;
+    }),
+  }));
+  return { server: opts.server, playbooks, findings: all, skipped };
+}
+
+async function runCell(
+  notebook: Notebook,
+  cell: Cell,
+  opts: RunOptions,
+  rowsOf: Map<string, Row[]>,
+): Promise<{ run: CellRun; rows: Row[]; found: Finding[] }> {
+  const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql: cell.sql };
+  const done = (status: CellRun['status'], reason: string | null, durationMs = 0, columns: string[] = [], rows: Row[] = []) => ({
+    ...base,
+    status,
+    reason,
+    durationMs,
+    columns,
+    rows,
+    rowCount: rows.length,
+    truncated: false,
+  });
+  const analyzer = cell.analyzer ? opts.analyzers[cell.analyzer] : undefined;
+  if (cell.analyzer && !analyzer) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
+  const unmet = unmetRequirement(cell.requires, opts.server) ?? (analyzer?.requires ? unmetRequirement(analyzer.requires, opts.server) : null);
+  if (unmet) return { run: done('skipped', unmet), rows: [], found: [] };
+  if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
+
+  const started = performance.now();
+  try {
+    let columns: string[];
+    let rows: Row[];
+    let findingRows: Row[];
+    if (analyzer) {
+      const inputs: Record<string, Row[]> = {};
+      for (const u of cell.uses) inputs[u] = rowsOf.get(`${notebook.id}\u0000${u}`) ?? [];
+      const signal = opts.signal ?? new AbortController().signal;
+      const result = await analyzer.run({
+        server: opts.server,
+        inputs,
+        query: async (sql, params) => (await opts.db.query(sql, params, signal)).rows,
+        signal,
+      });
+      ({ columns, rows } = result);
+      findingRows = result.findings as unknown as Row[];
+    } else {
+      ({ columns, rows } = await opts.db.query(cell.sql!, [], opts.signal));
+      findingRows = cell.kind === 'check' ? rows : [];
+    }
+    const found = toFindings(notebook.id, cell, findingRows);
+    return { run: done('ok', null, elapsed(started), columns, rows), rows, found };
+  } catch (err) {
+    return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
+  }
+}
+
+function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 'reason' | 'durationMs' | 'columns' | 'rows' | 'rowCount' | 'truncated'>, durationMs: number): CellRun {
+  const e = err as { code?: string; message?: string };
+  const empty = { columns: [], rows: [], rowCount: 0, truncated: false, durationMs };
+  if (opts.signal?.aborted) return { ...base, ...empty, status: 'cancelled', reason: 'cancelled (the server-side query was cancelled)' };
+  if (e.code === '57014') {
+    return { ...base, ...empty, status: 'timeout', reason: `timed out after statement_timeout ${opts.db.options.statementTimeoutMs / 1000} s` };
+  }
+  // Missing privilege or a preload the server lacks: the cell cannot run here, which is a skip, not a failure.
+  if (e.code === '42501' || e.code === '55000') return { ...base, ...empty, status: 'skipped', reason: clean(e.message) };
+  return { ...base, ...empty, status: 'error', reason: clean(e.message) || String(err) };
+}
+
+function elapsed(start: number): number {
+  return Math.round((performance.now() - start) * 100) / 100;
+}
+
+async function inParallel<T>(items: T[], width: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(width, items.length)) }, worker));
+}

@@ -1,0 +1,65 @@
+import { DbSession, type SessionOptions } from '../db/session.ts';
+import { probeServer } from '../db/server-facts.ts';
+import { resolveTarget, UsageError, type Target } from '../db/target.ts';
+import { ANALYZERS } from '../playbooks/analyzers/index.ts';
+import { loadNotebooks } from '../playbooks/loader.ts';
+import { runPlaybooks, type RunEvent } from '../playbooks/runner.ts';
+import type { Notebook, ServerFacts, SessionData } from '../playbooks/types.ts';
+
+export interface Connected {
+  db: DbSession;
+  target: Target;
+  server: ServerFacts;
+  demo: boolean;
+  close(): Promise<void>;
+}
+
+/** Opens the read-only session: --url, DATABASE_URL, PG* variables, else the embedded demo. */
+export async function connect(url: string | undefined, options: Partial<SessionOptions> = {}): Promise<Connected> {
+  let target = resolveTarget(url);
+  let stopDemo: (() => Promise<void>) | undefined;
+  if (target.source === 'demo') {
+    const { startDemo } = await import('../db/demo.ts');
+    const demo = await startDemo();
+    target = demo.target;
+    stopDemo = demo.stop;
+  }
+  let db: DbSession;
+  try {
+    db = await DbSession.open(target, options);
+  } catch (err) {
+    await stopDemo?.();
+    throw err;
+  }
+  const server = await probeServer(db);
+  return {
+    db,
+    target,
+    server,
+    demo: Boolean(stopDemo),
+    close: async () => {
+      await db.close();
+      await stopDemo?.();
+    },
+  };
+}
+
+/** The notebooks to run: all, or those named (an unknown name is a usage error listing the valid ones). */
+export async function selectNotebooks(ids: string[] | undefined, dir?: string): Promise<Notebook[]> {
+  const all = await loadNotebooks(dir);
+  if (!ids?.length) return all;
+  const unknown = ids.filter((id) => !all.some((n) => n.id === id));
+  if (unknown.length) {
+    throw new UsageError(`unknown playbook ${unknown.map((u) => `"${u}"`).join(', ')} (available: ${all.map((n) => n.id).join(', ')})`);
+  }
+  return all.filter((n) => ids.includes(n.id));
+}
+
+export async function runSession(
+  conn: Connected,
+  notebooks: Notebook[],
+  onEvent?: (e: RunEvent) => void,
+  signal?: AbortSignal,
+): Promise<SessionData> {
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks, analyzers: ANALYZERS, onEvent, signal });
+}
