@@ -1,0 +1,76 @@
+// `pgadvisor diff OLD NEW`: what was fixed, what is new, what changed between two snapshots.
+import { readSnapshot } from '../snapshot/io.ts';
+import { diffSnapshots, type ChangedFinding, type FindingSummary, type SnapshotDiff, type ValueChange } from '../snapshot/diff.ts';
+
+export interface DiffArgs {
+  old: string;
+  new: string;
+  json?: boolean;
+}
+
+export interface Output {
+  write(text: string): unknown;
+}
+
+/** Prints the diff (text, or JSON with `json`); exit code 0. Unreadable snapshots throw SnapshotError. */
+export async function diffCommand(args: DiffArgs, out: Output = process.stdout): Promise<number> {
+  const [a, b] = await Promise.all([readSnapshot(args.old), readSnapshot(args.new)]);
+  const diff = diffSnapshots(a, b);
+  out.write(args.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff, args.old, args.new));
+  return 0;
+}
+
+/** Titles and targets come from the catalog: keep each on one terminal line. */
+function flat(v: unknown): string {
+  const s = typeof v === 'string' ? v : v === null || v === undefined ? 'null' : JSON.stringify(v);
+  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+}
+
+function clip(s: string, max = 120): string {
+  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+}
+
+function entry(f: FindingSummary): string[] {
+  return [`  ${f.severity.padEnd(8)} ${flat(f.title)}`, `           target ${flat(f.target)} · id ${flat(f.id)}`];
+}
+
+function changedEntry(f: ChangedFinding): string[] {
+  const lines = entry(f);
+  for (const c of f.fields) lines.push(`           ${c.field}: ${clip(flat(c.before))} → ${clip(flat(c.after))}`);
+  return lines;
+}
+
+function valueChange(c: ValueChange): string {
+  if (c.before === null) return `+ ${flat(c.name)} ${flat(c.after)}`;
+  if (c.after === null) return `- ${flat(c.name)} ${flat(c.before)}`;
+  return `${flat(c.name)} ${flat(c.before)} → ${flat(c.after)}`;
+}
+
+export function formatDiff(d: SnapshotDiff, oldName: string, newName: string): string {
+  const lines: string[] = [
+    `pgadvisor diff`,
+    `  old: ${flat(oldName)} (${flat(d.from.database)}, PostgreSQL ${flat(d.from.version)}, ${d.from.takenAt})`,
+    `  new: ${flat(newName)} (${flat(d.to.database)}, PostgreSQL ${flat(d.to.version)}, ${d.to.takenAt})`,
+    '',
+  ];
+  const s = d.server;
+  if (s.database || s.version || s.settings.length || s.extensions.length) {
+    lines.push('Server');
+    if (s.database) lines.push(`  database: ${flat(s.database.before)} → ${flat(s.database.after)} (different databases)`);
+    if (s.version) lines.push(`  version: ${flat(s.version.before)} → ${flat(s.version.after)}`);
+    for (const c of s.settings) lines.push(`  setting ${valueChange(c)}`);
+    for (const c of s.extensions) lines.push(`  extension ${valueChange(c)}`);
+    lines.push('');
+  }
+  const section = (title: string, entries: string[][]) => {
+    lines.push(`${title} (${entries.length})`);
+    if (!entries.length) lines.push('  none');
+    for (const e of entries) lines.push(...e);
+    lines.push('');
+  };
+  section('Fixed', d.fixed.map(entry));
+  section('New', d.new.map(entry));
+  section('Changed', d.changed.map(changedEntry));
+  lines.push(`${d.fixed.length} fixed, ${d.new.length} new, ${d.changed.length} changed, ${d.unchanged.length} unchanged`);
+  return lines.join('\n') + '\n';
+}
