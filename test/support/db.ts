@@ -4,7 +4,6 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import pg from 'pg';
-import { startPgliteServer } from '../../src/db/pglite-server.ts';
 
 const run = promisify(execFile);
 
@@ -39,6 +38,7 @@ async function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.
 /** A fresh, empty database; `setup` (multi-statement SQL) runs in it first. */
 export async function createDatabase(setup = '', opts: { extensions?: string[] } = {}): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
+    const { startPgliteServer } = await import('../../src/db/pglite-server.ts');
     const server = await startPgliteServer({ extensions: opts.extensions });
     const url = server.url;
     if (setup) await execOn(url, setup);

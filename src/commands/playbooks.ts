@@ -1,0 +1,39 @@
+import { loadNotebooks } from '../playbooks/loader.ts';
+import { ANALYZERS } from '../playbooks/analyzers/index.ts';
+import { formatVersion } from '../playbooks/requirements.ts';
+import type { Requirement } from '../playbooks/types.ts';
+
+/** Lists playbooks and their checks with what each needs. */
+export async function playbooksCommand(): Promise<number> {
+  const notebooks = await loadNotebooks();
+  const out: string[] = [];
+  for (const nb of notebooks) {
+    out.push(`${nb.id} — ${nb.title}${nb.summary ? `: ${nb.summary}` : ''}`);
+    for (const c of nb.cells) {
+      const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZERS[c.analyzer]?.requires) : {}) });
+      out.push(`  ${c.kind.padEnd(8)} ${c.id.padEnd(34)} ${c.title}${needs ? `  [needs ${needs}]` : ''}`);
+    }
+    out.push('');
+  }
+  process.stdout.write(out.join('\n'));
+  return 0;
+}
+
+function mergeNeeds(a: Requirement, b: Requirement | undefined): Requirement {
+  if (!b) return a;
+  return {
+    minVersion: Math.max(a.minVersion ?? 0, b.minVersion ?? 0) || undefined,
+    maxVersion: a.maxVersion ?? b.maxVersion,
+    extensions: [...new Set([...(a.extensions ?? []), ...(b.extensions ?? [])])],
+    privileges: a.privileges ?? b.privileges,
+  };
+}
+
+function describe(r: Requirement): string {
+  const parts: string[] = [];
+  if (r.minVersion) parts.push(`PG ≥ ${formatVersion(r.minVersion)}`);
+  if (r.maxVersion) parts.push(`PG < ${formatVersion(r.maxVersion + 1)}`);
+  for (const e of r.extensions ?? []) parts.push(`extension ${e}`);
+  if (r.privileges?.length) parts.push(r.privileges.join(' or '));
+  return parts.join(', ');
+}

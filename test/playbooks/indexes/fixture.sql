@@ -1,0 +1,47 @@
+-- Planted problems (flag) and near misses (must not flag) for the indexes notebook.
+CREATE SCHEMA app;
+CREATE TABLE app.users (id bigint PRIMARY KEY, email text NOT NULL, org_id int, active boolean NOT NULL DEFAULT true, created_at timestamptz);
+CREATE UNIQUE INDEX users_email_key ON app.users (email);
+CREATE INDEX users_email_idx ON app.users (email);                          -- FLAG redundant: plain duplicate of a unique
+CREATE INDEX users_org_a ON app.users (org_id);                             -- FLAG duplicate (keeps users_org_a, older)
+CREATE INDEX users_org_b ON app.users (org_id);                             -- ... users_org_b is the one dropped
+CREATE INDEX users_org_created ON app.users (org_id, created_at);           -- makes users_org_* redundant instead
+CREATE INDEX users_created_partial ON app.users (created_at) WHERE active;  -- near miss: partial, differs in predicate
+CREATE INDEX users_created_full ON app.users (created_at, id);              -- near miss vs partial above
+CREATE INDEX users_lower_email ON app.users (lower(email));                 -- near miss: expression
+CREATE INDEX users_email_desc ON app.users (email DESC, id);                -- near miss: different sort option
+CREATE TABLE app.orgs (id int PRIMARY KEY, name text);
+ALTER TABLE app.users ADD CONSTRAINT users_org_fk FOREIGN KEY (org_id) REFERENCES app.orgs (id);  -- near miss: covered by users_org_created
+CREATE TABLE app.orders (id bigint PRIMARY KEY, user_id bigint REFERENCES app.users (id), org_id int, sku text);  -- FLAG fk without index
+CREATE TABLE app.order_lines (order_id bigint, line int, org_id int, PRIMARY KEY (order_id, line),
+  FOREIGN KEY (order_id) REFERENCES app.orders (id));                       -- near miss: PK leads with order_id
+CREATE TABLE app.pairs (a int, b int, c int, UNIQUE (a, b));
+CREATE TABLE app.pair_refs (x int, y int, FOREIGN KEY (y, x) REFERENCES app.pairs (a, b));
+CREATE INDEX pair_refs_xy ON app.pair_refs (x, y);                          -- near miss: multi-col FK, other order
+CREATE TABLE app.tags (id int PRIMARY KEY, user_id bigint REFERENCES app.users (id));
+CREATE INDEX tags_user_nn ON app.tags (user_id) WHERE user_id IS NOT NULL;  -- near miss: partial IS NOT NULL covers the FK
+CREATE TABLE app.notes (id int PRIMARY KEY, user_id bigint REFERENCES app.users (id), pinned boolean);
+CREATE INDEX notes_user_pinned ON app.notes (user_id) WHERE pinned;         -- FLAG fk: partial on another predicate does not count
+-- hostile identifiers
+CREATE SCHEMA "Sales ""EU""";
+CREATE TABLE "Sales ""EU"""."Order Items" ("Order Id" bigint, "Größe" int, "select" text);
+CREATE INDEX "Idx ""A""" ON "Sales ""EU"""."Order Items" ("Order Id");
+CREATE INDEX "idx b" ON "Sales ""EU"""."Order Items" ("Order Id");         -- FLAG duplicate with hostile names
+COMMENT ON INDEX "Sales ""EU"""."idx b" IS 'it''s "quoted"';
+CREATE TABLE "Sales ""EU"""."Kunden" (id bigint PRIMARY KEY);
+ALTER TABLE "Sales ""EU"""."Order Items" ADD CONSTRAINT "fk Größe" FOREIGN KEY ("Größe") REFERENCES "Sales ""EU"""."Kunden" (id); -- FLAG fk
+-- partitioned
+CREATE TABLE app.events (id bigint, user_id bigint REFERENCES app.users (id), at date) PARTITION BY RANGE (at); -- FLAG fk on partitioned parent
+CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.visits (id bigint, user_id bigint REFERENCES app.users (id), at date) PARTITION BY RANGE (at); -- near miss: parent index
+CREATE INDEX visits_user ON app.visits (user_id);
+CREATE TABLE app.visits_2024 PARTITION OF app.visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX visits_2024_user_extra ON app.visits_2024 (user_id);          -- FLAG duplicate of the attached child index (keep attached)
+-- low cardinality
+CREATE TABLE app.flags (id int PRIMARY KEY, archived boolean, status text, tenant int, created date);
+INSERT INTO app.flags SELECT g, g % 10 = 0, (ARRAY['new','done','held'])[1 + g % 3], g % 500, date '2024-01-01' + g % 365 FROM generate_series(1, 20000) g;
+CREATE INDEX flags_archived ON app.flags (archived);                        -- FLAG low cardinality (boolean)
+CREATE INDEX flags_status ON app.flags (status);                            -- FLAG low cardinality (3 values)
+CREATE INDEX flags_status_created ON app.flags (status, created);           -- near miss: composite led by low-card column
+CREATE INDEX flags_tenant ON app.flags (tenant);                            -- near miss: 500 values
+ANALYZE;

@@ -1,0 +1,130 @@
+import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
+import type { SessionData } from '../../../src/playbooks/types.ts';
+import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+
+const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
+const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
+
+describe('indexes playbook on planted problems and near misses', () => {
+  let db: TestDatabase;
+  let data: SessionData;
+  beforeAll(async () => {
+    db = await createDatabase(fixture);
+    data = await runPlaybook(db.url, ['indexes']);
+  });
+  afterAll(() => db?.drop());
+
+  it('runs every cell without error', () => {
+    const bad = data.playbooks[0].runs.filter((r) => r.status !== 'ok');
+    expect(bad.map((r) => `${r.cell}: ${r.reason}`)).toEqual([]);
+    expect(runOf(data, 'index_overview').rows.length).toBeGreaterThan(5);
+  });
+
+  it('finds exact duplicates and keeps the pinned or older one', () => {
+    expect(targets(data, 'duplicate_indexes')).toEqual([
+      '"Sales ""EU"""."Order Items"."idx b"',
+      'app.visits_2024.visits_2024_user_extra',
+    ]);
+    const attached = findingsOf(data, 'duplicate_indexes').find((f) => f.target.endsWith('visits_2024_user_extra'))!;
+    expect(attached.keeps).toEqual(['app.visits_2024_user_id_idx']);
+    expect(attached.up).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.visits_2024_user_extra;');
+  });
+
+  it('finds prefix-redundant indexes including a plain copy of a unique one, and leaves the near misses', () => {
+    expect(targets(data, 'redundant_indexes')).toEqual([
+      'app.flags.flags_status',
+      'app.users.users_email_idx',
+      'app.users.users_org_a',
+      'app.users.users_org_b',
+    ]);
+    const email = findingsOf(data, 'redundant_indexes').find((f) => f.target === 'app.users.users_email_idx')!;
+    expect(email.keeps).toEqual(['app.users_email_key']);
+    expect(email.rationale).toContain('unique');
+    // both duplicates of org_id are covered by the composite, so each keeps the composite (no conflicting drops)
+    for (const f of findingsOf(data, 'redundant_indexes').filter((f) => f.target.includes('users_org_'))) {
+      expect(f.keeps).toEqual(['app.users_org_created']);
+    }
+    expect(findingsOf(data, 'duplicate_indexes').some((f) => f.target.includes('users_org'))).toBe(false);
+  });
+
+  it('finds foreign keys without a supporting index, in any column order, partial and partitioned aware', () => {
+    expect(targets(data, 'fk_without_index')).toEqual([
+      '"Sales ""EU"""."Order Items"."fk Größe"',
+      'app.events.events_user_id_fkey',
+      'app.notes.notes_user_id_fkey',
+      'app.orders.orders_user_id_fkey',
+    ]);
+    const events = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.events.events_user_id_fkey')!;
+    expect(events.up).toBe('CREATE INDEX IF NOT EXISTS events_user_id_idx ON app.events USING btree (user_id);');
+    expect(events.rationale).toContain('partitioned');
+    const orders = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_user_id_fkey')!;
+    expect(orders.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON app.orders USING btree (user_id);');
+    expect(orders.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.orders_user_id_idx;');
+  });
+
+  it('flags single-column low-cardinality indexes only', () => {
+    expect(targets(data, 'low_cardinality_indexes')).toEqual(['app.flags.flags_archived', 'app.flags.flags_status']);
+    for (const f of findingsOf(data, 'low_cardinality_indexes')) expect(f.up).toBeNull();
+  });
+
+  it('with young statistics, names unscanned indexes in one advice finding and proposes no DROP', () => {
+    const unused = findingsOf(data, 'unused_indexes');
+    expect(unused).toHaveLength(1);
+    expect(unused[0].up).toBeNull();
+    const listed = unused[0].evidence.indexes as string[];
+    expect(listed).toContain('app.users.users_email_desc');
+    // never unique, PK, constraint-backed, FK-supporting or partition-attached indexes
+    for (const never of ['users_email_key', 'users_pkey', 'users_org_created', 'visits_user', 'visits_2024_user_id_idx', 'tags_user_nn']) {
+      expect(listed.some((t) => t.endsWith(`.${never}`))).toBe(false);
+    }
+  });
+
+  it('finding ids are stable across runs', async () => {
+    const again = await runPlaybook(db.url, ['indexes']);
+    expect(again.findings.map((f) => f.id).sort()).toEqual(data.findings.map((f) => f.id).sort());
+  });
+
+  it.skipIf(!hasRealServer)('each finding up then down restores the identical schema, and up applies again', async () => {
+    const before = await schemaDump(db.url);
+    for (const f of data.findings.filter((f) => f.up)) {
+      for (const part of [f.up!, f.down!, f.up!, f.down!]) {
+        for (const stmt of splitTopLevel(part)) await db.exec(stmt);
+      }
+    }
+    expect(await schemaDump(db.url)).toBe(before);
+  });
+});
+
+describe('unused indexes with old statistics', () => {
+  let db: TestDatabase;
+  afterAll(() => db?.drop());
+
+  it('proposes a DROP per unscanned index when statistics are old enough (threshold lowered for the test)', async () => {
+    db = await createDatabase(fixture);
+    const dir = await mkdtemp(join(tmpdir(), 'pgadv-nb-'));
+    const src = await readFile(new URL('../../../playbooks/indexes.md', import.meta.url), 'utf8');
+    expect(src).toContain(`interval '30 days'`);
+    await writeFile(join(dir, 'indexes.md'), src.replaceAll(`interval '30 days'`, `interval '0 seconds'`));
+    const conn = await connect(db.url);
+    const data = await runSession(conn, await selectNotebooks(['indexes'], dir)).finally(() => conn.close());
+    const unused = findingsOf(data, 'unused_indexes');
+    const t = unused.map((f) => f.target);
+    expect(t).toContain('app.users.users_email_desc');
+    expect(t).not.toContain('app.users.users_org_created'); // supports users_org_fk
+    const f = unused.find((x) => x.target === 'app.users.users_email_desc')!;
+    expect(f.up).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.users_email_desc;');
+    expect(f.down).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_desc ON app.users USING btree (email DESC, id);');
+    expect(f.drops).toEqual(['app.users_email_desc']);
+  });
+});
+
+// The findings' SQL is a few plain statements; CONCURRENTLY ones must each run outside a transaction block.
+function splitTopLevel(sql: string): string[] {
+  return sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s && !s.startsWith('--')).map((s) => (s.endsWith(';') ? s : s + ';'));
+}
+
