@@ -1,0 +1,141 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type TestDatabase } from '../support/db.ts';
+import { DbSession } from '../../src/db/session.ts';
+import { fromUrl } from '../../src/db/target.ts';
+import { probeServer } from '../../src/db/server-facts.ts';
+import { loadNotebooks } from '../../src/playbooks/loader.ts';
+import { runPlaybooks, type RunEvent } from '../../src/playbooks/runner.ts';
+import { unmetRequirement } from '../../src/playbooks/requirements.ts';
+import type { ServerFacts } from '../../src/playbooks/types.ts';
+
+const NOTEBOOK = `---
+id: engine
+title: Engine test
+order: 1
+---
+Prose.
+
+\`\`\`sql probe tables
+-- title: Tables
+SELECT relname FROM pg_class WHERE relname = 'things'
+\`\`\`
+
+\`\`\`sql check things
+-- title: Things without a note
+-- severity: warning
+SELECT format('public.things.%s', id) AS target, 'thing ' || id AS title, 'because' AS rationale,
+       jsonb_build_object('id', id) AS evidence, NULL AS up, NULL AS down,
+       CASE WHEN id = 3 THEN 'critical' END AS severity
+FROM things ORDER BY id
+\`\`\`
+
+\`\`\`sql probe future
+-- title: Needs a future server
+-- requires: pg >= 99
+SELECT 1
+\`\`\`
+
+\`\`\`sql probe ext
+-- title: Needs an extension
+-- requires: extension no_such_ext
+SELECT 1
+\`\`\`
+
+\`\`\`sql probe writes
+-- title: Tries to write
+CREATE TABLE sneaky (id int)
+\`\`\`
+
+\`\`\`sql probe slow
+-- title: Takes too long
+SELECT pg_sleep(3)
+\`\`\`
+
+\`\`\`sql check broken
+-- title: Returns rows without the finding columns
+-- severity: info
+SELECT 1 AS nothing
+\`\`\`
+`;
+
+describe('runner against a real server', () => {
+  let db: TestDatabase;
+  let dir: string;
+  beforeAll(async () => {
+    db = await createDatabase(`CREATE TABLE things (id int); INSERT INTO things VALUES (1), (2), (3);`);
+    dir = await mkdtemp(join(tmpdir(), 'pgadv-engine-'));
+    await writeFile(join(dir, 'engine.md'), NOTEBOOK);
+  });
+  afterAll(() => db?.drop());
+
+  it('runs cells, skips unmet ones with reasons, reports errors per cell and goes on', async () => {
+    const session = await DbSession.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 1000 });
+    const events: RunEvent[] = [];
+    try {
+      const server = await probeServer(session);
+      const data = await runPlaybooks({ db: session, server, notebooks: await loadNotebooks(dir), analyzers: {}, onEvent: (e) => events.push(e) });
+      const runs = Object.fromEntries(data.playbooks[0].runs.map((r) => [r.cell, r]));
+      expect(runs.tables).toMatchObject({ status: 'ok', rows: [{ relname: 'things' }], columns: ['relname'] });
+      expect(runs.future).toMatchObject({ status: 'skipped', reason: expect.stringContaining('needs PostgreSQL 99 or later') });
+      expect(runs.ext).toMatchObject({ status: 'skipped', reason: expect.stringContaining('needs the no_such_ext extension') });
+      expect(runs.writes).toMatchObject({ status: 'error', reason: expect.stringContaining('read-only transaction') });
+      expect(runs.slow).toMatchObject({ status: 'timeout', reason: 'timed out after statement_timeout 1 s' });
+      expect(runs.broken).toMatchObject({ status: 'error', reason: 'row 1 of check "broken" has no target' });
+      expect(data.findings.map((f) => [f.id, f.severity])).toEqual([
+        ['engine/things/public.things.1', 'warning'],
+        ['engine/things/public.things.2', 'warning'],
+        ['engine/things/public.things.3', 'critical'],
+      ]);
+      expect(data.findings[0].evidence).toEqual({ id: 1 });
+      expect(data.skipped.map((s) => s.check).sort()).toEqual(['ext', 'future']);
+      expect(events.filter((e) => e.type === 'cell-start')).toHaveLength(7);
+      const check = await db.exec(`SELECT to_regclass('sneaky') AS t`);
+      expect(check.rows[0].t).toBeNull();
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('cancels a running probe on the server', async () => {
+    const session = await DbSession.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 20_000 });
+    try {
+      const server = await probeServer(session);
+      const controller = new AbortController();
+      const started = Date.now();
+      const pending = runPlaybooks({ db: session, server, notebooks: await loadNotebooks(dir), analyzers: {}, signal: controller.signal });
+      setTimeout(() => controller.abort(), 300);
+      const data = await pending;
+      expect(Date.now() - started).toBeLessThan(2500);
+      const slow = data.playbooks[0].runs.find((r) => r.cell === 'slow')!;
+      expect(['cancelled']).toContain(slow.status);
+    } finally {
+      await session.close();
+    }
+  });
+});
+
+describe('requirements', () => {
+  const server = {
+    version: '15.4',
+    versionNum: 150004,
+    user: 'app',
+    extensions: [{ name: 'hypopg', version: '1.4', schema: 'public' }],
+    availableExtensions: ['pg_stat_statements'],
+    privileges: { superuser: false, pg_read_all_stats: false, pg_monitor: true, pg_read_all_settings: false },
+  } as unknown as ServerFacts;
+  it.each([
+    [{ minVersion: 130000 }, null],
+    [{ minVersion: 160000 }, 'needs PostgreSQL 16 or later (server is 15.4)'],
+    [{ maxVersion: 149999 }, 'applies to PostgreSQL before 15 (server is 15.4)'],
+    [{ extensions: ['hypopg'] }, null],
+    [{ extensions: ['pg_stat_statements'] }, 'needs the pg_stat_statements extension: CREATE EXTENSION pg_stat_statements (and add it to shared_preload_libraries, then restart)'],
+    [{ extensions: ['postgis'] }, 'needs the postgis extension: install the postgis package on the server, then CREATE EXTENSION postgis'],
+    [{ privileges: ['pg_read_all_stats', 'pg_monitor'] }, null],
+    [{ privileges: ['superuser'] }, 'needs superuser (GRANT superuser TO app)'],
+  ] as const)('%j → %s', (req, reason) => {
+    expect(unmetRequirement(req as never, server)).toBe(reason);
+  });
+});
