@@ -57,14 +57,19 @@ describe('indexes playbook on planted problems and near misses', () => {
       '"Sales ""EU"""."Order Items"."fk Größe"',
       'app.events.events_user_id_fkey',
       'app.notes.notes_user_id_fkey',
+      'app.orders.orders_org_fk',
       'app.orders.orders_user_id_fkey',
     ]);
+    const lookup = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_org_fk')!;
+    expect(lookup.severity).toBe('info');
+    expect(lookup.rationale).toContain('small lookup table (about 3 rows)');
     const events = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.events.events_user_id_fkey')!;
     expect(events.up).toBe('CREATE INDEX IF NOT EXISTS events_user_id_idx ON app.events USING btree (user_id);');
     expect(events.rationale).toContain('partitioned');
     const orders = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_user_id_fkey')!;
     expect(orders.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON app.orders USING btree (user_id);');
     expect(orders.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.orders_user_id_idx;');
+    expect(orders.severity).toBe('warning');
   });
 
   it('flags single-column low-cardinality indexes only', () => {
