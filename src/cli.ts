@@ -3,6 +3,8 @@ import { hideBin } from 'yargs/helpers';
 import { reportError } from './commands/fail.ts';
 import { TOOL_VERSION } from './version.ts';
 
+class UsageErrorLine extends Error {}
+
 // Commands are imported when chosen, so `check` never loads ink and the TUI never loads the exporters.
 const run = (load: () => Promise<number>) => async () => {
   try {
@@ -70,5 +72,3 @@ await yargs(hideBin(process.argv))
     process.exit();
   })
   .parseAsync();
-
-class UsageErrorLine extends Error {}

@@ -46,7 +46,7 @@ export function fromUrl(url: string, source: TargetSource): Target {
   return {
     source,
     config: { connectionString: url },
-    display: `${user}@${host}:${parsed.port ?? 5432}/${db}`,
+    display: `${user}@${host}:${parsed.port || 5432}/${db}`,
   };
 }
 
