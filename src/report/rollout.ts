@@ -60,13 +60,15 @@ export function rolloutSection(outcome: MigrationOutcome): string[] {
   const m = outcome.migration;
   const out: string[] = [];
   if (!m.applied.length) out.push('No accepted recommendation changes the database.', '');
-  let n = 0;
-  for (const [phases, text] of PHASE_TEXT) {
+  if (!m.applied.length && !m.advice.length) return out;
+  PHASE_TEXT.forEach(([phases, text], i) => {
     const parts = m.parts.filter((p) => phases.includes(p.phase));
-    if (!parts.length) continue;
-    out.push(`### Phase ${++n}: ${text.title}`, '', text.how, '');
-    out.push(...statementsByFinding(parts), '');
-  }
+    // phases 1-3 keep their numbers so reports compare; the settings phase appears only when used
+    if (!parts.length && phases.includes('maintenance')) return;
+    out.push(`### Phase ${i + 1}: ${text.title}`, '');
+    if (!parts.length) out.push('Nothing in this phase.', '');
+    else out.push(text.how, '', ...statementsByFinding(parts), '');
+  });
   if (m.advice.length) {
     out.push('### Accepted advice (no SQL to run)', '');
     for (const f of m.advice) out.push(`- ${inline(f.title)} (${code(f.id)})`);
