@@ -87,9 +87,11 @@ describe('newSnapshot on a real session', () => {
   });
 
   it('never holds the password or a connection URL', () => {
-    expect(db.url).toContain(TEST_PASSWORD);
+    const password = decodeURIComponent(new URL(db.url).password);
+    if (hasRealServer) expect(password).toBe(TEST_PASSWORD); // the session really connected with it
     const text = serializeSnapshot(newSnapshot(data, { toolVersion: '0.1.0', takenAt: TAKEN_AT, demo: false }));
     expect(text).not.toContain(TEST_PASSWORD);
+    if (password) expect(text).not.toContain(password);
     expect(text).not.toContain('postgres://');
     expect(text).not.toContain('postgresql://');
     // the server facts are real
