@@ -1,4 +1,7 @@
 import type { Analyzer } from '../analyzer.ts';
+import { workloadIndexes } from './workload-indexes.ts';
 
 /** Analyzers by the name notebook cells give in `-- analyzer: NAME`. */
-export const ANALYZERS: Record<string, Analyzer> = {};
+export const ANALYZERS: Record<string, Analyzer> = {
+  'workload-indexes': workloadIndexes,
+};
