@@ -1,0 +1,70 @@
+// `pgadvisor session`: the interactive TUI over a live run of the playbooks.
+import path from 'node:path';
+import { UsageError, resolveTarget } from '../db/target.ts';
+import type { Decision } from '../playbooks/types.ts';
+import { connect, runSession, selectNotebooks, type Connected } from '../session/live.ts';
+import { readSnapshot, SnapshotError } from '../snapshot/io.ts';
+import type { Snapshot } from '../snapshot/schema.ts';
+import { findAutosave } from '../snapshot/save.ts';
+import { farewell, fail, interactive, needsTerminal, runApp } from '../tui/run.ts';
+import { TOOL_VERSION } from '../version.ts';
+
+export interface SessionArgs {
+  url?: string;
+  playbook?: string[];
+  out: string;
+  baseline?: string;
+  resume?: string;
+}
+
+export async function sessionCommand(args: SessionArgs): Promise<number> {
+  if (!interactive()) return fail(needsTerminal, 2);
+
+  let notebooks;
+  let baseline: Snapshot | null = null;
+  let resumed: Record<string, Decision> | undefined;
+  try {
+    notebooks = await selectNotebooks(args.playbook);
+    if (args.baseline) baseline = await readSnapshot(args.baseline);
+    if (args.resume) resumed = (await readSnapshot(args.resume)).decisions;
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof SnapshotError) return fail(err.message, 2);
+    throw err;
+  }
+
+  let conn: Connected;
+  try {
+    if (resolveTarget(args.url).source === 'demo') process.stderr.write('pgadvisor: no connection given; starting the embedded demo database…\n');
+    conn = await connect(args.url);
+  } catch (err) {
+    return fail(err instanceof Error ? err.message : String(err), err instanceof UsageError ? 2 : 1);
+  }
+
+  try {
+    const notice: string[] = [];
+    if (resumed) notice.push(`restored ${Object.keys(resumed).length} decisions from ${args.resume}`);
+    else {
+      const earlier = await findAutosave(args.out);
+      if (earlier) notice.push(`unsaved decisions of an earlier session are in ${earlier.file} (quit and run with --resume ${earlier.file} to restore them)`);
+    }
+    const carried = baseline ? { file: path.basename(args.baseline!), takenAt: baseline.takenAt, decisions: { ...(baseline.baseline?.decisions ?? {}), ...baseline.decisions } } : null;
+    const result = await runApp({
+      source: conn.demo ? { kind: 'demo', display: 'embedded demo database' } : { kind: 'live', display: conn.target.display },
+      run: {
+        total: notebooks.reduce((n, nb) => n + nb.cells.length, 0),
+        start: (onEvent, signal) => runSession(conn, notebooks, onEvent, signal),
+      },
+      decisions: resumed,
+      baseline: carried,
+      carryFrom: baseline ? { snapshot: baseline, file: path.basename(args.baseline!) } : null,
+      outDir: args.out,
+      toolVersion: TOOL_VERSION,
+      demo: conn.demo,
+      notice,
+    });
+    farewell(result);
+    return 0;
+  } finally {
+    await conn.close();
+  }
+}

@@ -1,0 +1,355 @@
+// The container: one reducer for the session, keys mapped to actions, and the screen laid out from
+// the state. Everything below it is presentational.
+import path from 'node:path';
+import React, { useEffect, useMemo, useReducer, useRef } from 'react';
+import { Box, Text, useApp, useInput } from 'ink';
+import type { RunEvent } from '../playbooks/runner.ts';
+import type { Decision, SessionData } from '../playbooks/types.ts';
+import { commandFor, type Command } from '../session/keymap.ts';
+import { decisionCounts, focusedItem, initialState, outline, reducer, type Action, type SavedPaths, type SessionState, type Source } from '../session/reducer.ts';
+import { autosave, saveSession, sessionPaths } from '../snapshot/save.ts';
+import { bannerLine, messageLines, statusLine } from './Chrome.tsx';
+import { LineView } from './LineView.tsx';
+import type { Line } from './lines.ts';
+import { NotebookPane } from './NotebookPane.tsx';
+import { layoutDetail, layoutSection } from './notebook.ts';
+import { HelpOverlay, NoteEditor, QuitConfirm, TooSmall } from './Overlays.tsx';
+import { buildSnapshot, type PersistOptions } from './persist.ts';
+import { RunProgress } from './RunProgress.tsx';
+import { SectionList } from './SectionList.tsx';
+import { printable, plural } from './text.ts';
+import { useTerminalSize } from './useTerminalSize.ts';
+import { scrollTop } from './viewport.ts';
+
+export const MIN_COLUMNS = 80;
+export const MIN_ROWS = 24;
+const DOCK_HEIGHT = 7;
+
+export interface LiveRun {
+  /** cells that will run (for "12 of 40 done") */
+  total: number;
+  start(onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<SessionData>;
+}
+
+export interface AppProps extends PersistOptions {
+  source: Source;
+  /** replay: the snapshot's data */
+  data?: SessionData;
+  /** the snapshot's takenAt (replay: when this replay started, so its files never take the original's name) */
+  takenAt?: string;
+  /** replay: the original file, never overwritten */
+  protect?: string;
+  run?: LiveRun;
+  /** restored (--resume) or replayed decisions */
+  decisions?: Record<string, Decision>;
+  outDir: string;
+  /** a message shown at start (e.g. an autosave that could be resumed) */
+  notice?: string[];
+  now?: () => Date;
+  onExit?: (result: { saved: SavedPaths | null; autosaved: string | null }) => void;
+}
+
+/** Autosave once the keys pause; a big session (serializing 10,000 findings takes a moment) waits longer. */
+function autosaveDelay(findings: number): number {
+  return Math.min(3000, 500 + Math.floor(findings / 10));
+}
+
+export function App(props: AppProps) {
+  const { exit } = useApp();
+  const now = props.now ?? (() => new Date());
+  const [state, dispatch] = useReducer(
+    reducer,
+    props,
+    (p): SessionState => {
+      const s = initialState({ source: p.source, data: p.data ?? null, decisions: p.decisions, baseline: p.baseline?.decisions });
+      return p.notice?.length ? { ...s, message: { tone: 'info', lines: p.notice } } : s;
+    },
+  );
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const size = useTerminalSize();
+  const takenAt = useRef<string | null>(props.takenAt ?? null);
+  const abort = useRef(new AbortController());
+  const saving = useRef(false);
+  const autosaved = useRef<string | null>(null);
+  const persist: PersistOptions = { toolVersion: props.toolVersion, demo: props.demo, derivedFrom: props.derivedFrom, baseline: props.baseline, carryFrom: props.carryFrom };
+
+  // The live run, once.
+  useEffect(() => {
+    if (!props.run) return;
+    dispatch({ type: 'run-started', total: props.run.total });
+    let alive = true;
+    props.run
+      .start((event) => alive && dispatch({ type: 'run-event', event }), abort.current.signal)
+      .then((data) => {
+        takenAt.current = now().toISOString();
+        if (alive) dispatch({ type: 'run-finished', data });
+      })
+      .catch((err: unknown) => alive && dispatch({ type: 'run-failed', message: `the run failed: ${err instanceof Error ? err.message : String(err)}` }));
+    return () => {
+      alive = false;
+      abort.current.abort();
+    };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  useEffect(() => {
+    if (state.progress.cancelling) abort.current.abort();
+  }, [state.progress.cancelling]);
+
+  // Autosave after each change of decisions, a moment later so a burst of keys writes once.
+  const autosaveTimer = useRef<NodeJS.Timeout | null>(null);
+  const autosaveNow = async () => {
+    autosaveTimer.current = null;
+    const s = stateRef.current;
+    if (!s.data || !takenAt.current || !s.dirty) return;
+    try {
+      autosaved.current = await autosave(props.outDir, buildSnapshot(s.data, s.decisions, takenAt.current, persist));
+    } catch (err) {
+      dispatch({ type: 'error', message: `autosave failed: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  };
+  const firstDecisions = useRef(state.decisions);
+  useEffect(() => {
+    if (state.decisions === firstDecisions.current || !state.data) return;
+    if (autosaveTimer.current) clearTimeout(autosaveTimer.current);
+    autosaveTimer.current = setTimeout(() => void autosaveNow(), autosaveDelay(state.data.findings.length));
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [state.decisions]);
+
+  useEffect(() => {
+    if (!state.quitting) return;
+    void (async () => {
+      if (autosaveTimer.current) {
+        clearTimeout(autosaveTimer.current);
+        await autosaveNow();
+      }
+      abort.current.abort();
+      props.onExit?.({ saved: stateRef.current.lastSaved, autosaved: stateRef.current.dirty ? autosaved.current : null });
+      exit();
+    })();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [state.quitting]);
+
+  const write = async () => {
+    const s = stateRef.current;
+    if (!s.data || !takenAt.current) return dispatch({ type: 'error', message: 'nothing to write yet: the playbooks are still running' });
+    if (saving.current) return;
+    saving.current = true;
+    try {
+      const snapshot = buildSnapshot(s.data, s.decisions, takenAt.current, persist);
+      const target = path.resolve(sessionPaths(props.outDir, snapshot).snapshot);
+      if (props.protect && target === path.resolve(props.protect)) {
+        return dispatch({ type: 'error', message: `nothing written: ${props.protect} is the snapshot being replayed and is never overwritten` });
+      }
+      const paths = await saveSession(props.outDir, snapshot);
+      autosaved.current = null;
+      dispatch({ type: 'saved', paths });
+    } catch (err) {
+      dispatch({ type: 'error', message: `nothing written: ${err instanceof Error ? err.message : String(err)}` });
+    } finally {
+      saving.current = false;
+    }
+  };
+
+  // ---- layout
+  const { columns, rows } = size;
+  const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+  const sections = state.data ? outline(state.data) : [];
+  const section = sections[state.cursor.section] ?? null;
+  const playbook = state.data?.playbooks[state.cursor.section] ?? null;
+  const sideWidth = columns >= 120 ? 30 : columns >= 100 ? 24 : 20;
+  const mainWidth = Math.max(20, columns - sideWidth - 1);
+  const textWidth = mainWidth - 2;
+  const message = messageLines(state.message).slice(0, 3);
+  const bodyHeight = Math.max(1, rows - 2 - message.length);
+  const docked = state.overlay.kind === 'note' || state.overlay.kind === 'quit-confirm';
+  const paneLines = (docked ? bodyHeight - DOCK_HEIGHT : bodyHeight) - 1;
+
+  const layout = useMemo(
+    () =>
+      section && playbook
+        ? layoutSection({ section, playbook, baseline: state.baseline, showSql: state.showSql, width: textWidth })
+        : null,
+    [section, playbook, state.baseline, state.showSql, textWidth],
+  );
+  const opened = state.cursor.opened ? focusedItem(state) : null;
+  const detail = useMemo(
+    () => (opened ? layoutDetail(opened, { decisions: state.decisions, baseline: state.baseline, width: textWidth }) : null),
+    [opened, state.decisions, state.baseline, textWidth],
+  );
+  const top = useRef(0);
+  const lastSection = useRef(-1);
+  if (lastSection.current !== state.cursor.section) {
+    top.current = 0;
+    lastSection.current = state.cursor.section;
+  }
+  if (layout && !detail) {
+    const i = Math.min(state.cursor.item, layout.itemStart.length - 1);
+    if (i >= 0) top.current = scrollTop(top.current, layout.itemStart[i], layout.itemEnd[i], paneLines, layout.lines.length);
+  }
+
+  const pageItems = (): number => {
+    if (!layout || !layout.itemStart.length) return 1;
+    const from = layout.itemStart[state.cursor.item] ?? 0;
+    let n = 0;
+    for (let i = state.cursor.item + 1; i < layout.itemStart.length && layout.itemStart[i] < from + paneLines; i++) n++;
+    return Math.max(1, n);
+  };
+  const maxScroll = detail ? Math.max(0, detail.length - paneLines) : 0;
+
+  // ---- keys
+  const run = (cmd: Command) => {
+    const s = stateRef.current;
+    const at = now().toISOString();
+    const moves: Partial<Record<Command, Action>> = {
+      up: { type: 'move', to: 'up', maxScroll },
+      down: { type: 'move', to: 'down', maxScroll },
+      pageUp: { type: 'move', to: 'pageUp', page: s.cursor.opened ? paneLines - 1 : pageItems(), maxScroll },
+      pageDown: { type: 'move', to: 'pageDown', page: s.cursor.opened ? paneLines - 1 : pageItems(), maxScroll },
+      home: { type: 'move', to: 'home', maxScroll },
+      end: { type: 'move', to: 'end', maxScroll },
+    };
+    if (moves[cmd]) return dispatch(moves[cmd]!);
+    switch (cmd) {
+      case 'open':
+        return dispatch({ type: 'open' });
+      case 'nextSection':
+        return dispatch({ type: 'section', by: 1 });
+      case 'prevSection':
+        return dispatch({ type: 'section', by: -1 });
+      case 'accept':
+        return dispatch({ type: 'decide', state: 'accepted', at });
+      case 'reject':
+        return dispatch({ type: 'decide', state: 'rejected', at });
+      case 'pending':
+        return dispatch({ type: 'decide', state: 'pending', at });
+      case 'note':
+        return dispatch({ type: 'edit-note' });
+      case 'toggleSql':
+        return dispatch({ type: 'toggle-sql' });
+      case 'write':
+        return void write();
+      case 'quit':
+        return dispatch({ type: 'quit' });
+      case 'help':
+        return dispatch({ type: 'help' });
+      case 'cancel':
+        if (!s.data && !s.runError) return dispatch({ type: 'cancel-run' });
+        if (s.cursor.opened) return dispatch({ type: 'close' });
+        return dispatch({ type: 'info', lines: [] });
+    }
+  };
+
+  useInput((input, key) => {
+    const s = stateRef.current;
+    if (s.overlay.kind === 'note') {
+      if (key.escape) dispatch({ type: 'close-overlay' });
+      return;
+    }
+    if (s.overlay.kind === 'quit-confirm') {
+      if (input === 'y' || input === 'Y' || (key.ctrl && input === 'c')) dispatch({ type: 'quit-confirm' });
+      else if (input === 'n' || input === 'N' || key.escape) dispatch({ type: 'quit-cancel' });
+      return;
+    }
+    const cmd = commandFor(input, key);
+    if (!cmd) return;
+    if (s.overlay.kind === 'help') {
+      if (cmd === 'help' || cmd === 'cancel' || cmd === 'quit') dispatch({ type: 'close-overlay' });
+      return;
+    }
+    if (tooSmall && cmd !== 'quit') return;
+    if (!s.data && !['quit', 'cancel', 'help'].includes(cmd)) return;
+    run(cmd);
+  });
+
+  if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
+
+  // ---- screen
+  const counts = decisionCounts(state);
+  const header: Line = detail
+    ? {
+        segs: [
+          { text: '‹ ', color: 'cyan' },
+          { text: opened?.kind === 'finding' ? 'finding' : 'cell', bold: true },
+          { text: `  lines ${state.cursor.detailScroll + 1}–${Math.min(detail.length, state.cursor.detailScroll + paneLines)} of ${detail.length}`, dim: true },
+          { text: '  enter/Esc back', dim: true },
+          ...(opened?.kind === 'finding' ? [{ text: ' · a accept · r reject · u pending · n note', dim: true }] : []),
+        ],
+      }
+    : {
+        segs: [
+          { text: printable(section?.title ?? ''), bold: true, color: 'cyan' },
+          { text: section ? `  ${state.cursor.item + 1}/${section.items.length}` : '', dim: true },
+          { text: focusedItem(state)?.kind === 'finding' ? '  enter details · a accept · r reject · u pending' : '  enter opens · s SQL · tab next section', dim: true },
+        ],
+      };
+
+  // The note editor and the quit question dock under the notebook, which stays in view.
+  let dock: React.ReactNode = null;
+  if (state.overlay.kind === 'note') {
+    const id = state.overlay.findingId;
+    const f = state.data?.findings.find((x) => x.id === id);
+    dock = (
+      <NoteEditor
+        title={f ? `${f.title} — ${f.target}` : id}
+        draft={state.overlay.draft}
+        onChange={(draft) => dispatch({ type: 'note-draft', draft })}
+        onSubmit={() => dispatch({ type: 'note-save', at: now().toISOString() })}
+        width={columns}
+        height={DOCK_HEIGHT}
+      />
+    );
+  } else if (state.overlay.kind === 'quit-confirm') {
+    const unsaved = `${plural(counts.accepted, 'accepted finding')} and ${plural(counts.rejected, 'rejected finding')} are`;
+    dock = <QuitConfirm unsaved={unsaved} autosaved={autosaved.current} width={columns} height={DOCK_HEIGHT} />;
+  }
+  const mainHeight = dock ? Math.max(1, bodyHeight - DOCK_HEIGHT) : bodyHeight;
+
+  let body: React.ReactNode;
+  if (state.overlay.kind === 'help') body = <HelpOverlay width={columns} height={bodyHeight} />;
+  else if (!state.data) {
+    body = state.runError ? (
+      <Box width={columns} height={mainHeight} paddingX={1} flexDirection="column">
+        <Text color="red" wrap="truncate-end">
+          {printable(state.runError)}
+        </Text>
+        <Text dimColor>q quits</Text>
+      </Box>
+    ) : (
+      <RunProgress progress={state.progress} width={columns} height={mainHeight} />
+    );
+  } else {
+    body = (
+      <Box width={columns} height={mainHeight} overflow="hidden">
+        <SectionList sections={sections} current={state.cursor.section} width={sideWidth} height={mainHeight} />
+        <Box borderStyle="single" borderTop={false} borderRight={false} borderBottom={false} borderColor="gray" width={mainWidth + 1} height={mainHeight}>
+          <NotebookPane
+            header={header}
+            lines={detail ?? layout?.lines ?? []}
+            top={detail ? Math.min(state.cursor.detailScroll, maxScroll) : top.current}
+            selected={detail ? null : state.cursor.item}
+            decisions={state.decisions}
+            width={mainWidth}
+            height={mainHeight}
+          />
+        </Box>
+      </Box>
+    );
+  }
+
+  return (
+    <Box flexDirection="column" width={columns} height={rows}>
+      <LineView line={bannerLine(state.source, state.data?.server.product ?? null)} width={columns} />
+      {body}
+      {state.overlay.kind === 'help' ? null : dock}
+      {message.map((l, i) => (
+        <LineView key={i} line={l} width={columns} />
+      ))}
+      <Box width={columns} height={1}>
+        <LineView line={statusLine(state.source, counts, state.dirty)} width={columns - 7} />
+        <Text dimColor> ? help</Text>
+      </Box>
+    </Box>
+  );
+}

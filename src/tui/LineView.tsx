@@ -1,0 +1,23 @@
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { Line, Seg } from './lines.ts';
+
+function SegText({ seg }: { seg: Seg }) {
+  return (
+    <Text color={seg.color} bold={seg.bold} dimColor={seg.dim} inverse={seg.inverse}>
+      {seg.text}
+    </Text>
+  );
+}
+
+/** One terminal row; whatever does not fit is cut by ink with … */
+export const LineView = React.memo(function LineView({ line, width, gutter }: { line: Line; width: number; gutter?: Seg }) {
+  return (
+    <Box width={width} height={1} flexShrink={0}>
+      <Text wrap="truncate-end">
+        {gutter ? <SegText seg={gutter} /> : null}
+        {line.segs.length ? line.segs.map((s, i) => <SegText key={i} seg={s} />) : ' '}
+      </Text>
+    </Box>
+  );
+});

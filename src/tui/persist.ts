@@ -1,0 +1,48 @@
+// From the session state to a snapshot document (for `w` and the autosave).
+import type { Decision, SessionData } from '../playbooks/types.ts';
+import { carryDecisions } from '../snapshot/carry.ts';
+import { newSnapshot } from '../snapshot/io.ts';
+import type { Snapshot } from '../snapshot/schema.ts';
+
+export interface PersistOptions {
+  toolVersion: string;
+  demo: boolean;
+  /** replay: the file the session was replayed from */
+  derivedFrom?: string | null;
+  /** decisions carried in a replayed snapshot, kept as they were */
+  baseline?: Snapshot['baseline'];
+  /** live session with --baseline: carried again at every save, so only present findings keep them */
+  carryFrom?: { snapshot: Snapshot; file: string } | null;
+}
+
+/** Only decisions on findings of this session go into the document. */
+export function presentDecisions(data: SessionData, decisions: Record<string, Decision>): Record<string, Decision> {
+  const out: Record<string, Decision> = {};
+  for (const f of data.findings) if (decisions[f.id]) out[f.id] = decisions[f.id];
+  return out;
+}
+
+// newSnapshot scrubs and validates every finding; with 10,000 of them that is worth doing once per
+// session rather than at every autosave, so the decision-free document is kept and decisions swapped in.
+const bases = new WeakMap<SessionData, { key: unknown[]; snapshot: Snapshot }>();
+
+function baseSnapshot(data: SessionData, takenAt: string, opts: PersistOptions): Snapshot {
+  const key = [takenAt, opts.toolVersion, opts.demo, opts.derivedFrom ?? null, opts.baseline ?? null];
+  const cached = bases.get(data);
+  if (cached && cached.key.every((k, i) => k === key[i])) return cached.snapshot;
+  const snapshot = newSnapshot(data, {
+    toolVersion: opts.toolVersion,
+    takenAt,
+    demo: opts.demo,
+    decisions: {},
+    derivedFrom: opts.derivedFrom ?? null,
+    baseline: opts.baseline ?? null,
+  });
+  bases.set(data, { key, snapshot });
+  return snapshot;
+}
+
+export function buildSnapshot(data: SessionData, decisions: Record<string, Decision>, takenAt: string, opts: PersistOptions): Snapshot {
+  const snapshot: Snapshot = { ...baseSnapshot(data, takenAt, opts), decisions: presentDecisions(data, decisions) };
+  return opts.carryFrom ? carryDecisions(opts.carryFrom.snapshot, snapshot, opts.carryFrom.file) : snapshot;
+}

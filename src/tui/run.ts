@@ -1,0 +1,46 @@
+// Shared by the `session` and `replay` commands: the terminal guard and running the App until it exits.
+import type { AppProps } from './App.tsx';
+import type { SavedPaths } from '../session/reducer.ts';
+
+export function needsTerminal(command: 'session' | 'replay'): string {
+  const instead = command === 'session' ? '`pgadvisor check` for scripts and CI' : '`pgadvisor report FILE` for a text report';
+  return `pgadvisor ${command} needs an interactive terminal; use ${instead}`;
+}
+
+export function interactive(): boolean {
+  return Boolean(process.stdin.isTTY && process.stdout.isTTY);
+}
+
+/** One line on stderr, the exit code back. */
+export function fail(message: string, code: number): number {
+  process.stderr.write(`pgadvisor: ${message.split('\n')[0]}\n`);
+  return code;
+}
+
+// The alternate screen keeps the user's scrollback clean and gives it back as it was on exit.
+const ENTER_ALT = '\u001B[?1049h\u001B[H';
+const LEAVE_ALT = '\u001B[?1049l';
+
+/** Renders the App full-screen and resolves when the user quits. */
+export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | null; autosaved: string | null }> {
+  // React picks its build when first loaded: the production one is several times faster per key.
+  process.env.NODE_ENV ??= 'production';
+  const [{ createElement }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.tsx')]);
+  let result: { saved: SavedPaths | null; autosaved: string | null } = { saved: null, autosaved: null };
+  process.stdout.write(ENTER_ALT);
+  try {
+    const instance = render(createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
+    await instance.waitUntilExit();
+  } finally {
+    process.stdout.write(LEAVE_ALT);
+  }
+  return result;
+}
+
+/** What is left on the normal screen after the TUI closes. */
+export function farewell(result: { saved: SavedPaths | null; autosaved: string | null }): void {
+  if (result.saved) {
+    process.stdout.write(`snapshot:  ${result.saved.snapshot}\nmigration: ${result.saved.migration}\nrollback:  ${result.saved.rollback}\n`);
+  }
+  if (result.autosaved) process.stdout.write(`unsaved decisions are in ${result.autosaved} (pgadvisor session --resume ${result.autosaved})\n`);
+}
