@@ -1,0 +1,208 @@
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitStatements } from '../../../src/migration/statements.ts';
+import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
+
+const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
+const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
+const find = (data: SessionData, check: string, target: string) => {
+  const f = findingsOf(data, check).find((x) => x.target === target);
+  if (!f) throw new Error(`no ${check} finding for ${target}`);
+  return f;
+};
+
+async function onClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function apply(db: TestDatabase, f: Finding, which: 'up' | 'down'): Promise<void> {
+  for (const s of splitStatements(f[which]!, `${f.id} ${which}`)) await db.exec(s.sql);
+}
+
+describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and near misses', () => {
+  let db: TestDatabase;
+  let data: SessionData;
+  let locker: pg.Client;
+
+  beforeAll(async () => {
+    db = await createDatabase();
+    for (const part of fixture.split(/^-- transaction$/m)) await db.exec(part);
+    await db.exec(`VACUUM (ANALYZE) app.bloated, app.compact, app.small_bloated, app.padded, "Odd Mäint"."Churn Täble"`);
+    // Autovacuum would freeze app.old_xids as soon as its age passes the table's 100,000 limit; a held
+    // SHARE UPDATE EXCLUSIVE lock keeps it away while 110,000 transaction IDs are used up.
+    locker = new pg.Client({ connectionString: db.url });
+    await locker.connect();
+    await locker.query('BEGIN');
+    await locker.query('LOCK TABLE app.old_xids IN SHARE UPDATE EXCLUSIVE MODE');
+    await onClient(db.url, async (c) => {
+      await c.query('SET synchronous_commit = off');
+      await c.query('DO $$ BEGIN FOR i IN 1..110000 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$');
+    });
+    await db.exec('CREATE TABLE app.young_xids (id int) WITH (autovacuum_freeze_max_age = 100000)');
+    data = await runPlaybook(db.url, ['maintenance']);
+  });
+  afterAll(async () => {
+    await locker?.end();
+    await db?.drop();
+  });
+
+  it('runs every cell without error and shows the statistics window', () => {
+    const bad = data.playbooks[0].runs.filter((r) => r.status !== 'ok');
+    expect(bad.map((r) => `${r.cell}: ${r.reason}`)).toEqual([]);
+    const items = runOf(data, 'stats_window').rows.map((r) => r.item);
+    expect(items).toEqual(expect.arrayContaining(['statistics reset', 'statistics window', 'server started', 'autovacuum', 'autovacuum_freeze_max_age']));
+    const activity = runOf(data, 'vacuum_activity').rows;
+    expect(activity[0]).toMatchObject({ table: 'app.churny', dead_rows: '120000' });
+  });
+
+  it('finds tables past their autovacuum trigger, not tiny or barely dirty ones', () => {
+    expect(targets(data, 'vacuum_overdue')).toEqual(['"Odd Mäint"."Dead ""Rows"""', 'app.churny', 'app.small_churn', 'app.stale', 'app.tuned']);
+    const dead = find(data, 'vacuum_overdue', '"Odd Mäint"."Dead ""Rows"""');
+    expect(dead.severity).toBe('warning');
+    expect(dead.title).toBe('10000 dead rows (50.0% of the table) wait for vacuum');
+    expect(dead.rationale).toContain('Autovacuum is disabled for this table');
+    expect(dead.evidence).toMatchObject({ autovacuum_trigger_rows: 4050, command: 'VACUUM (VERBOSE, ANALYZE) "Odd Mäint"."Dead ""Rows""";' });
+    expect(dead.up).toBeNull();
+  });
+
+  it('finds never-analyzed tables with rows, partitioned parents without statistics, and stale statistics', () => {
+    expect(targets(data, 'analyze_overdue')).toEqual([
+      '"Odd Mäint"."Dead ""Rows"""',
+      'app.churny',
+      'app.events',
+      'app.never_analyzed',
+      'app.small_churn',
+      'app.stale',
+      'app.tuned',
+    ]);
+    expect(find(data, 'analyze_overdue', 'app.events').title).toBe('Partitioned table has never been analyzed');
+    expect(find(data, 'analyze_overdue', 'app.never_analyzed')).toMatchObject({ severity: 'warning', title: 'Table with rows has never been analyzed' });
+    expect(find(data, 'analyze_overdue', 'app.stale')).toMatchObject({ severity: 'info', title: '5000 rows changed since the last ANALYZE' });
+    expect(find(data, 'analyze_overdue', 'app.small_churn').severity).toBe('warning');
+    expect(find(data, 'analyze_overdue', 'app.never_analyzed').evidence.command).toBe('ANALYZE app.never_analyzed;');
+  });
+
+  it('estimates bloat close to pgstattuple and ignores alignment padding, small and compact tables', async () => {
+    expect(targets(data, 'table_bloat')).toEqual(['app.bloated']);
+    const f = find(data, 'table_bloat', 'app.bloated');
+    expect(f.evidence.estimate).toBe(true);
+    expect(f.title).toContain('(estimate)');
+    await db.exec('CREATE EXTENSION IF NOT EXISTS pgstattuple');
+    const exact = await db.exec(`SELECT free_percent + dead_tuple_percent AS waste FROM pgstattuple('app.bloated')`);
+    expect(Math.abs(Number(f.evidence.extra_pct) - Number(exact.rows[0].waste))).toBeLessThan(5);
+    await db.exec('DROP EXTENSION pgstattuple');
+  });
+
+  it('proposes per-table autovacuum settings for large high-churn tables, with an exact rollback', () => {
+    expect(targets(data, 'autovacuum_tuning')).toEqual(['"Odd Mäint"."Churn Täble"', 'app.churny']);
+    const churny = find(data, 'autovacuum_tuning', 'app.churny');
+    expect(churny.up).toBe('ALTER TABLE app.churny SET (autovacuum_vacuum_scale_factor = 0.02, autovacuum_vacuum_threshold = 1000);');
+    expect(churny.down).toBe(
+      'ALTER TABLE app.churny RESET (autovacuum_enabled, autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold, fillfactor), ' +
+        `SET (fillfactor = '90', autovacuum_vacuum_scale_factor = '0.1', autovacuum_enabled = 'false');`,
+    );
+    expect(churny.rationale).toContain('already has its own autovacuum settings');
+    const odd = find(data, 'autovacuum_tuning', '"Odd Mäint"."Churn Täble"');
+    expect(odd.down).toBe('ALTER TABLE "Odd Mäint"."Churn Täble" RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);');
+  });
+
+  it('finds tables and TOAST tables with autovacuum disabled', () => {
+    const t = targets(data, 'autovacuum_disabled');
+    expect(t).toContain('"Odd Mäint"."Dead ""Rows"""');
+    expect(t).toContain('app.toast_off');
+    expect(t).not.toContain('app.bloated');
+    expect(t.some((x) => x.startsWith('settings.'))).toBe(false);
+    const toast = findingsOf(data, 'autovacuum_disabled').find((f) => f.target === 'app.toast_off')!;
+    expect(toast.id).toBe('maintenance/autovacuum_disabled/app.toast_off (toast)');
+    expect(toast.up).toBe('ALTER TABLE app.toast_off RESET (toast.autovacuum_enabled);');
+    expect(toast.down).toBe(`ALTER TABLE app.toast_off RESET (toast.autovacuum_enabled), SET (toast.autovacuum_enabled = 'off');`);
+    expect(find(data, 'autovacuum_disabled', 'app.tiny_dirty').severity).toBe('info');
+  });
+
+  it('finds a table past its own freeze limit, not a young one or one with the default limit', () => {
+    const xid = findingsOf(data, 'xid_wraparound');
+    expect(xid.map((f) => f.id)).toEqual(['maintenance/xid_wraparound/app.old_xids xid']);
+    expect(xid[0].severity).toBe('warning');
+    expect(Number(xid[0].evidence.age)).toBeGreaterThan(100000);
+    expect(xid[0].evidence.freeze_max_age).toBe(100000);
+  });
+
+  it('finds sequences near the limit of their own type or of the column they feed, in either direction', () => {
+    expect(targets(data, 'sequence_exhaustion')).toEqual([
+      '"Odd Mäint"."Idént_Ïd_seq"',
+      'app.big_seq',
+      'app.down_seq',
+      'app.serial_hot_id_seq',
+      'app.widened_id_seq',
+    ]);
+    const sev = Object.fromEntries(findingsOf(data, 'sequence_exhaustion').map((f) => [f.target, f.severity]));
+    expect(sev).toEqual({
+      '"Odd Mäint"."Idént_Ïd_seq"': 'critical',
+      'app.big_seq': 'warning',
+      'app.down_seq': 'info',
+      'app.serial_hot_id_seq': 'critical',
+      'app.widened_id_seq': 'warning',
+    });
+    const big = find(data, 'sequence_exhaustion', 'app.big_seq');
+    expect(big.title).toBe('79.2 % of the integer column\'s range used');
+    expect(big.evidence).toMatchObject({ limit: '2147483647', sequence_max: '9223372036854775807', column_change: 'ALTER TABLE app.narrow ALTER COLUMN id TYPE bigint;' });
+    expect(big.up).toBeNull();
+    expect(find(data, 'sequence_exhaustion', 'app.down_seq').evidence.limit).toBe('-32768');
+    const widened = find(data, 'sequence_exhaustion', 'app.widened_id_seq');
+    expect(widened.up).toBe('ALTER SEQUENCE app.widened_id_seq AS bigint;');
+    expect(widened.down).toBe('ALTER SEQUENCE app.widened_id_seq AS integer;');
+    expect(find(data, 'sequence_exhaustion', 'app.serial_hot_id_seq').up).toBeNull();
+  });
+
+  it('finding ids are stable across runs', async () => {
+    const again = await runPlaybook(db.url, ['maintenance']);
+    const stable = (d: SessionData) => d.findings.filter((f) => f.check !== 'xid_wraparound').map((f) => f.id).sort();
+    expect(stable(again)).toEqual(stable(data));
+  });
+
+  it('sends one statement per cell however large the catalog', async () => {
+    const count = async (url: string) => {
+      const conn = await connect(url);
+      try {
+        const before = conn.db.statementCount;
+        await runSession(conn, await selectNotebooks(['maintenance']));
+        return conn.db.statementCount - before;
+      } finally {
+        await conn.close();
+      }
+    };
+    const empty = await createDatabase();
+    try {
+      const cells = data.playbooks[0].runs.length;
+      expect(await count(db.url)).toBe(cells);
+      expect(await count(empty.url)).toBe(cells);
+    } finally {
+      await empty.drop();
+    }
+  });
+
+  it('each finding up then down restores the identical schema, and up applies again', async () => {
+    const withSql = data.findings.filter((f) => f.up);
+    expect(withSql.length).toBeGreaterThan(10);
+    const before = await schemaDump(db.url);
+    for (const f of withSql) {
+      await apply(db, f, 'up');
+      expect(await schemaDump(db.url), `${f.id} up changes the schema`).not.toBe(before);
+      await apply(db, f, 'down');
+      expect(await schemaDump(db.url), `${f.id} down restores it`).toBe(before);
+    }
+    for (const f of withSql) await apply(db, f, 'up');
+    for (const f of [...withSql].reverse()) await apply(db, f, 'down');
+    expect(await schemaDump(db.url)).toBe(before);
+  });
+});
