@@ -18,7 +18,7 @@ export interface SessionArgs {
 }
 
 export async function sessionCommand(args: SessionArgs): Promise<number> {
-  if (!interactive()) return fail(needsTerminal, 2);
+  if (!interactive()) return fail(needsTerminal('session'), 2);
 
   let notebooks;
   let baseline: Snapshot | null = null;
