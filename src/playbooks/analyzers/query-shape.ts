@@ -43,6 +43,8 @@ export interface Predicate {
   /** IN (…) or = ANY(…): several values at once */
   multi: boolean;
   block: number;
+  /** byte offset of the $n when `param` */
+  paramLocation: number | null;
 }
 
 export interface JoinPredicate {
@@ -71,6 +73,10 @@ export interface QueryShape {
   paramCount: number;
   /** FOR UPDATE / FOR KEY SHARE … anywhere */
   locking: boolean;
+  /** byte offset of the outermost SELECT's first output expression */
+  selectListStart: number | null;
+  /** the block of the outermost SELECT / UPDATE / DELETE */
+  topBlock: number;
 }
 
 // libpg-query's JSON AST: every node is `{ TypeName: {…fields} }`.
@@ -114,6 +120,8 @@ class ShapeBuilder {
     outputs: [],
     paramCount: 0,
     locking: false,
+    selectListStart: null,
+    topBlock: 0,
   };
   private blocks = 0;
 
@@ -138,6 +146,7 @@ class ShapeBuilder {
         this.withClause(node.withClause, null, ctes);
         const scope: Scope = { entries: [], parent: null };
         const block = this.blocks++;
+        this.shape.topBlock = block;
         const quals: Obj[] = [];
         this.from({ RangeVar: node.relation }, scope, ctes, quals, block);
         for (const f of node.fromClause ?? node.usingClause ?? []) this.from(f, scope, ctes, quals, block);
@@ -202,6 +211,8 @@ class ShapeBuilder {
     }
     if (sortable && keys.length) this.shape.sorts.push({ block, keys });
 
+    if (top) this.shape.topBlock = block;
+    if (top && sel.targetList?.length) this.shape.selectListStart = sel.targetList[0].ResTarget?.location ?? null;
     for (const t of sel.targetList ?? []) {
       const val = t.ResTarget?.val;
       if (!val) continue;
@@ -266,7 +277,7 @@ class ShapeBuilder {
     this.sublinks(node, scope, ctes);
     if (type === 'NullTest' && e.nulltesttype === 'IS_NULL') {
       const key = this.keyExpr(e.arg, scope);
-      if (key) this.shape.predicates.push({ key, op: 'null', param: false, multi: false, block });
+      if (key) this.shape.predicates.push({ key, op: 'null', param: false, multi: false, block, paramLocation: null });
       return;
     }
     if (type !== 'A_Expr') return;
@@ -304,7 +315,8 @@ class ShapeBuilder {
     if (!keyNode || !value || hasColumnRef(value)) return false;
     const key = this.keyExpr(keyNode, scope);
     if (!key) return false;
-    this.shape.predicates.push({ key, op, param: isParam(value), multi, block });
+    const param = paramOf(value);
+    this.shape.predicates.push({ key, op, param: Boolean(param), multi, block, paramLocation: param?.location ?? null });
     return true;
   }
 
@@ -382,9 +394,9 @@ function levelRels(scope: Scope): number[] {
   return scope.entries.flatMap((e) => (e.rel === null ? [] : [e.rel]));
 }
 
-function isParam(node: Obj): boolean {
-  if (node.ParamRef) return true;
-  return Boolean(node.TypeCast?.arg?.ParamRef);
+function paramOf(node: Obj): { location: number } | null {
+  const p = node.ParamRef ?? node.TypeCast?.arg?.ParamRef;
+  return p ? { location: Number(p.location ?? -1) } : null;
 }
 
 /** Does the expression read a column of the current query level (subqueries excluded)? */
