@@ -102,7 +102,7 @@ export const rlsContext: Analyzer = {
           u.via.add(r.via ?? 'current_setting');
           u.missingOk.add(r.missingOk);
           u.policies.add(target);
-          u.tables.add(`${String(pol.schema)}.${String(pol.table)}`);
+          u.tables.add(String(pol.quoted_table));
           uses.set(r.variable, u);
         }
         for (const r of failOpenBranches(root, fns, viaFunctions)) failOpen.set(r.variable, r);
@@ -111,7 +111,7 @@ export const rlsContext: Analyzer = {
       const vars = [...failOpen.keys()].sort();
       findings.push({
         target,
-        title: `Policy ${String(pol.policy)} on ${String(pol.schema)}.${String(pol.table)} lets every row through when ${vars.join(', ')} is not set`,
+        title: `Policy ${String(pol.quoted_policy)} on ${String(pol.quoted_table)} lets every row through when ${vars.join(', ')} is not set`,
         rationale:
           `One branch of the policy's OR is true when ${vars.join(', ')} is NULL (unset, or read with missing_ok) and does not look at the row, ` +
           `so a connection that forgot to set it, or a job that never does, sees and changes every row. Fail closed instead: make ` +

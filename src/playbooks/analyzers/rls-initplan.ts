@@ -121,7 +121,7 @@ export const rlsInitplan: Analyzer = {
       const alter = String(pol.alter_policy);
       findings.push({
         target,
-        title: `Policy ${String(pol.policy)} on ${String(pol.schema)}.${String(pol.table)} calls ${names.join(', ')} once per row`,
+        title: `Policy ${String(pol.quoted_policy)} on ${String(pol.quoted_table)} calls ${names.join(', ')} once per row`,
         rationale:
           `${names.join(', ')} ${names.length > 1 ? 'are' : 'is'} STABLE and called with arguments that do not depend on the row, ` +
           `so ${names.length > 1 ? 'they return' : 'it returns'} the same value for every row, yet the policy calls ${names.length > 1 ? 'them' : 'it'} again for each row it checks. ` +

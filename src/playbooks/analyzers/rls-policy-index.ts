@@ -154,14 +154,15 @@ export const rlsPolicyIndex: Analyzer = {
                 format('%I.%I.%I', $1::text, $2::text, $3::text) AS key,
                 format('CREATE INDEX CONCURRENTLY %I ON %I.%I (%I);', $4::text, $1::text, $2::text, $3::text) AS up,
                 format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', $1::text, $4::text) AS down,
-                format('%I.%I', $1::text, $4::text) AS index`,
+                format('%I.%I', $1::text, $4::text) AS index,
+                quote_ident($3::text) AS col`,
         [c.schema, c.table, c.column, name],
       );
       const large = c.estRows >= LARGE_TABLE_ROWS;
       findings.push({
         target: String(ddl.tbl),
         key: String(ddl.key),
-        title: `Policies on ${String(ddl.tbl)} filter on ${c.column} and no index starts with it`,
+        title: `Policies on ${String(ddl.tbl)} filter on ${String(ddl.col)} and no index starts with it`,
         rationale:
           `${c.policies.length > 1 ? `${c.policies.length} policies compare` : 'A policy compares'} this column with the current user's value, ` +
           `so every query on the table is filtered by it; without an index on it Postgres reads the whole table and checks the policy on each row. ` +

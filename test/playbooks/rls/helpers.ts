@@ -1,0 +1,87 @@
+// Fixtures and "as a user" queries for the RLS playbook tests (real server only).
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { TEST_DATABASE_URL } from '../../support/db.ts';
+import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+
+/** Roles are cluster-wide and other test runs share the server: every fixture role carries this suffix. */
+export function newSuffix(): string {
+  return randomBytes(4).toString('hex');
+}
+
+export function fixture(name: string, suffix = ''): string {
+  return readFileSync(new URL(`./fixtures/${name}.sql`, import.meta.url), 'utf8').replaceAll('{{s}}', suffix);
+}
+
+async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Drops the fixture's roles (after its database is gone) by their names. */
+export async function dropRoles(names: string[]): Promise<void> {
+  if (!TEST_DATABASE_URL) return;
+  await withClient(TEST_DATABASE_URL, async (c) => {
+    for (const n of names) await c.query(`DROP ROLE IF EXISTS ${pg.escapeIdentifier(n)}`);
+  });
+}
+
+export interface AsUser {
+  role: string;
+  /** session variables the policies read (JWT claims, app.current_user_id…), set for the transaction */
+  settings?: Record<string, string>;
+}
+
+/** Rows a query returns for a user: SET LOCAL ROLE and set_config(…, true) in a transaction rolled back after. */
+export async function queryAs(url: string, who: AsUser, sql: string): Promise<Record<string, unknown>[]> {
+  return withClient(url, async (c) => {
+    await c.query('BEGIN');
+    try {
+      for (const [k, v] of Object.entries(who.settings ?? {})) await c.query('SELECT set_config($1, $2, true)', [k, v]);
+      await c.query(`SET LOCAL ROLE ${pg.escapeIdentifier(who.role)}`);
+      return (await c.query(sql)).rows;
+    } finally {
+      await c.query('ROLLBACK');
+    }
+  });
+}
+
+/** Whether a statement is allowed for a user (WITH CHECK), without keeping its effect. */
+export async function allowedAs(url: string, who: AsUser, sql: string): Promise<boolean> {
+  try {
+    await queryAs(url, who, sql);
+    return true;
+  } catch (err) {
+    if ((err as { code?: string }).code === '42501') return false;
+    throw err;
+  }
+}
+
+/** Applies statements one by one, each on its own connection (CONCURRENTLY cannot run in a transaction). */
+export async function applyAll(url: string, statements: string[]): Promise<void> {
+  for (const sql of statements) await withClient(url, (c) => c.query(sql));
+}
+
+export function byCheck(data: SessionData, check: string): Finding[] {
+  return data.findings.filter((f) => f.check === check);
+}
+
+export function targetsOf(data: SessionData, check: string): string[] {
+  return byCheck(data, check).map((f) => f.target).sort();
+}
+
+export function rowsOf(data: SessionData, cell: string): Record<string, unknown>[] {
+  for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return r.rows;
+  throw new Error(`no cell ${cell}`);
+}
+
+export function statusOf(data: SessionData, cell: string): string {
+  for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
+  throw new Error(`no cell ${cell}`);
+}

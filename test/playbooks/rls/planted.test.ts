@@ -1,0 +1,168 @@
+// Every check of the RLS playbook on a generic role model: a planted problem is reported, its near miss
+// is not, and each fix applies and rolls back to the identical schema.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { runPlaybook } from '../../support/run.ts';
+import type { SessionData } from '../../../src/playbooks/types.ts';
+import { applyAll, byCheck, dropRoles, fixture, newSuffix, rowsOf, statusOf, targetsOf } from './helpers.ts';
+
+const s = newSuffix();
+const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner'].map((r) => `${r}_${s}`);
+
+describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
+  let db: TestDatabase;
+  let data: SessionData;
+
+  beforeAll(async () => {
+    db = await createDatabase(fixture('planted', s) + `\nDO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET password_encryption = md5', current_database()); END $$;`);
+    data = await runPlaybook(db.url, ['rls-security']);
+  });
+  afterAll(async () => {
+    await db?.drop();
+    await dropRoles(roles);
+  });
+
+  it('runs every cell', () => {
+    for (const p of data.playbooks) for (const r of p.runs) expect(statusOf(data, r.cell), r.cell).toBe('ok');
+  });
+
+  it('coverage matrix: one row per table with RLS state and roles per command', () => {
+    const rows = rowsOf(data, 'coverage_matrix');
+    const docs = rows.find((r) => r.schema === 'app' && r.table === 'docs')!;
+    expect(docs).toMatchObject({
+      rls_enabled: true,
+      rls_forced: false,
+      select: `admin_${s}, app_user_${s} (2)`,
+      insert: `admin_${s}, app_user_${s}`,
+      update: `admin_${s}, app_user_${s}`,
+      delete: `admin_${s}`,
+      sees_all_rows: `app_owner_${s} (owner)`,
+      grants: `admin_${s}: rawd, app_user_${s}: rawd`,
+    });
+    expect(rows.find((r) => r.table === 'notes')).toMatchObject({ select: `app_user_${s}; restrictive: app_user_${s}` });
+    expect(rows.find((r) => r.table === 'locked')).toMatchObject({ select: 'none', delete: 'none' });
+    expect(rows.find((r) => r.table === 'forced')).toMatchObject({ rls_forced: true, sees_all_rows: '' });
+    expect(rows.find((r) => r.table === 'exposed_read')).toMatchObject({ rls_enabled: false, select: '' });
+    expect(rows.find((r) => r.table === 'internal')).toMatchObject({ sees_all_rows: `app_owner_${s} (owner), bypass_login_${s} (BYPASSRLS)` });
+    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(12);
+  });
+
+  it('RLS off on tables row-filtered roles can use; not for tables only bypass roles or nobody can use', () => {
+    expect(targetsOf(data, 'rls_disabled_exposed')).toEqual(['app.exposed_read', 'app.exposed_write']);
+    const [read, write] = byCheck(data, 'rls_disabled_exposed').sort((a, b) => a.target.localeCompare(b.target));
+    expect(read.severity).toBe('warning');
+    expect(write.severity).toBe('critical');
+    expect(write.evidence).toEqual({ grants: { [`app_user_${s}`]: ['INSERT', 'SELECT'] } });
+  });
+
+  it('policies with RLS disabled (and not with RLS enabled)', () => {
+    expect(targetsOf(data, 'policies_rls_disabled')).toEqual(['app.forgot_enable']);
+    const [f] = byCheck(data, 'policies_rls_disabled');
+    expect(f.severity).toBe('critical');
+    expect(f.up).toBe('ALTER TABLE app.forgot_enable ENABLE ROW LEVEL SECURITY;');
+  });
+
+  it('RLS enabled with no policy (and not where a policy exists)', () => {
+    expect(targetsOf(data, 'rls_enabled_no_policy')).toEqual(['app.locked']);
+    expect(byCheck(data, 'rls_enabled_no_policy')[0].evidence).toMatchObject({ granted_to: [`app_user_${s}`] });
+  });
+
+  it('granted commands without a policy: DELETE on docs; not notes (ALL policy) nor countries (SELECT only)', () => {
+    const found = byCheck(data, 'command_without_policy');
+    expect(found.map((f) => f.id)).toEqual(['rls-security/command_without_policy/app.docs.DELETE']);
+    expect(found[0].evidence).toEqual({ command: 'DELETE', roles: [`app_user_${s}`] });
+  });
+
+  it('multiple permissive policies for one role and command; restrictive and other-role policies do not count', () => {
+    const found = byCheck(data, 'multiple_permissive_policies');
+    expect(found.map((f) => f.id)).toEqual([`rls-security/multiple_permissive_policies/app.docs.SELECT.app_user_${s}`]);
+    expect(found[0].evidence).toMatchObject({ policies: ['docs_own', 'docs_shared'] });
+  });
+
+  it('always-true write policy for a row-filtered role; not the admin override nor a public read', () => {
+    expect(targetsOf(data, 'always_true_write_policies')).toEqual(['app.docs.docs_anyone_updates']);
+  });
+
+  it('per-row current_setting: rewritten; the already-wrapped notes policy is left alone', () => {
+    const found = byCheck(data, 'per_row_function_calls');
+    expect(found.map((f) => f.target).sort()).toEqual(['app.docs.docs_insert', 'app.docs.docs_own', 'app.owned_only.owned_only_own']);
+    const own = found.find((f) => f.target === 'app.docs.docs_own')!;
+    expect(own.severity).toBe('warning');
+    expect(own.up).toBe(
+      "ALTER POLICY docs_own ON app.docs USING (((owner_id = (SELECT (current_setting('app.user_id'::text))::integer)) AND (status = 'live'::text)));",
+    );
+    expect(own.down).toBe(
+      "ALTER POLICY docs_own ON app.docs USING (((owner_id = (current_setting('app.user_id'::text))::integer) AND (status = 'live'::text)));",
+    );
+    // only the WITH CHECK side: info
+    expect(found.find((f) => f.target === 'app.docs.docs_insert')!.severity).toBe('info');
+  });
+
+  it('policy filter columns without an index; not the indexed one nor a constant comparison', () => {
+    const found = byCheck(data, 'policy_columns_unindexed');
+    expect(found.map((f) => f.id).sort()).toEqual([
+      'rls-security/policy_columns_unindexed/app.docs.owner_id',
+      'rls-security/policy_columns_unindexed/app.owned_only.owner_id',
+    ]);
+    expect(found.find((f) => f.target === 'app.docs')!.up).toBe('CREATE INDEX CONCURRENTLY docs_owner_id_idx ON app.docs (owner_id);');
+  });
+
+  it('BYPASSRLS role that can log in; not the NOLOGIN one', () => {
+    const t = targetsOf(data, 'bypass_roles_can_login');
+    expect(t).toContain(`bypass_login_${s}`);
+    expect(t).not.toContain(`bypass_nologin_${s}`);
+  });
+
+  it('owner exempt from RLS: warning where only the owner has grants; not forced tables or NOLOGIN owners', () => {
+    const found = byCheck(data, 'owner_not_forced');
+    expect(found.map((f) => f.target).sort()).toEqual(['app.docs', 'app.notes', 'app.owned_only']);
+    expect(found.find((f) => f.target === 'app.owned_only')!.severity).toBe('warning');
+    expect(found.find((f) => f.target === 'app.docs')!.severity).toBe('info');
+  });
+
+  it('SECURITY DEFINER without search_path; not with one, not invoker functions', () => {
+    expect(targetsOf(data, 'security_definer_search_path')).toEqual(['app.secdef_no_path(p integer)', 'app.secdef_proc()']);
+    const f = byCheck(data, 'security_definer_search_path').find((x) => x.target.startsWith('app.secdef_no_path'))!;
+    expect(f.up).toBe('ALTER FUNCTION app.secdef_no_path(p integer) SET search_path = public, app, pg_temp;');
+  });
+
+  it('views over RLS tables without security_invoker; not invoker views nor views over plain tables', () => {
+    expect(targetsOf(data, 'views_bypass_rls')).toEqual(['app.docs_view']);
+  });
+
+  it('extensions in public; not in their own schema', () => {
+    expect(targetsOf(data, 'extensions_in_public')).toEqual(['pg_trgm']);
+  });
+
+  it('schemas with CREATE for PUBLIC; not CREATE for one role', () => {
+    expect(targetsOf(data, 'schema_create_public')).toEqual(['open_sesame']);
+  });
+
+  it('settings: md5 password_encryption for this database is a warning', () => {
+    const f = byCheck(data, 'security_settings').find((x) => x.target === 'setting password_encryption')!;
+    expect(f.severity).toBe('warning');
+    expect(f.evidence).toMatchObject({ value: 'md5' });
+  });
+
+  it('every fix applies, changes the schema, and its rollback restores the identical schema', async () => {
+    const fixes = data.findings.filter((f) => f.up);
+    expect(fixes.length).toBeGreaterThanOrEqual(10);
+    const before = await schemaDump(db.url);
+    for (const f of fixes) {
+      await applyAll(db.url, [f.up!]);
+      const applied = await schemaDump(db.url);
+      if (f.check !== 'schema_create_public') expect(applied, f.id).not.toBe(before); // pg_dump --no-privileges hides grants
+      await applyAll(db.url, [f.down!]);
+      expect(await schemaDump(db.url), f.id).toBe(before);
+    }
+  });
+
+  it('after every fix is applied, the fixed findings are gone', async () => {
+    const fixes = data.findings.filter((f) => f.up);
+    await applyAll(db.url, fixes.map((f) => f.up!));
+    const again = await runPlaybook(db.url, ['rls-security']);
+    const still = new Set(again.findings.map((f) => f.id));
+    for (const f of fixes) expect(still.has(f.id), f.id).toBe(false);
+    await applyAll(db.url, fixes.map((f) => f.down!).reverse());
+  });
+});
