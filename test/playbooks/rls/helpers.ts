@@ -85,3 +85,24 @@ export function statusOf(data: SessionData, cell: string): string {
   for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
   throw new Error(`no cell ${cell}`);
 }
+
+/** Every row of each table as each user sees it (rows as JSON text, sorted): the before/after evidence. */
+export async function visibleRows(url: string, users: AsUser[], tables: string[]): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const u of users) {
+    for (const t of tables) {
+      const rows = await queryAs(url, u, `SELECT to_jsonb(x)::text AS r FROM ${t} x ORDER BY 1`);
+      out[`${u.role} ${JSON.stringify(u.settings ?? {})} ${t}`] = rows.map((r) => String(r.r));
+    }
+  }
+  return out;
+}
+
+/** The proof is only worth something if users see different, non-empty slices of the tables. */
+export function expectDiscriminating(seen: Record<string, string[]>, tables: string[]): void {
+  for (const t of tables) {
+    const slices = Object.entries(seen).filter(([k]) => k.endsWith(` ${t}`)).map(([, v]) => JSON.stringify(v));
+    if (!slices.some((x) => x !== '[]')) throw new Error(`no user sees any row of ${t}`);
+    if (new Set(slices).size < 2) throw new Error(`every user sees the same rows of ${t}`);
+  }
+}
