@@ -143,12 +143,12 @@ async function finding(lookup: Lookup, driver: Driver | null): Promise<FindingRo
       `${await sqlIdent(driver.table.name)}.${await sqlIdent(driver.column)} in the driver query`
     : null;
   const rationale = driver
-    ? `${target} is read one row at a time by ${keyList} (${s.calls.toLocaleString('en-US')} calls, ${round(s.rows / s.calls)} rows per call), ` +
+    ? `${target} is read one row at a time by ${keyList} (${s.calls.toLocaleString('en-US')} calls, ${perCall(s.rows, s.calls)}), ` +
       `and another statement (${driver.st.stmt.calls.toLocaleString('en-US')} calls, ${driver.st.stmt.rows.toLocaleString('en-US')} rows) returns ` +
       `${driver.table.name}.${driver.column}, which ${driver.via === 'same table' ? 'is that key' : 'references it'}: the application most likely loops ` +
       `over that result and runs one query per row (N+1). Each round trip costs network latency and per-statement overhead that ` +
       `one batched query pays once: fetch all keys with = ANY($1)${join ? ', or join the table into the driver query' : ''}.`
-    : `${target} is read one row at a time by ${keyList} ${s.calls.toLocaleString('en-US')} times (${round(s.rows / s.calls)} rows per call) ` +
+    : `${target} is read one row at a time by ${keyList} ${s.calls.toLocaleString('en-US')} times (${perCall(s.rows, s.calls)}) ` +
       `and no statement in pg_stat_statements returns those keys in bulk, so the caller is out of sight (another service, or rows paged in ` +
       `from a cache). Check whether the application loops over a list; if so, batch it with = ANY($1). If it is a hot lookup of the same ` +
       `few rows, cache them in the application.`;
@@ -237,6 +237,11 @@ function evidenceRow(lookup: Lookup, driver: Driver | null, verdict: string): Ro
     driver: driver ? shorten(driver.st.stmt.query, 160) : null,
     verdict,
   };
+}
+
+function perCall(rows: number, calls: number): string {
+  const r = round(rows / calls);
+  return `${r} row${r === 1 ? '' : 's'} per call`;
 }
 
 function round(x: number): number {
