@@ -49,7 +49,7 @@ export async function parseExpr(text: string): Promise<ParsedExpr> {
 export interface Visit {
   type: string;
   node: Node;
-  /** inside a subquery (SubLink) of the expression */
+  /** inside the subquery of a SubLink (not its test expression) */
   inSubLink: boolean;
   /** inside an OR (at any depth above) */
   underOr: boolean;
@@ -80,7 +80,8 @@ export function walk(root: unknown, visit: (v: Visit) => boolean | void): void {
       const v: Visit = {
         type,
         node,
-        inSubLink: Boolean(parent && (parent.inSubLink || parent.type === 'SubLink')),
+        // the test expression of `x IN (SELECT …)` belongs to the outer query; only the subquery is apart
+        inSubLink: Boolean(parent && (parent.inSubLink || (parent.type === 'SubLink' && field === 'subselect'))),
         underOr: Boolean(parent && (parent.underOr || (parent.type === 'BoolExpr' && parent.node.boolop === 'OR_EXPR'))),
         parent,
         field,
