@@ -1,0 +1,83 @@
+-- Planted schema-integrity problems and their near misses. Every table that is not about primary keys has one.
+CREATE SCHEMA app;
+CREATE SCHEMA "Ödd Schéma";
+
+-- primary keys: none and nothing to promote; a plain unique index on NOT NULL columns (promotable, twice, one
+-- hostile with "id" taken); a UNIQUE constraint; a unique index on a nullable column; a DESC unique index; a
+-- partitioned table (its partition is not reported); near miss: a table with a primary key
+CREATE TABLE app.no_key (id int, b text);
+CREATE TABLE app.promotable (code text NOT NULL, region int NOT NULL, note text);
+CREATE UNIQUE INDEX promotable_code_region ON app.promotable (code, region);
+CREATE TABLE "Ödd Schéma"."Kéy ""less""" ("Ïd" int NOT NULL, id int);
+CREATE UNIQUE INDEX "Kéy Idx" ON "Ödd Schéma"."Kéy ""less""" ("Ïd");
+CREATE TABLE app.uq_constraint (email text NOT NULL UNIQUE);
+CREATE TABLE app.nullable_unique (email text UNIQUE);
+CREATE TABLE app.desc_unique (k int NOT NULL);
+CREATE UNIQUE INDEX desc_unique_k ON app.desc_unique (k DESC);
+CREATE TABLE app.parted (id serial, at date) PARTITION BY RANGE (at);
+CREATE TABLE app.parted_2024 PARTITION OF app.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.has_pk (id int PRIMARY KEY);
+
+-- json: a small table (fixed by a migration), one a view uses and one over 10 MB (advice); near miss: jsonb
+CREATE TABLE app.docs (id int PRIMARY KEY, body json DEFAULT '{}'::json, meta jsonb);
+INSERT INTO app.docs SELECT g, '{"b": 1,  "a": 2}', '{}' FROM generate_series(1, 100) g;
+CREATE TABLE app.docs_viewed (id int PRIMARY KEY, body json);
+CREATE VIEW app.docs_view AS SELECT id, body FROM app.docs_viewed;
+CREATE TABLE app.big_docs (id int PRIMARY KEY, body json);
+INSERT INTO app.big_docs SELECT g, json_build_object('payload', repeat('x', 150), 'n', g) FROM generate_series(1, 70000) g;
+
+-- timestamp: two columns, one used by a view; near miss: timestamptz only
+CREATE TABLE app.stamps (id int PRIMARY KEY, created timestamp, updated timestamp(3), done timestamptz);
+CREATE VIEW app.stamps_view AS SELECT created FROM app.stamps;
+CREATE TABLE app.stamps_ok (id int PRIMARY KEY, done timestamptz);
+
+-- varchar(n): hostile names; near misses: varchar without a limit, text
+CREATE TABLE "Ödd Schéma"."Wörds" (id int PRIMARY KEY, "Nämé" varchar(40), code varchar(3), free varchar, t text);
+CREATE INDEX "Wörds nämé" ON "Ödd Schéma"."Wörds" ("Nämé");
+INSERT INTO "Ödd Schéma"."Wörds" VALUES (1, 'Ädä', 'abc', 'x', 'y');
+
+-- serial: an owned serial with rows; a hostile bigint column fed by a sequence it does not own, with a comment and
+-- a grant; advice: a serial made nullable, two tables sharing one sequence, a partitioned table (app.parted above);
+-- near miss: an identity column
+CREATE TABLE app.serial_t (id serial PRIMARY KEY, v int);
+INSERT INTO app.serial_t (v) VALUES (1), (2), (3);
+CREATE SEQUENCE "Ödd Schéma"."Séq";
+CREATE TABLE "Ödd Schéma"."Sérial" ("Ïd" bigint NOT NULL DEFAULT nextval('"Ödd Schéma"."Séq"') PRIMARY KEY);
+COMMENT ON SEQUENCE "Ödd Schéma"."Séq" IS 'ids for Sérial';
+GRANT USAGE, SELECT ON SEQUENCE "Ödd Schéma"."Séq" TO PUBLIC;
+CREATE TABLE app.nullable_serial (k int PRIMARY KEY, id serial);
+ALTER TABLE app.nullable_serial ALTER COLUMN id DROP NOT NULL;
+CREATE SEQUENCE app.shared_seq;
+CREATE TABLE app.shared_a (id int PRIMARY KEY DEFAULT nextval('app.shared_seq'));
+CREATE TABLE app.shared_b (id int PRIMARY KEY DEFAULT nextval('app.shared_seq'));
+CREATE TABLE app.ident (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+
+-- foreign keys: identifying without a rule (planted, one hostile and deferrable); near misses: not part of the
+-- child's key, CASCADE, RESTRICT, self-reference
+CREATE TABLE app.orders (id int PRIMARY KEY);
+CREATE TABLE app.order_lines (order_id int REFERENCES app.orders, line int, PRIMARY KEY (order_id, line));
+CREATE TABLE "Ödd Schéma"."Li nes" ("Ördér" int, n int, PRIMARY KEY ("Ördér", n),
+  CONSTRAINT "fk Ördér" FOREIGN KEY ("Ördér") REFERENCES app.orders ON UPDATE CASCADE DEFERRABLE INITIALLY DEFERRED);
+CREATE TABLE app.order_notes (id int PRIMARY KEY, order_id int REFERENCES app.orders);
+CREATE TABLE app.order_tags (order_id int REFERENCES app.orders ON DELETE CASCADE, tag text, PRIMARY KEY (order_id, tag));
+CREATE TABLE app.order_audit (order_id int REFERENCES app.orders ON DELETE RESTRICT, at int, PRIMARY KEY (order_id, at));
+CREATE TABLE app.tree (id int PRIMARY KEY REFERENCES app.tree);
+
+-- NOT VALID: a commented CHECK, a foreign key with a hostile name, a domain constraint; near miss: a validated CHECK
+CREATE TABLE app.checked (id int PRIMARY KEY CHECK (id > 0), qty int);
+INSERT INTO app.checked VALUES (1, 5);
+ALTER TABLE app.checked ADD CONSTRAINT qty_positive CHECK (qty > 0) NOT VALID;
+COMMENT ON CONSTRAINT qty_positive ON app.checked IS 'must be positive';
+CREATE TABLE app.refs (id int PRIMARY KEY, order_id int);
+ALTER TABLE app.refs ADD CONSTRAINT "refs Order" FOREIGN KEY (order_id) REFERENCES app.orders NOT VALID;
+CREATE DOMAIN app.pos AS int;
+ALTER DOMAIN app.pos ADD CONSTRAINT pos_check CHECK (VALUE > 0) NOT VALID;
+
+-- money; near miss: numeric
+CREATE TABLE app.prices (id int PRIMARY KEY, amount money, total numeric);
+
+-- an extension's table, with every problem: never reported
+CREATE EXTENSION pgstattuple;
+CREATE TABLE app.ext_owned (id serial, doc json, at timestamp, price money, name varchar(10));
+ALTER EXTENSION pgstattuple ADD TABLE app.ext_owned;
+ALTER EXTENSION pgstattuple ADD SEQUENCE app.ext_owned_id_seq;

@@ -1,0 +1,245 @@
+import { readFile } from 'node:fs/promises';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { splitStatements } from '../../../src/migration/statements.ts';
+import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
+
+const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
+const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
+const find = (data: SessionData, check: string, target: string) => {
+  const f = findingsOf(data, check).find((x) => x.target === target);
+  if (!f) throw new Error(`no ${check} finding for ${target}`);
+  return f;
+};
+
+async function apply(db: TestDatabase, f: Finding, which: 'up' | 'down'): Promise<void> {
+  for (const s of splitStatements(f[which]!, `${f.id} ${which}`)) await db.exec(s.sql);
+}
+
+/** Runs `fn` inside a transaction that is always rolled back. */
+async function rolledBack<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('BEGIN');
+    return await fn(c);
+  } finally {
+    await c.query('ROLLBACK').catch(() => undefined);
+    await c.end();
+  }
+}
+
+describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems and near misses', () => {
+  let db: TestDatabase;
+  let data: SessionData;
+  beforeAll(async () => {
+    db = await createDatabase(fixture);
+    data = await runPlaybook(db.url, ['schema-integrity']);
+  });
+  afterAll(() => db?.drop());
+
+  it('runs every cell without error and counts columns by type, leaving extension objects out', () => {
+    const bad = data.playbooks[0].runs.filter((r) => r.status !== 'ok');
+    expect(bad.map((r) => `${r.cell}: ${r.reason}`)).toEqual([]);
+    const summary = Object.fromEntries(runOf(data, 'type_summary').rows.map((r) => [r.kind, [Number(r.columns), Number(r.tables)]]));
+    expect(summary).toEqual({
+      json: [3, 3],
+      money: [1, 1],
+      serial: [6, 6],
+      'timestamp without time zone': [2, 1],
+      'varchar(n)': [2, 1],
+    });
+    expect(data.findings.some((f) => f.target.includes('ext_owned'))).toBe(false);
+  });
+
+  it('finds tables without a primary key and promotes a unique index only when USING INDEX can take it', () => {
+    expect(targets(data, 'missing_primary_key')).toEqual([
+      '"Ödd Schéma"."Kéy ""less"""',
+      'app.desc_unique',
+      'app.no_key',
+      'app.nullable_unique',
+      'app.parted',
+      'app.promotable',
+      'app.uq_constraint',
+    ]);
+    const p = find(data, 'missing_primary_key', 'app.promotable');
+    expect(p.up).toBe('ALTER TABLE app.promotable ADD CONSTRAINT promotable_code_region PRIMARY KEY USING INDEX promotable_code_region;');
+    expect(p.down).toBe(
+      'ALTER TABLE app.promotable DROP CONSTRAINT promotable_code_region;\nCREATE UNIQUE INDEX promotable_code_region ON app.promotable USING btree (code, region);',
+    );
+    expect(p.keeps).toEqual(['app.promotable_code_region']);
+    expect(find(data, 'missing_primary_key', '"Ödd Schéma"."Kéy ""less"""').up).toBe(
+      'ALTER TABLE "Ödd Schéma"."Kéy ""less""" ADD CONSTRAINT "Kéy Idx" PRIMARY KEY USING INDEX "Kéy Idx";',
+    );
+    const uq = find(data, 'missing_primary_key', 'app.uq_constraint');
+    expect(uq.up).toBeNull();
+    expect(uq.rationale).toContain('belongs to the UNIQUE constraint uq_constraint_email_key');
+    expect(uq.evidence.suggested_ddl).toBe(
+      'CREATE UNIQUE INDEX CONCURRENTLY uq_constraint_pkey ON app.uq_constraint (email);\n' +
+        'ALTER TABLE app.uq_constraint ADD CONSTRAINT uq_constraint_pkey PRIMARY KEY USING INDEX uq_constraint_pkey;',
+    );
+    expect(find(data, 'missing_primary_key', 'app.desc_unique').rationale).toContain('non-default sort order');
+    expect(find(data, 'missing_primary_key', 'app.parted').rationale).toContain('partitioned');
+    const noKey = find(data, 'missing_primary_key', 'app.no_key');
+    expect(noKey.evidence.suggested_ddl).toBe('ALTER TABLE app.no_key ADD COLUMN row_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;');
+    expect(noKey.rationale).toContain('rewrites the table');
+    expect(find(data, 'missing_primary_key', 'app.nullable_unique').evidence.suggested_ddl).toContain('ADD COLUMN id bigint');
+  });
+
+  it('the advised identity key is valid DDL', async () => {
+    await rolledBack(db.url, async (c) => {
+      await c.query(find(data, 'missing_primary_key', 'app.no_key').evidence.suggested_ddl as string);
+      const { rows } = await c.query(`SELECT count(*) AS n FROM pg_constraint WHERE conrelid = 'app.no_key'::regclass AND contype = 'p'`);
+      expect(rows[0].n).toBe('1');
+    });
+  });
+
+  it('offers json to jsonb only for a small table nothing else depends on', () => {
+    expect(targets(data, 'json_columns')).toEqual(['app.big_docs.body', 'app.docs.body', 'app.docs_viewed.body']);
+    const docs = find(data, 'json_columns', 'app.docs.body');
+    expect(docs.up).toBe('ALTER TABLE app.docs ALTER COLUMN body TYPE jsonb;');
+    expect(docs.down).toBe('ALTER TABLE app.docs ALTER COLUMN body TYPE json;');
+    expect(docs.rationale).toContain('rewrites the table');
+    expect(docs.evidence.rewrites_table).toBe(true);
+    const viewed = find(data, 'json_columns', 'app.docs_viewed.body');
+    expect(viewed.up).toBeNull();
+    expect((viewed.evidence.dependents as string[]).join()).toContain('app.docs_view');
+    const big = find(data, 'json_columns', 'app.big_docs.body');
+    expect(big.up).toBeNull();
+    expect(Number(big.evidence.table_bytes)).toBeGreaterThan(10 * 1024 * 1024);
+  });
+
+  it('reports timestamp columns per table as advice, naming the views in the way', () => {
+    expect(targets(data, 'timestamp_without_time_zone')).toEqual(['app.stamps']);
+    const f = find(data, 'timestamp_without_time_zone', 'app.stamps');
+    expect(f.title).toBe('2 timestamp without time zone columns');
+    expect(f.up).toBeNull();
+    expect(f.evidence.columns).toEqual(['created', 'updated']);
+    expect((f.evidence.views as string[]).join()).toContain('app.stamps_view');
+    expect(f.evidence.ddl_if_values_are_utc).toBe(
+      "BEGIN;\nSET LOCAL TimeZone = 'UTC';\nALTER TABLE app.stamps ALTER COLUMN created TYPE timestamptz, ALTER COLUMN updated TYPE timestamptz;\nCOMMIT;",
+    );
+  });
+
+  it('reports varchar(n) per table; the advised DDL keeps each limit without a rewrite or an index rebuild', async () => {
+    expect(targets(data, 'varchar_limits')).toEqual(['"Ödd Schéma"."Wörds"']);
+    const f = find(data, 'varchar_limits', '"Ödd Schéma"."Wörds"');
+    expect(f.up).toBeNull();
+    expect(f.evidence.columns).toEqual(['"Nämé" varchar(40)', 'code varchar(3)']);
+    const files = `SELECT relfilenode FROM pg_class WHERE oid IN ('"Ödd Schéma"."Wörds"'::regclass, '"Ödd Schéma"."Wörds nämé"'::regclass) ORDER BY oid`;
+    await rolledBack(db.url, async (c) => {
+      const before = (await c.query(files)).rows;
+      for (const s of splitStatements(f.evidence.ddl as string, 'varchar ddl')) await c.query(s.sql);
+      expect((await c.query(files)).rows).toEqual(before);
+      const types = await c.query(`SELECT count(*) AS n FROM pg_attribute WHERE attrelid = '"Ödd Schéma"."Wörds"'::regclass AND atttypid = 'varchar'::regtype AND atttypmod > 0`);
+      expect(types.rows[0].n).toBe('0');
+      await c.query('SAVEPOINT s');
+      await expect(c.query(`INSERT INTO "Ödd Schéma"."Wörds" (id, code) VALUES (2, 'abcd')`)).rejects.toThrow(/code_max_length/);
+      await c.query('ROLLBACK TO SAVEPOINT s');
+    });
+  });
+
+  it('converts serial columns to identity when nothing else uses the sequence', () => {
+    expect(targets(data, 'serial_columns')).toEqual([
+      '"Ödd Schéma"."Sérial"."Ïd"',
+      'app.nullable_serial.id',
+      'app.parted.id',
+      'app.serial_t.id',
+      'app.shared_a.id',
+      'app.shared_b.id',
+    ]);
+    const offered = findingsOf(data, 'serial_columns').filter((f) => f.up).map((f) => f.target).sort();
+    expect(offered).toEqual(['"Ödd Schéma"."Sérial"."Ïd"', 'app.serial_t.id']);
+    expect(find(data, 'serial_columns', 'app.nullable_serial.id').rationale).toContain('allows NULL');
+    expect(find(data, 'serial_columns', 'app.shared_a.id').rationale).toContain('something other than');
+    expect(find(data, 'serial_columns', 'app.parted.id').rationale).toContain('PostgreSQL 17');
+    const odd = find(data, 'serial_columns', '"Ödd Schéma"."Sérial"."Ïd"');
+    expect(odd.evidence.owned_by_column).toBe(false);
+    expect(odd.down).not.toContain('OWNED BY');
+    expect(odd.down).toContain(`COMMENT ON SEQUENCE "Ödd Schéma"."Séq" IS 'ids for Sérial';`);
+    expect(odd.down).toContain('GRANT SELECT, USAGE ON SEQUENCE "Ödd Schéma"."Séq" TO PUBLIC;');
+    expect(find(data, 'serial_columns', 'app.serial_t.id').up).toContain('ADD GENERATED BY DEFAULT AS IDENTITY (SEQUENCE NAME app.serial_t_id_seq START WITH 1');
+  });
+
+  it('the identity conversion continues the sequence, and its rollback restores default, grants and position', async () => {
+    const serial = find(data, 'serial_columns', 'app.serial_t.id');
+    const odd = find(data, 'serial_columns', '"Ödd Schéma"."Sérial"."Ïd"');
+    const acl = async () => (await db.exec(`SELECT relacl::text AS acl FROM pg_class WHERE oid = '"Ödd Schéma"."Séq"'::regclass`)).rows[0].acl;
+    const aclBefore = await acl();
+    await apply(db, serial, 'up');
+    await apply(db, odd, 'up');
+    expect((await db.exec(`INSERT INTO app.serial_t (v) VALUES (4) RETURNING id`)).rows[0].id).toBe(4);
+    const ident = await db.exec(`SELECT attidentity FROM pg_attribute WHERE attrelid = 'app.serial_t'::regclass AND attname = 'id'`);
+    expect(ident.rows[0].attidentity).toBe('d');
+    await apply(db, serial, 'down');
+    await apply(db, odd, 'down');
+    expect((await db.exec(`INSERT INTO app.serial_t (v) VALUES (5) RETURNING id`)).rows[0].id).toBe(5);
+    expect(await acl()).toBe(aclBefore);
+    await db.exec('DELETE FROM app.serial_t WHERE v >= 4');
+  });
+
+  it('finds identifying foreign keys without an ON DELETE rule; the advised DDL keeps the rest of the definition', async () => {
+    expect(targets(data, 'fk_delete_rule')).toEqual(['"Ödd Schéma"."Li nes"."fk Ördér"', 'app.order_lines.order_lines_order_id_fkey']);
+    const f = find(data, 'fk_delete_rule', '"Ödd Schéma"."Li nes"."fk Ördér"');
+    expect(f.up).toBeNull();
+    expect(f.evidence.ddl_cascade).toBe(
+      'ALTER TABLE "Ödd Schéma"."Li nes" DROP CONSTRAINT "fk Ördér", ADD CONSTRAINT "fk Ördér" FOREIGN KEY ("Ördér") REFERENCES app.orders(id) ' +
+        'ON UPDATE CASCADE ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;\n' +
+        'ALTER TABLE "Ödd Schéma"."Li nes" VALIDATE CONSTRAINT "fk Ördér";',
+    );
+    await rolledBack(db.url, async (c) => {
+      for (const s of splitStatements(f.evidence.ddl_cascade as string, 'fk ddl')) await c.query(s.sql);
+      const { rows } = await c.query(`SELECT confdeltype, confupdtype, condeferred, convalidated FROM pg_constraint WHERE conname = 'fk Ördér'`);
+      expect(rows[0]).toEqual({ confdeltype: 'c', confupdtype: 'c', condeferred: true, convalidated: true });
+    });
+  });
+
+  it('finds NOT VALID constraints on tables and domains', () => {
+    expect(targets(data, 'not_valid_constraints')).toEqual(['app.checked.qty_positive', 'app.pos.pos_check', 'app.refs."refs Order"']);
+    const chk = find(data, 'not_valid_constraints', 'app.checked.qty_positive');
+    expect(chk.up).toBe('ALTER TABLE app.checked VALIDATE CONSTRAINT qty_positive;');
+    expect(chk.down).toBe(
+      "ALTER TABLE app.checked DROP CONSTRAINT qty_positive, ADD CONSTRAINT qty_positive CHECK ((qty > 0)) NOT VALID;\nCOMMENT ON CONSTRAINT qty_positive ON app.checked IS 'must be positive';",
+    );
+    expect(find(data, 'not_valid_constraints', 'app.pos.pos_check').up).toBe('ALTER DOMAIN app.pos VALIDATE CONSTRAINT pos_check;');
+  });
+
+  it('finds money columns as advice with the table size', () => {
+    expect(targets(data, 'money_columns')).toEqual(['app.prices.amount']);
+    const f = find(data, 'money_columns', 'app.prices.amount');
+    expect(f.up).toBeNull();
+    expect(f.evidence.ddl).toBe('ALTER TABLE app.prices ALTER COLUMN amount TYPE numeric(19,2) USING amount::numeric;');
+    expect(f.evidence.table_size).toMatch(/bytes|kB/);
+  });
+
+  it('finding ids are stable across runs', async () => {
+    const again = await runPlaybook(db.url, ['schema-integrity']);
+    expect(again.findings.map((f) => f.id).sort()).toEqual(data.findings.map((f) => f.id).sort());
+  });
+
+  it('each finding up then down restores the identical schema, and up applies again', async () => {
+    const withSql = data.findings.filter((f) => f.up);
+    expect(withSql.map((f) => f.check).sort()).toEqual([
+      'json_columns',
+      'missing_primary_key',
+      'missing_primary_key',
+      'not_valid_constraints',
+      'not_valid_constraints',
+      'not_valid_constraints',
+      'serial_columns',
+      'serial_columns',
+    ]);
+    const before = await schemaDump(db.url);
+    for (const f of withSql) {
+      await apply(db, f, 'up');
+      expect(await schemaDump(db.url), `${f.id} up changes the schema`).not.toBe(before);
+      await apply(db, f, 'down');
+      expect(await schemaDump(db.url), `${f.id} down restores it`).toBe(before);
+    }
+    for (const f of withSql) await apply(db, f, 'up');
+    for (const f of [...withSql].reverse()) await apply(db, f, 'down');
+    expect(await schemaDump(db.url)).toBe(before);
+  });
+});
