@@ -152,7 +152,7 @@ export const rlsPolicyIndex: Analyzer = {
       const [ddl] = await ctx.query(
         `SELECT format('%I.%I', $1::text, $2::text) AS tbl,
                 format('%I.%I.%I', $1::text, $2::text, $3::text) AS key,
-                format('CREATE INDEX CONCURRENTLY %I ON %I.%I (%I);', $4::text, $1::text, $2::text, $3::text) AS up,
+                format('CREATE INDEX CONCURRENTLY IF NOT EXISTS %I ON %I.%I (%I);', $4::text, $1::text, $2::text, $3::text) AS up,
                 format('DROP INDEX CONCURRENTLY IF EXISTS %I.%I;', $1::text, $4::text) AS down,
                 format('%I.%I', $1::text, $4::text) AS index,
                 quote_ident($3::text) AS col`,

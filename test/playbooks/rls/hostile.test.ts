@@ -1,8 +1,14 @@
 // Identifiers with spaces, quotes, capitals, unicode and reserved words in every name the checks quote,
 // under a database search_path that makes unqualified names resolve: the fixes must still be exact.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { buildMigration } from '../../../src/migration/build.ts';
+import { renderMigrationText } from '../../../src/migration/render.ts';
+import { newSnapshot } from '../../../src/snapshot/io.ts';
 import { runPlaybook } from '../../support/run.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
 import { allowedAs, byCheck, dropRoles, expectDiscriminating, fixture, newSuffix, rowsOf, targetsOf, visibleRows, type AsUser } from './helpers.ts';
@@ -71,7 +77,7 @@ describe.skipIf(!hasRealServer)('rls-security with hostile identifiers', () => {
     expect(targetsOf(data, 'views_bypass_rls')).toEqual([`${schema}."View ""of"" Users"`]);
     expect(targetsOf(data, 'schema_create_public')).toEqual(['"Open ""Schema"" ☃"']);
     expect(byCheck(data, 'policy_columns_unindexed')[0].up).toBe(
-      `CREATE INDEX CONCURRENTLY "Ta ""b"" le 😀 Users_User Id_idx" ON ${table} ("User Id");`,
+      `CREATE INDEX CONCURRENTLY IF NOT EXISTS "Ta ""b"" le 😀 Users_User Id_idx" ON ${table} ("User Id");`,
     );
     expect(rowsOf(data, 'coverage_matrix')).toContainEqual(
       expect.objectContaining({ schema: 'Sch "é" Ü', table: 'Ta "b" le 😀 Users', select: `"Rôle ""Lecteur"" ${s}" (2)`, delete: `"Rôle ""Lecteur"" ${s}"` }),
@@ -106,6 +112,32 @@ describe.skipIf(!hasRealServer)('rls-security with hostile identifiers', () => {
       await applyBare(db.url, [f.up!]);
       await applyBare(db.url, [f.down!]);
       expect(await schemaDump(db.url), f.id).toBe(before);
+    }
+  });
+
+  it('accepted as one migration: RLS changes run in the transaction part, the rollback restores policies and RLS state', async () => {
+    const accepted = data.findings.filter((f) => f.up);
+    const decisions = Object.fromEntries(accepted.map((f) => [f.id, { state: 'accepted' as const, note: '', at: '2025-01-01T00:00:00.000Z' }]));
+    const snap = newSnapshot(data, { toolVersion: 'test', takenAt: '2025-01-01T00:00:00.000Z', demo: false, decisions });
+    const migration = buildMigration(snap, { name: 'rls' });
+    const up = renderMigrationText(migration, 'up');
+    const tx = up.slice(up.indexOf('BEGIN;'), up.indexOf('COMMIT;'));
+    for (const f of accepted.filter((x) => !x.up!.includes('CONCURRENTLY'))) expect(tx, f.id).toContain(f.up!);
+    expect(tx).toContain('SET LOCAL lock_timeout');
+
+    const dir = await mkdtemp(join(tmpdir(), 'pgadv-rls-'));
+    try {
+      await writeFile(join(dir, 'up.sql'), up);
+      await writeFile(join(dir, 'down.sql'), renderMigrationText(migration, 'down'));
+      const before = await schemaDump(db.url);
+      await psqlFile(db.url, join(dir, 'up.sql'));
+      const applied = await schemaDump(db.url);
+      expect(applied).toContain(`ALTER TABLE ONLY ${table} FORCE ROW LEVEL SECURITY;`);
+      expect(applied).toContain(`( SELECT ${schema}."Current Ü"() AS "Current Ü")`);
+      await psqlFile(db.url, join(dir, 'down.sql'));
+      expect(await schemaDump(db.url)).toBe(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });

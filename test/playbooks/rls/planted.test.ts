@@ -104,7 +104,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
       'rls-security/policy_columns_unindexed/app.docs.owner_id',
       'rls-security/policy_columns_unindexed/app.owned_only.owner_id',
     ]);
-    expect(found.find((f) => f.target === 'app.docs')!.up).toBe('CREATE INDEX CONCURRENTLY docs_owner_id_idx ON app.docs (owner_id);');
+    expect(found.find((f) => f.target === 'app.docs')!.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS docs_owner_id_idx ON app.docs (owner_id);');
   });
 
   it('BYPASSRLS role that can log in; not the NOLOGIN one', () => {
