@@ -1,0 +1,74 @@
+// Helpers for the workload tests: running a parameterised workload so pg_stat_statements records
+// normalized statements, and running notebooks from a temporary directory.
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import type { CellRun, SessionData } from '../../../src/playbooks/types.ts';
+import type { TestDatabase } from '../../support/db.ts';
+
+export type Statement = [sql: string, params?: unknown[]];
+
+/** Runs each statement through the extended protocol (as applications do), `times` times with params from `vary`. */
+export async function runWorkload(url: string, work: { sql: string; times: number; params?: (i: number) => unknown[] }[]): Promise<void> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    for (const w of work) {
+      for (let i = 0; i < w.times; i++) await c.query({ text: w.sql, values: w.params?.(i) ?? [] });
+    }
+  } finally {
+    await c.end();
+  }
+}
+
+/** Calls recorded by pg_stat_statements in this database for statements containing `fragment`. */
+export async function recordedCalls(db: TestDatabase, fragment: string): Promise<number> {
+  const { rows } = await db.exec(
+    `SELECT coalesce(sum(calls), 0)::int AS calls FROM pg_stat_statements
+      WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database()) AND strpos(query, $1) > 0`,
+    [fragment],
+  );
+  return rows[0].calls;
+}
+
+/**
+ * pg_stat_statements is cluster-wide and other test runs on the shared server reset it
+ * (pagila's workload.sql calls pg_stat_statements_reset()). Runs `attempt` until `ok` holds, at most 3 times.
+ */
+export async function retryOnReset<T>(attempt: () => Promise<T>, ok: (t: T) => boolean | Promise<boolean>): Promise<T> {
+  let last: T | undefined;
+  for (let i = 0; i < 3; i++) {
+    last = await attempt();
+    if (await ok(last)) return last;
+  }
+  return last as T;
+}
+
+/** A temporary notebook directory holding the given notebooks (file name → text). */
+export async function notebookDir(files: Record<string, string>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'pgadv-nb-'));
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
+  return dir;
+}
+
+/** The index-analysis cells handed to the indexes notebook, wrapped in a notebook of their own. */
+export async function indexCellsNotebook(): Promise<string> {
+  const cells = await readFile(new URL('./indexes-cells.md', import.meta.url), 'utf8');
+  return notebookDir({ 'indexes.md': `---\nid: indexes\ntitle: Indexes (workload cells)\norder: 10\n---\n\n${cells}` });
+}
+
+export async function runNotebooks(url: string, dir?: string, ids?: string[]): Promise<SessionData> {
+  const conn = await connect(url);
+  try {
+    return await runSession(conn, await selectNotebooks(ids, dir));
+  } finally {
+    await conn.close();
+  }
+}
+
+export function cellRun(data: SessionData, cell: string): CellRun {
+  for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return r;
+  throw new Error(`no cell ${cell} ran`);
+}

@@ -1,0 +1,211 @@
+// The workload-driven missing-index analyzer on the real server: a planted missing index is
+// proposed and proven (the real index then gives the predicted plan), near misses are not, and the
+// read-only session is left exactly as it was.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { DbSession } from '../../../src/db/session.ts';
+import { resolveTarget } from '../../../src/db/target.ts';
+import { probeServer } from '../../../src/db/server-facts.ts';
+import { validateDrop } from '../../../src/playbooks/analyzers/hypo-drop.ts';
+import { HypoLab } from '../../../src/playbooks/analyzers/hypo-session.ts';
+import { workloadIndexes } from '../../../src/playbooks/analyzers/workload-indexes.ts';
+import { readStatements } from '../../../src/playbooks/analyzers/workload-statements.ts';
+import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { cellRun, indexCellsNotebook, retryOnReset, runNotebooks, runWorkload } from './support.ts';
+
+const SETUP = `
+CREATE EXTENSION pg_stat_statements;
+CREATE EXTENSION hypopg;
+CREATE SCHEMA "Shop Floor";
+CREATE TABLE "Shop Floor"."Order Items" (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  "Customer Id" int NOT NULL,
+  created_at timestamptz NOT NULL,
+  status text NOT NULL,
+  note text
+);
+INSERT INTO "Shop Floor"."Order Items" ("Customer Id", created_at, status, note)
+SELECT g % 3000, '2024-01-01'::timestamptz + g * interval '1 minute', (ARRAY['new', 'paid', 'shipped'])[g % 3 + 1], repeat('x', 40)
+  FROM generate_series(1, 60000) g;
+CREATE TABLE covered (id int PRIMARY KEY, account_id int NOT NULL, created_at timestamptz NOT NULL);
+INSERT INTO covered SELECT g, g % 2000, '2024-01-01'::timestamptz + g * interval '1 minute' FROM generate_series(1, 60000) g;
+CREATE INDEX covered_account_created ON covered (account_id, created_at);
+CREATE TABLE tiny (id int PRIMARY KEY, code text NOT NULL);
+INSERT INTO tiny SELECT g, 'c' || g FROM generate_series(1, 50) g;
+ANALYZE;
+`;
+
+const LOOKUP = 'SELECT id, created_at FROM "Shop Floor"."Order Items" WHERE "Customer Id" = $1 ORDER BY created_at DESC LIMIT 10';
+const WORK = [
+  { sql: LOOKUP, times: 30, params: (i: number) => [i * 7] },
+  { sql: 'SELECT id FROM covered WHERE account_id = $1 ORDER BY created_at DESC LIMIT 10', times: 30, params: (i: number) => [i] },
+  { sql: 'SELECT id FROM tiny WHERE code = $1', times: 30, params: (i: number) => [`c${i}`] },
+  { sql: 'SELECT count(*) FROM "Shop Floor"."Order Items" WHERE status = $1', times: 12, params: (i: number) => [['new', 'paid'][i % 2]] },
+];
+
+describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs TEST_DATABASE_URL)', () => {
+  let db: TestDatabase;
+  let dir: string;
+
+  beforeAll(async () => {
+    db = await createDatabase(SETUP);
+    dir = await indexCellsNotebook();
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+
+  const analyse = () =>
+    retryOnReset(
+      async () => {
+        await runWorkload(db.url, WORK);
+        return runNotebooks(db.url, dir);
+      },
+      (data) => cellRun(data, 'workload_statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
+    );
+
+  test('proposes the planted index, proven cheaper by hypopg; near misses get none', async () => {
+    const before = await schemaDump(db.url);
+    const data = await analyse();
+    const run = cellRun(data, 'workload_indexes');
+    expect(run.status, run.reason ?? '').toBe('ok');
+
+    const found = data.findings.filter((f) => f.check === 'workload_indexes');
+    expect(found.map((f) => f.target)).toEqual(['Shop Floor.Order Items.Order Items_Customer Id_created_at_idx']);
+    const f = found[0];
+    expect(f.id).toBe('indexes/workload_indexes/Shop Floor.Order Items.Order Items_Customer Id_created_at_idx');
+    expect(f.up).toBe(
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Order Items_Customer Id_created_at_idx" ON "Shop Floor"."Order Items" USING btree ("Customer Id", "created_at")',
+    );
+    expect(f.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS "Shop Floor"."Order Items_Customer Id_created_at_idx"');
+    const ev = f.evidence as { statements: { query: string; cost_before: number; cost_after: number; saving: number; calls: number }[]; index_bytes_hypopg: number; index_bytes_estimate: number; table_rows: number };
+    expect(ev.statements).toHaveLength(1);
+    expect(ev.statements[0].query).toBe(LOOKUP.replace('LIMIT 10', 'LIMIT $2'));
+    expect(ev.statements[0].calls).toBeGreaterThanOrEqual(30);
+    expect(ev.statements[0].saving).toBeGreaterThanOrEqual(0.3);
+    expect(ev.statements[0].cost_before - ev.statements[0].cost_after).toBeGreaterThanOrEqual(25);
+    expect(ev.table_rows).toBe(60000);
+    // hypopg's own size estimate and ours agree within a factor of two.
+    expect(ev.index_bytes_estimate / ev.index_bytes_hypopg).toBeGreaterThan(0.5);
+    expect(ev.index_bytes_estimate / ev.index_bytes_hypopg).toBeLessThan(2);
+    expect(f.rationale).toMatch(/cheaper with this index/);
+    expect(f.rationale).toMatch(/row writes/);
+
+    // Near misses: the covered table never becomes a candidate; the tiny and low-selectivity ones are tried and rejected.
+    const verdicts = Object.fromEntries(run.rows.map((r) => [`${r.table} (${r.keys})`, String(r.verdict)]));
+    expect(Object.keys(verdicts).some((k) => k.startsWith('public.covered'))).toBe(false);
+    expect(verdicts['public.tiny (code)']).toMatch(/below threshold|not used/);
+    expect(verdicts['Shop Floor.Order Items (status)']).toMatch(/below threshold|not used/);
+    expect(verdicts['Shop Floor.Order Items (Customer Id, created_at)']).toMatch(/^proposed/);
+
+    // Read-only: nothing changed in the database.
+    expect(await schemaDump(db.url)).toBe(before);
+
+    // The proposal holds for the real index: applied with psql, the statement's plan uses it at the predicted cost.
+    const file = join(tmpdir(), `pgadv-up-${db.name}.sql`);
+    await writeFile(file, `SET lock_timeout = '5s';\n${f.up};\n${f.up};\n`);
+    await psqlFile(db.url, file);
+    await db.exec(`ANALYZE "Shop Floor"."Order Items"`);
+    const plan = await db.exec(`SET plan_cache_mode = force_generic_plan; PREPARE q AS ${LOOKUP}; EXPLAIN (FORMAT JSON) EXECUTE q(NULL)`);
+    const json = JSON.stringify((plan as unknown as { rows: unknown[] }[])[2].rows);
+    expect(json).toContain('Order Items_Customer Id_created_at_idx');
+    await writeFile(file, `${f.down};\n${f.down};\n`);
+    await psqlFile(db.url, file);
+    const left = await db.exec(`SELECT count(*)::int AS n FROM pg_indexes WHERE schemaname = 'Shop Floor' AND indexname LIKE '%Customer Id%'`);
+    expect(left.rows[0].n).toBe(0);
+  });
+
+  test('runs on the read-only session and leaves it as it found it', async () => {
+    const session = await DbSession.open(resolveTarget(db.url));
+    try {
+      const server = await probeServer(session);
+      const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
+      const statements = await retryOnReset(
+        async () => {
+          await runWorkload(db.url, WORK.slice(0, 1));
+          return q(`SELECT queryid::text AS queryid, query, calls, rows, total_exec_time AS total_ms, mean_exec_time AS mean_ms, toplevel
+                      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+        },
+        (rows) => rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
+      );
+      const result = await workloadIndexes.run({ server, inputs: { workload_statements: statements }, query: q, signal: new AbortController().signal });
+      expect(result.findings.map((f) => f.title)).toContain('Add index on Shop Floor.Order Items (Customer Id, created_at)');
+
+      const [after] = await q(
+        `SELECT current_setting('transaction_read_only') AS ro, current_setting('plan_cache_mode') AS mode,
+                (SELECT count(*)::int FROM pg_prepared_statements) AS prepared, (SELECT count(*)::int FROM hypopg()) AS hypothetical`,
+      );
+      expect(after).toEqual({ ro: 'on', mode: 'auto', prepared: 0, hypothetical: 0 });
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('hypopg works inside a read-only transaction, and a lost connection is detected', async () => {
+    const session = await DbSession.open(resolveTarget(db.url), { connections: 1 });
+    try {
+      const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
+      const opened = await HypoLab.open(q);
+      expect(opened.reason).toBeNull();
+      const lab = opened.lab!;
+      const before = (await lab.cost(LOOKUP)).cost!;
+      const hypo = await lab.create(`CREATE INDEX ON "Shop Floor"."Order Items" ("Customer Id", created_at)`);
+      const after = (await lab.cost(LOOKUP)).cost!;
+      expect(after.indexes).toContain(hypo.name);
+      expect(after.total).toBeLessThan(before.total * 0.7);
+      expect((await lab.cost('SELECT nonsense FROM nowhere')).error).toMatch(/does not exist/);
+      await lab.close();
+      expect((await q(`SELECT current_setting('transaction_read_only') AS ro, (SELECT count(*)::int FROM hypopg()) AS n`))[0]).toEqual({ ro: 'on', n: 0 });
+
+      // A query function that lands on another backend each time is refused, not trusted.
+      const other = await DbSession.open(resolveTarget(db.url), { connections: 1 });
+      try {
+        let flip = false;
+        const hopping = async (sql: string, params?: unknown[]) => ((flip = !flip) ? session : other).query(sql, params).then((r) => r.rows);
+        const lab2 = (await HypoLab.open(hopping)).lab!;
+        await expect(lab2.create(`CREATE INDEX ON tiny (code)`)).rejects.toThrow(/lost its connection/);
+        await lab2.close();
+      } finally {
+        await other.close();
+      }
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('a DROP cannot be proven with hypopg before 1.4: said so, nothing hidden', async () => {
+    const session = await DbSession.open(resolveTarget(db.url), { connections: 1 });
+    try {
+      const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
+      const [ix] = await q(`SELECT 'covered_account_created'::regclass::oid::int AS oid`);
+      const [{ v }] = await q(`SELECT extversion AS v FROM pg_extension WHERE extname = 'hypopg'`);
+      const result = await validateDrop(q, { oid: ix.oid, name: 'covered_account_created' }, readStatements([
+        { queryid: '1', query: 'SELECT id FROM covered WHERE account_id = $1 ORDER BY created_at DESC LIMIT 10', calls: 30, rows: 300, total_ms: 3, mean_ms: 0.1, toplevel: true },
+      ]));
+      if (String(v) < '1.4') {
+        expect(result).toEqual({ supported: false, reason: `hypopg ${v} cannot hide indexes; ALTER EXTENSION hypopg UPDATE to 1.4 or later to prove drops` });
+      } else {
+        expect(result).toMatchObject({ supported: true, usedBy: 1 });
+        expect(result.supported && result.regressions).toHaveLength(1);
+      }
+    } finally {
+      await session.close();
+    }
+  });
+
+  test('without hypopg the analysis is skipped with how to enable it', async () => {
+    const bare = await createDatabase('CREATE EXTENSION pg_stat_statements; CREATE TABLE t (id int);');
+    try {
+      const data = await runNotebooks(bare.url, dir);
+      const run = cellRun(data, 'workload_indexes');
+      expect(run.status).toBe('skipped');
+      expect(run.reason).toBe('needs the hypopg extension: CREATE EXTENSION hypopg');
+      expect(data.skipped).toContainEqual({ playbook: 'indexes', check: 'workload_indexes', reason: run.reason });
+      expect(data.findings).toEqual([]);
+    } finally {
+      await bare.drop();
+    }
+  });
+});
