@@ -109,6 +109,12 @@ export function App(props: AppProps) {
       dispatch({ type: 'error', message: `autosave failed: ${err instanceof Error ? err.message : String(err)}` });
     }
   };
+  useEffect(
+    () => () => {
+      if (autosaveTimer.current) clearTimeout(autosaveTimer.current);
+    },
+    [],
+  );
   const firstDecisions = useRef(state.decisions);
   useEffect(() => {
     if (state.decisions === firstDecisions.current || !state.data) return;
@@ -161,7 +167,7 @@ export function App(props: AppProps) {
   const sideWidth = columns >= 120 ? 30 : columns >= 100 ? 24 : 20;
   const mainWidth = Math.max(20, columns - sideWidth - 1);
   const textWidth = mainWidth - 2;
-  const message = messageLines(state.message).slice(0, 3);
+  const message = messageLines(state.message, columns);
   const bodyHeight = Math.max(1, rows - 2 - message.length);
   const docked = state.overlay.kind === 'note' || state.overlay.kind === 'quit-confirm';
   const paneLines = (docked ? bodyHeight - DOCK_HEIGHT : bodyHeight) - 1;

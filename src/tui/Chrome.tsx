@@ -4,7 +4,7 @@ import type { DecisionState } from '../playbooks/types.ts';
 import type { Message, Source } from '../session/reducer.ts';
 import type { Line } from './lines.ts';
 import { LineView } from './LineView.tsx';
-import { printable } from './text.ts';
+import { printable, wrap } from './text.ts';
 
 export function formatTime(iso: string): string {
   const t = new Date(iso);
@@ -45,9 +45,12 @@ export function statusLine(source: Source, counts: Record<DecisionState, number>
   };
 }
 
-export function messageLines(message: Message | null): Line[] {
+/** The message, wrapped to the width (paths can be long), at most `max` rows. */
+export function messageLines(message: Message | null, width: number, max = 4): Line[] {
   if (!message) return [];
-  return message.lines.map((text) => ({ segs: [{ text: printable(text), color: message.tone === 'error' ? 'red' : 'green' }] }));
+  const color = message.tone === 'error' ? 'red' : 'green';
+  const rows = message.lines.flatMap((text) => wrap(printable(text), width));
+  return rows.slice(0, max).map((text) => ({ segs: [{ text, color }] }));
 }
 
 export function Row({ line, width }: { line: Line; width: number }) {

@@ -36,20 +36,23 @@ export interface Layout {
   itemEnd: number[];
 }
 
+const STATUS: Record<Exclude<CellRun['status'], 'ok'>, { label: string; color: string }> = {
+  skipped: { label: '⊘ skipped', color: 'yellow' },
+  error: { label: '✗ error', color: 'red' },
+  timeout: { label: '⏱ timeout', color: 'red' },
+  cancelled: { label: '⊘ cancelled', color: 'yellow' },
+};
+
 export function statusSegs(run: CellRun): Seg[] {
+  if (run.status !== 'ok') return [{ text: STATUS[run.status].label, color: STATUS[run.status].color }];
   const ms = `${run.durationMs < 10 ? run.durationMs.toFixed(1) : Math.round(run.durationMs)} ms`;
-  switch (run.status) {
-    case 'ok':
-      return [{ text: `✓ ok · ${plural(run.rowCount, 'row')} · ${ms}`, color: 'green' }];
-    case 'skipped':
-      return [{ text: `⊘ skipped: ${printable(run.reason ?? '')}`, color: 'yellow' }];
-    case 'error':
-      return [{ text: `✗ error: ${printable(run.reason ?? '')}`, color: 'red' }];
-    case 'timeout':
-      return [{ text: `⏱ timeout: ${printable(run.reason ?? '')}`, color: 'red' }];
-    case 'cancelled':
-      return [{ text: `⊘ cancelled`, color: 'yellow' }];
-  }
+  return [{ text: `✓ ok · ${plural(run.rowCount, 'row')} · ${ms}`, color: 'green' }];
+}
+
+/** Why a cell did not run (or failed), in full: a skip is never silent. */
+function reasonLines(run: CellRun, width: number, indent: string, item?: number): Line[] {
+  if (run.status === 'ok' || !run.reason) return [];
+  return wrapSegs([{ text: printable(run.reason), color: STATUS[run.status].color }], width, indent, indent, item);
 }
 
 const KIND: Record<CellRun['kind'], string> = { probe: 'probe', check: 'check', analyzer: 'analyzer' };
@@ -59,6 +62,7 @@ function cellLines(run: CellRun, index: number, findingCount: number, input: Lay
   const out: Line[] = [
     line([{ text: `${KIND[run.kind]} `, dim: true }, { text: printable(run.title), bold: true }, { text: '  ' }, ...statusSegs(run)], index),
   ];
+  out.push(...reasonLines(run, w, '    ', index));
   if (input.showSql && run.sql) out.push(...verbatim(run.sql.trim(), w, '    ', { color: 'cyan' }, index));
   if (run.status === 'ok') {
     if (run.kind === 'check') {
@@ -213,6 +217,7 @@ function cellDetail(run: CellRun, width: number): Line[] {
   const out: Line[] = [
     ...wrapSegs([{ text: `${KIND[run.kind]} `, dim: true }, { text: printable(run.title), bold: true }], width),
     line([{ text: '  ' }, ...statusSegs(run)]),
+    ...reasonLines(run, width, '  '),
   ];
   if (run.sql) out.push(blank(), heading('SQL'), ...verbatim(run.sql.trim(), width, '  ', { color: 'cyan' }));
   if (run.columns.length) {

@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { outline } from '../../src/session/reducer.ts';
+import { lineText, wrapSegs, verbatim } from '../../src/tui/lines.ts';
+import { markdownLines } from '../../src/tui/markdown.ts';
+import { layoutDetail, layoutSection, resolveLine } from '../../src/tui/notebook.ts';
+import { tableLines } from '../../src/tui/table.ts';
+import { cellText, displayWidth, printable, truncate, wrap } from '../../src/tui/text.ts';
+import { scrollTop } from '../../src/tui/viewport.ts';
+import { fixtureData, HOSTILE, UNUSED_COUNT } from './fixture.ts';
+
+describe('text', () => {
+  it('makes control characters visible so catalog names cannot draw on the terminal', () => {
+    expect(printable('multi\nline')).toBe('multi\\nline');
+    expect(printable('\u001b[31mred')).toBe('\\u001b[31mred');
+    expect(printable('tab\there')).toBe('tab\\there');
+    expect(printable('Ünïcødé 表 😀')).toBe('Ünïcødé 表 😀');
+    expect(cellText(null)).toBe('∅');
+    expect(cellText({ a: 'x\ny' })).toBe('{"a":"x\\ny"}');
+  });
+
+  it('measures wide and combining characters', () => {
+    expect(displayWidth('abc')).toBe(3);
+    expect(displayWidth('表')).toBe(2);
+    expect(displayWidth('😀')).toBe(2);
+    expect(displayWidth('e\u0301')).toBe(1);
+  });
+
+  it('truncates with … to the width, wide characters included', () => {
+    expect(truncate('orders_created_at_idx', 10)).toBe('orders_cr…');
+    expect(displayWidth(truncate('表表表表表', 6))).toBeLessThanOrEqual(6);
+    expect(truncate('short', 10)).toBe('short');
+  });
+
+  it('wraps words and cuts words longer than a line', () => {
+    expect(wrap('one two three four', 9)).toEqual(['one two', 'three', 'four']);
+    expect(wrap('abcdefghijkl', 5)).toEqual(['abcde', 'fghij', 'kl']);
+  });
+});
+
+describe('markdown', () => {
+  it('renders headings bold, inline code dim, bullets, and wraps paragraphs', () => {
+    const lines = markdownLines('# Indexes\n\nIndexes **cost writes**; see `pg_stat_user_indexes` for scans.\n\n- first point\n- second', 30);
+    const text = lines.map(lineText);
+    expect(text[0]).toBe('Indexes');
+    expect(lines[0].segs.find((x) => x.text === 'Indexes')).toMatchObject({ bold: true });
+    expect(text).toContain('• first point');
+    expect(text).toContain('• second');
+    const code = lines.flatMap((l) => l.segs).find((s) => s.text === 'pg_stat_user_indexes');
+    expect(code?.dim).toBe(true);
+    expect(lines.flatMap((l) => l.segs).find((s) => s.text === 'writes')?.bold).toBe(true);
+    for (const l of lines) expect(displayWidth(lineText(l))).toBeLessThanOrEqual(30);
+  });
+});
+
+describe('table', () => {
+  const rows = fixtureData().playbooks[0].runs[0].rows;
+  const columns = ['schema', 'table', 'index', 'size_bytes'];
+
+  it('sizes columns from content, bolds the header, right-aligns numbers', () => {
+    const lines = tableLines(columns, rows, { width: 100 });
+    const text = lines.map(lineText);
+    expect(text[0]).toBe('schema  table               index                  size_bytes');
+    expect(lines[0].segs.find((s) => s.text.includes('schema'))?.bold).toBe(true);
+    expect(text).toContain('public  Weird "Name" Table  Ünïcødé idx                 16384');
+    expect(text).toContain('public  multi\\nline         idx                          8192');
+  });
+
+  it('fits a narrow width by shrinking the widest column with …, then dropping columns', () => {
+    const narrow = tableLines(columns, rows, { width: 40 }).map(lineText);
+    for (const l of narrow) expect(displayWidth(l)).toBeLessThanOrEqual(40);
+    expect(narrow.join('\n')).toContain('…');
+    const tiny = tableLines(columns, rows, { width: 12 }).map(lineText);
+    expect(tiny[0]).toMatch(/\+\d cols?$/);
+  });
+
+  it('counts the rows it does not show', () => {
+    const text = tableLines(columns, rows, { width: 100, maxRows: 3 }).map(lineText);
+    expect(text.at(-1)).toBe('… 4 more rows');
+    expect(tableLines(['a'], [], { width: 40 }).map(lineText).at(-1)).toBe('(no rows)');
+  });
+});
+
+describe('notebook layout', () => {
+  const data = fixtureData();
+  const section = outline(data)[0];
+  const layout = layoutSection({ section, playbook: data.playbooks[0], baseline: {}, showSql: false, width: 70 });
+
+  it('puts prose before the cell it introduces and marks each item’s lines', () => {
+    const text = layout.lines.map(lineText);
+    const heading = text.indexOf('Indexes');
+    const firstCell = layout.itemStart[0];
+    expect(heading).toBeGreaterThan(-1);
+    expect(heading).toBeLessThan(firstCell);
+    expect(text[firstCell]).toContain('Index sizes by table');
+    expect(text.indexOf('Duplicates')).toBeLessThan(layout.itemStart[1]);
+    expect(layout.itemStart).toHaveLength(section.items.length);
+    for (let i = 0; i < section.items.length; i++) {
+      expect(layout.itemEnd[i]).toBeGreaterThan(layout.itemStart[i]);
+      expect(layout.lines[layout.itemStart[i]].item).toBe(i);
+    }
+  });
+
+  it('shows a finding on one row with its decision and note filled in at render time', () => {
+    const row = layout.lines[layout.itemStart[2]];
+    expect(lineText(resolveLine(row, {}))).toContain('[ ] WARN Duplicate index on "Weird ""Name"" Table"');
+    const decided = resolveLine(row, { [section.items[2].key.slice('finding:'.length)]: { state: 'rejected', note: 'used by reports', at: 'x' } });
+    expect(lineText(decided)).toContain('[✗] WARN');
+    expect(lineText(decided)).toContain('“used by reports”');
+    const newline = layout.lines[layout.itemStart[4]];
+    expect(lineText(newline)).toContain('public."multi\\nline"."idx"');
+    expect(lineText(layout.lines[layout.itemStart[5]])).not.toContain('\u001b');
+  });
+
+  it('shows SQL under each cell only when asked', () => {
+    const withSql = layoutSection({ section, playbook: data.playbooks[0], baseline: {}, showSql: true, width: 70 });
+    expect(withSql.lines.map(lineText).join('\n')).toContain('JOIN pg_namespace n ON n.oid = c.relnamespace');
+    expect(layout.lines.map(lineText).join('\n')).not.toContain('JOIN pg_namespace');
+  });
+
+  it('says “rejected before: note” for findings the baseline rejected', () => {
+    const id = `indexes/duplicate_indexes/${HOSTILE.reserved}`;
+    const l = layoutSection({ section, playbook: data.playbooks[0], baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
+    expect(l.lines.map(lineText)).toContain('      rejected before: keeps a constraint');
+  });
+
+  it('lays out 10,000 findings quickly', () => {
+    const big = fixtureData(10_000);
+    const t = performance.now();
+    const l = layoutSection({ section: outline(big)[0], playbook: big.playbooks[0], baseline: {}, showSql: false, width: 70 });
+    expect(l.itemStart).toHaveLength(3 + 5 + 10_000);
+    // ~40 ms on an idle machine; the bound only catches work that grows faster than the findings
+    expect(performance.now() - t).toBeLessThan(5000);
+  });
+
+  it('opens a finding with rationale, evidence and the exact up and down SQL', () => {
+    const item = section.items[2];
+    const text = layoutDetail(item, { decisions: {}, baseline: {}, width: 120 }).map(lineText);
+    expect(text).toContain('Why');
+    expect(text).toContain('  idx_scan: 0');
+    expect(text).toContain(`  DROP INDEX CONCURRENTLY IF EXISTS ${HOSTILE.quoted};`);
+    expect(text.join('\n')).toContain('CREATE INDEX CONCURRENTLY "Ünïcødé idx" ON public."Weird ""Name"" Table" USING');
+  });
+
+  it('opens a cell with its SQL and the whole result', () => {
+    const text = layoutDetail(section.items[0], { decisions: {}, baseline: {}, width: 70 }).map(lineText);
+    expect(text).toContain('SQL');
+    expect(text).toContain('  public  orders              orders_status_idx          800000');
+    expect(UNUSED_COUNT).toBeGreaterThan(1000);
+  });
+});
+
+describe('lines', () => {
+  it('wraps styled segments keeping styles and indent', () => {
+    const out = wrapSegs([{ text: 'alpha beta ' }, { text: 'gamma delta', bold: true }], 12, '  ');
+    expect(out.map(lineText)).toEqual(['  alpha beta', '  gamma', '  delta']);
+    expect(out[1].segs.find((s) => s.text === 'gamma')?.bold).toBe(true);
+  });
+
+  it('keeps SQL verbatim, breaking long lines at spaces', () => {
+    const out = verbatim('SELECT a,\n       b\n  FROM t WHERE x = 1 AND y = 2', 20, '', {}).map(lineText);
+    expect(out[0]).toBe('SELECT a,');
+    expect(out[1]).toBe('       b');
+    expect(out.slice(2).join(' ').replace(/\s+/g, ' ').trim()).toBe('FROM t WHERE x = 1 AND y = 2');
+  });
+});
+
+describe('viewport', () => {
+  it('scrolls only as far as needed to show the selected item', () => {
+    expect(scrollTop(0, 5, 7, 10, 100)).toBe(0);
+    expect(scrollTop(0, 12, 14, 10, 100)).toBe(4);
+    expect(scrollTop(20, 12, 14, 10, 100)).toBe(12);
+    // an item taller than the view shows its start
+    expect(scrollTop(0, 30, 60, 10, 100)).toBe(30);
+    expect(scrollTop(95, 99, 100, 10, 100)).toBe(90);
+  });
+});
