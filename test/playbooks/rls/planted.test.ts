@@ -1,5 +1,6 @@
 // Every check of the RLS playbook on a generic role model: a planted problem is reported, its near miss
 // is not, and each fix applies and rolls back to the identical schema.
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
@@ -111,6 +112,23 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     const t = targetsOf(data, 'bypass_roles_can_login');
     expect(t).toContain(`bypass_login_${s}`);
     expect(t).not.toContain(`bypass_nologin_${s}`);
+  });
+
+  it('the bootstrap superuser only when a client session uses it on this database', async () => {
+    const bootstrap = await db.exec(`SELECT quote_ident(rolname) AS name FROM pg_roles WHERE oid = 10`);
+    const name = String(bootstrap.rows[0].name);
+    expect(targetsOf(data, 'bypass_roles_can_login')).not.toContain(name);
+    const app = new pg.Client({ connectionString: db.url, application_name: 'webapp' });
+    await app.connect();
+    try {
+      // the test server is reached as its bootstrap superuser (postgres)
+      expect((await app.query('SELECT current_user AS u')).rows[0].u).toBe(bootstrap.rows[0].name);
+      const again = await runPlaybook(db.url, ['rls-security']);
+      const f = byCheck(again, 'bypass_roles_can_login').find((x) => x.target === name)!;
+      expect(f.evidence).toMatchObject({ bootstrap: true, sessions_now: 1, applications: ['webapp'] });
+    } finally {
+      await app.end();
+    }
   });
 
   it('owner exempt from RLS: warning where only the owner has grants; not forced tables or NOLOGIN owners', () => {
