@@ -170,15 +170,37 @@ async function isReplaceableFile(file: string): Promise<boolean> {
   }
 }
 
-/** Creates `dir` (and parents) with a one-line error when that is impossible. */
+/**
+ * Creates `dir` and its missing parents, one level at a time (Node's recursive mkdir spins forever on
+ * some pseudo file systems, e.g. under /proc), with a one-line error when that is impossible.
+ */
 export async function ensureDir(dir: string): Promise<void> {
-  try {
-    await fs.mkdir(dir, { recursive: true });
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EEXIST' || code === 'ENOTDIR') {
-      throw new WriteError(`cannot write ${displayFile(dir)}${path.sep}: not a directory`, code);
+  const shown = `${displayFile(dir)}${path.sep}`;
+  const missing: string[] = [];
+  for (let cur = path.resolve(dir); ; cur = path.dirname(cur)) {
+    let st;
+    try {
+      st = await fs.stat(cur);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTDIR') throw new WriteError(`cannot write ${shown}: not a directory`, code);
+      if (code !== 'ENOENT') throw new WriteError(`cannot write ${shown}: ${REASONS[code ?? ''] ?? firstLine(err)}`, code);
     }
-    throw describeWriteError(err, path.join(dir, 'x'));
+    if (st) {
+      if (!st.isDirectory()) throw new WriteError(`cannot write ${shown}: not a directory`, 'ENOTDIR');
+      break;
+    }
+    missing.unshift(cur);
+    if (path.dirname(cur) === cur) break;
+  }
+  for (const d of missing) {
+    try {
+      await fs.mkdir(d);
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'EEXIST' && (await fs.stat(d).then((x) => x.isDirectory(), () => false))) continue;
+      const reason = code === 'ENOENT' ? 'cannot create a directory there' : (code && REASONS[code]) || firstLine(err);
+      throw new WriteError(`cannot write ${shown}: ${reason}`, code);
+    }
   }
 }
