@@ -60,6 +60,12 @@ INSERT INTO app.tuned SELECT g, 0 FROM generate_series(1, 120000) g;
 -- autovacuum switched off for a TOAST table only (planted, with the value spelled "off")
 CREATE TABLE app.toast_off (id int, doc text) WITH (toast.autovacuum_enabled = off);
 
+-- an extension's table with autovacuum off and dead rows: never reported
+CREATE EXTENSION pgstattuple;
+CREATE TABLE app.ext_owned (id int) WITH (autovacuum_enabled = false);
+INSERT INTO app.ext_owned SELECT generate_series(1, 20000);
+ALTER EXTENSION pgstattuple ADD TABLE app.ext_owned;
+
 -- transaction-ID age: the table's own freeze limit at its minimum, 100,000 (planted once the test burns IDs);
 -- a table without the option (near miss; the test adds one with the option after the burn)
 CREATE TABLE app.old_xids (id int) WITH (autovacuum_freeze_max_age = 100000);
@@ -89,12 +95,13 @@ SELECT setval('app.half_id_seq', 1000000000);
 CREATE SEQUENCE app.unused_seq AS smallint;
 
 -- transaction
-ANALYZE "Odd Mäint"."Dead ""Rows""", app.few_dead, app.tiny_dirty, app.stale, app.slightly_changed, app.events_2024,
+ANALYZE "Odd Mäint"."Dead ""Rows""", app.ext_owned, app.few_dead, app.tiny_dirty, app.stale, app.slightly_changed, app.events_2024,
         app.events_ok, app.churny, app.big_quiet, app.small_churn, app.tuned;
 
 -- transaction
 DELETE FROM "Odd Mäint"."Dead ""Rows""" WHERE id % 2 = 0;
 DELETE FROM app.few_dead WHERE id <= 500;
+DELETE FROM app.ext_owned WHERE id % 2 = 0;
 DELETE FROM app.tiny_dirty WHERE id <= 500;
 UPDATE app.stale SET v = 1;
 UPDATE app.slightly_changed SET v = 1 WHERE id <= 1500;

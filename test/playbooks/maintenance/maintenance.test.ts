@@ -3,9 +3,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitStatements } from '../../../src/migration/statements.ts';
 import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
-import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
 import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
+import { migrateAndRollBack, statementsPerRun } from './helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
@@ -97,10 +97,8 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     const f = find(data, 'table_bloat', 'app.bloated');
     expect(f.evidence.estimate).toBe(true);
     expect(f.title).toContain('(estimate)');
-    await db.exec('CREATE EXTENSION IF NOT EXISTS pgstattuple');
     const exact = await db.exec(`SELECT free_percent + dead_tuple_percent AS waste FROM pgstattuple('app.bloated')`);
     expect(Math.abs(Number(f.evidence.extra_pct) - Number(exact.rows[0].waste))).toBeLessThan(5);
-    await db.exec('DROP EXTENSION pgstattuple');
   });
 
   it('proposes per-table autovacuum settings for large high-churn tables, with an exact rollback', () => {
@@ -116,12 +114,17 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     expect(odd.down).toBe('ALTER TABLE "Odd Mäint"."Churn Täble" RESET (autovacuum_vacuum_scale_factor, autovacuum_vacuum_threshold);');
   });
 
+  it('leaves out tables that belong to an extension', () => {
+    expect(runOf(data, 'vacuum_activity').rows.some((r) => r.table === 'app.ext_owned')).toBe(false);
+    expect(data.findings.filter((f) => f.target.includes('ext_owned')).map((f) => f.id)).toEqual([]);
+  });
+
   it('finds tables and TOAST tables with autovacuum disabled', () => {
     const t = targets(data, 'autovacuum_disabled');
     expect(t).toContain('"Odd Mäint"."Dead ""Rows"""');
     expect(t).toContain('app.toast_off');
     expect(t).not.toContain('app.bloated');
-    expect(t.some((x) => x.startsWith('settings.'))).toBe(false);
+    expect(t.some((x) => x.startsWith('setting '))).toBe(false);
     const toast = findingsOf(data, 'autovacuum_disabled').find((f) => f.target === 'app.toast_off')!;
     expect(toast.id).toBe('maintenance/autovacuum_disabled/app.toast_off (toast)');
     expect(toast.up).toBe('ALTER TABLE app.toast_off RESET (toast.autovacuum_enabled);');
@@ -171,24 +174,18 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
   });
 
   it('sends one statement per cell however large the catalog', async () => {
-    const count = async (url: string) => {
-      const conn = await connect(url);
-      try {
-        const before = conn.db.statementCount;
-        await runSession(conn, await selectNotebooks(['maintenance']));
-        return conn.db.statementCount - before;
-      } finally {
-        await conn.close();
-      }
-    };
     const empty = await createDatabase();
     try {
       const cells = data.playbooks[0].runs.length;
-      expect(await count(db.url)).toBe(cells);
-      expect(await count(empty.url)).toBe(cells);
+      expect(await statementsPerRun(db.url, 'maintenance')).toBe(cells);
+      expect(await statementsPerRun(empty.url, 'maintenance')).toBe(cells);
     } finally {
       await empty.drop();
     }
+  });
+
+  it('the accepted findings as one migration apply with psql, and its rollback restores the schema', async () => {
+    await migrateAndRollBack(db, data);
   });
 
   it('each finding up then down restores the identical schema, and up applies again', async () => {
@@ -204,5 +201,21 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     for (const f of withSql) await apply(db, f, 'up');
     for (const f of [...withSql].reverse()) await apply(db, f, 'down');
     expect(await schemaDump(db.url)).toBe(before);
+  });
+});
+
+describe.skipIf(!hasRealServer)('maintenance playbook with statistics switched off', () => {
+  it('reports track_counts switched off for the database, with the reset that undoes it', async () => {
+    const db = await createDatabase();
+    try {
+      await db.exec(`ALTER DATABASE ${db.name} SET track_counts = off`);
+      const data = await runPlaybook(db.url, ['maintenance']);
+      const f = findingsOf(data, 'autovacuum_disabled');
+      expect(f.map((x) => [x.target, x.severity, x.title])).toEqual([['setting track_counts', 'critical', 'track_counts is off for this database']]);
+      expect(f[0].evidence.command).toBe(`ALTER DATABASE ${db.name} RESET track_counts;`);
+      expect(f[0].up).toBeNull();
+    } finally {
+      await db.drop();
+    }
   });
 });

@@ -1,0 +1,44 @@
+// Shared by the maintenance and schema-integrity tests: the whole accepted set as one migration, and the
+// number of statements a run sends.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { buildMigration } from '../../../src/migration/build.ts';
+import type { SessionData } from '../../../src/playbooks/types.ts';
+import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import { newSnapshot } from '../../../src/snapshot/io.ts';
+import { psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
+
+/** Accepts every finding, applies the migration with psql, then its rollback; the schema must change and come back exactly. */
+export async function migrateAndRollBack(db: TestDatabase, data: SessionData): Promise<void> {
+  const at = '2025-01-01T00:00:00.000Z';
+  const decisions = Object.fromEntries(data.findings.map((f) => [f.id, { state: 'accepted' as const, note: '', at }]));
+  const migration = buildMigration(newSnapshot(data, { toolVersion: '0.0.0-test', takenAt: at, demo: false, decisions }), { name: 'all' });
+  expect(migration.applied.length).toBe(data.findings.filter((f) => f.up).length);
+  expect(migration.irreversible).toEqual([]);
+  const dir = await mkdtemp(join(tmpdir(), 'pgadv-migrate-'));
+  try {
+    await writeFile(join(dir, 'up.sql'), migration.up);
+    await writeFile(join(dir, 'down.sql'), migration.down);
+    const before = await schemaDump(db.url);
+    await psqlFile(db.url, join(dir, 'up.sql'));
+    expect(await schemaDump(db.url)).not.toBe(before);
+    await psqlFile(db.url, join(dir, 'down.sql'));
+    expect(await schemaDump(db.url)).toBe(before);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Statements one run of the playbook sends (the session's own setup excluded). */
+export async function statementsPerRun(url: string, playbook: string): Promise<number> {
+  const conn = await connect(url);
+  try {
+    const before = conn.db.statementCount;
+    await runSession(conn, await selectNotebooks([playbook]));
+    return conn.db.statementCount - before;
+  } finally {
+    await conn.close();
+  }
+}
