@@ -2,10 +2,10 @@
 // server. Fresh data directories are initialised once and cached on disk (initdb takes seconds).
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { gunzip, gzip } from 'node:zlib';
 import { PGlite, type Extension } from '@electric-sql/pglite';
@@ -89,6 +89,20 @@ export async function writeCachedTarball(file: string, tar: Blob): Promise<void>
   } finally {
     await rm(tmp, { force: true });
   }
+  await removeAbandonedTemps(file);
+}
+
+// Temp files of writers killed before their rename; an hour is far longer than any write takes.
+async function removeAbandonedTemps(file: string): Promise<void> {
+  const dir = dirname(file);
+  const prefix = `${basename(file)}.`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith('.tmp')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => null);
+    if (info && Date.now() - info.mtimeMs > 3_600_000) await rm(path, { force: true });
+  }
 }
 
 /** Deletes a cache entry that turned out to be unusable. */
@@ -165,7 +179,11 @@ async function buildFreshTarball(key: string, names: string[], extensions: Recor
 
 /** Starts PGlite and serves it on 127.0.0.1 (an OS-chosen port) for `pg` clients. */
 export async function startPgliteServer(opts: PgliteServerOptions = {}): Promise<PgliteServer> {
-  const db = await openPglite(opts);
+  return servePglite(await openPglite(opts));
+}
+
+/** Serves an open PGlite instance on 127.0.0.1 (an OS-chosen port); stop() also closes the instance. */
+export async function servePglite(db: PGlite): Promise<PgliteServer> {
   keepProtocolSequencesTogether(db);
   // pg.Pool opens several connections; pglite-socket's default of 1 refuses the second.
   const server = new PGLiteSocketServer({ db, host: '127.0.0.1', port: 0, maxConnections: 32 });

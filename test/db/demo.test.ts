@@ -1,0 +1,148 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_DIR, demoCacheFile, parseWorkload, startDemo, type Demo } from '../../src/db/demo.ts';
+import { readCachedTarball } from '../../src/db/pglite-server.ts';
+import { DbSession } from '../../src/db/session.ts';
+import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
+import { demoFacts, EXPECTED_FACTS } from './demo-facts.ts';
+
+const LONG = 600_000; // a cold build on a busy 2-core machine
+
+async function query(url: string, sql: string): Promise<pg.QueryResult> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await c.query(sql);
+  } finally {
+    await c.end();
+  }
+}
+
+describe('embedded demo database', () => {
+  let dir: string;
+  let file: string;
+  let demo: Demo | undefined;
+  let url: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pgadv-demo-'));
+    file = demoCacheFile(await readFile(join(DEMO_DIR, 'schema.sql'), 'utf8'), dir);
+  });
+  afterAll(async () => {
+    await demo?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('finds its cache file corrupt, deletes it, builds the demo and caches it', async () => {
+    await writeFile(file, 'not a gzipped tarball');
+    demo = await startDemo({ cacheDir: dir });
+    url = String(demo.target.config.connectionString);
+    console.log(`demo cold start: ${JSON.stringify(demo.timings)}`);
+    expect(demo.cached).toBe(false);
+    expect(demo.timings.buildMs).toBeGreaterThan(0);
+    expect(await readdir(dir)).toEqual([basename(file)]);
+    expect(await readCachedTarball(file)).not.toBeNull();
+    expect(demo.target).toMatchObject({ source: 'demo', display: 'embedded demo database (PGlite)' });
+    expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
+  }, LONG);
+
+  it('has the planted tables, indexes, constraints and column types', async () => {
+    const facts = await demoFacts((sql) => query(url, sql));
+    expect(facts).toEqual(EXPECTED_FACTS);
+  });
+
+  it('shows the churn tables full of dead tuples, and live counts everywhere', async () => {
+    const { rows } = await query(url, `SELECT relname, n_live_tup::int AS live, n_dead_tup::int AS dead, last_analyze IS NOT NULL AS analyzed
+      FROM pg_stat_user_tables WHERE schemaname = 'public' ORDER BY relname`);
+    const by = Object.fromEntries(rows.map((r) => [r.relname, r]));
+    expect(by.sessions.live).toBe(1200);
+    expect(by.sessions.dead).toBeGreaterThanOrEqual(4800);
+    expect(by.course_analytics.live).toBe(120);
+    expect(by.course_analytics.dead).toBeGreaterThan(3 * 120);
+    expect(by.lesson_progress.live).toBe(12000);
+    expect(rows.every((r) => r.analyzed)).toBe(true);
+    expect(by.users.dead).toBe(0);
+  });
+
+  it('has the workload in pg_stat_statements and in the scan counters', async () => {
+    const { rows } = await query(url, `SELECT query, calls::int FROM pg_stat_statements ORDER BY calls DESC, query`);
+    const calls = (re: RegExp) => rows.filter((r) => re.test(r.query)).map((r) => r.calls);
+    expect(calls(/^SELECT "id", "name", "image" FROM "users" WHERE "id" = \$1$/)).toEqual([120]); // N+1
+    expect(calls(/FROM "lessons" WHERE "mediaId" = \$1/)).toEqual([40]);
+    expect(calls(/WHERE e\."userId" = \$1 AND e\."status" = 'ACTIVE'|WHERE e\."userId" = \$1 AND e\."status" = \$2/)).toEqual([40]);
+    expect(rows.length).toBeGreaterThanOrEqual(15);
+    // nothing but the workload (and this query): no ANALYZE, SET or parameter-picking helpers
+    expect(rows.filter((r) => /^(ANALYZE|SET|RESET)\b|GROUP BY "userId" ORDER BY "userId" LIMIT/i.test(r.query))).toEqual([]);
+
+    const scans = await query(url, `SELECT relname, seq_scan::int AS seq FROM pg_stat_user_tables WHERE relname IN ('lessons', 'media')`);
+    const seq = Object.fromEntries(scans.rows.map((r) => [r.relname, r.seq]));
+    expect(seq.lessons).toBeGreaterThanOrEqual(40); // the unindexed "mediaId" lookups
+    const unused = await query(url, `SELECT indexrelname FROM pg_stat_user_indexes WHERE idx_scan = 0 AND indexrelname IN
+      ('users_email_idx', 'lesson_progress_completed_idx', 'quizzes_lesson_idx', 'users_pkey') ORDER BY 1`);
+    expect(unused.rows.map((r) => r.indexrelname)).toEqual(['lesson_progress_completed_idx', 'quizzes_lesson_idx', 'users_email_idx']);
+  });
+
+  it('serves the read-only advisor session', async () => {
+    const session = await DbSession.open(demo!.target);
+    try {
+      const r = await session.query(`SELECT count(*)::int AS n FROM pg_stat_statements WHERE calls > $1`, [1]);
+      expect(r.rows[0].n).toBeGreaterThan(5);
+      await expect(session.query('CREATE TABLE nope (id int)')).rejects.toMatchObject({ code: '25006' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('starts from the cache the second time, with the same workload statistics', async () => {
+    await demo?.stop();
+    demo = await startDemo({ cacheDir: dir });
+    console.log(`demo warm start: ${JSON.stringify(demo.timings)}`);
+    expect(demo.cached).toBe(true);
+    expect(demo.timings.buildMs).toBe(0);
+    const second = String(demo.target.config.connectionString);
+    const { rows } = await query(second, `SELECT calls::int FROM pg_stat_statements WHERE query = 'SELECT "id", "name", "image" FROM "users" WHERE "id" = $1'`);
+    expect(rows).toEqual([{ calls: 120 }]);
+    const dead = await query(second, `SELECT n_dead_tup::int AS dead FROM pg_stat_user_tables WHERE relname = 'sessions'`);
+    expect(dead.rows[0].dead).toBeGreaterThanOrEqual(4800);
+    // a fresh instance: the first demo's writes (the advisor session's read-only setting) are gone
+    const ro = await query(second, `SELECT current_setting('default_transaction_read_only') AS ro`);
+    expect(ro.rows).toEqual([{ ro: 'off' }]);
+  }, LONG);
+});
+
+describe('workload file format', () => {
+  it('reads statements with their each/repeat directives', () => {
+    const w = parseWorkload(`-- header\n\n-- a pattern\n-- each: SELECT 1, 'a';\nSELECT $1,\n  $2;\n\n-- repeat: 3\nSELECT 2;\nSELECT 3`);
+    expect(w).toEqual([
+      { sql: 'SELECT $1,\n  $2', each: "SELECT 1, 'a'", repeat: 1 },
+      { sql: 'SELECT 2', each: undefined, repeat: 3 },
+      { sql: 'SELECT 3', each: undefined, repeat: 1 },
+    ]);
+  });
+
+  it('rejects a bad repeat count and a dangling directive', () => {
+    expect(() => parseWorkload('-- repeat: many\nSELECT 1;')).toThrow('workload: bad repeat count "many"');
+    expect(() => parseWorkload('SELECT 1;\n-- each: SELECT 2\n')).toThrow('workload: "-- each:" without a statement after it');
+  });
+
+  it('parses the real workload file', async () => {
+    const w = parseWorkload(await readFile(join(DEMO_DIR, 'workload.sql'), 'utf8'));
+    expect(w.length).toBeGreaterThanOrEqual(15);
+    expect(w.every((s) => !s.sql.includes('--'))).toBe(true);
+  });
+});
+
+describe.runIf(hasRealServer)('demo schema on the real server', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase(await readFile(join(DEMO_DIR, 'schema.sql'), 'utf8'));
+  }, LONG);
+  afterAll(() => db?.drop());
+
+  it('plants the same problems on PostgreSQL as on PGlite', async () => {
+    expect(await demoFacts((sql) => db.exec(sql))).toEqual(EXPECTED_FACTS);
+  });
+});
