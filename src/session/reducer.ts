@@ -323,7 +323,7 @@ export function reducer(state: SessionState, action: Action): SessionState {
         ...state,
         dirty: false,
         lastSaved: action.paths,
-        message: { tone: 'info', lines: [`wrote ${action.paths.snapshot}`, `wrote ${action.paths.migration} (rollback: ${action.paths.rollback})`] },
+        message: { tone: 'info', lines: [`wrote snapshot  ${action.paths.snapshot}`, `      migration ${action.paths.migration}`, `      rollback  ${action.paths.rollback}`] },
       };
     case 'error':
       return { ...state, message: { tone: 'error', lines: [oneLine(action.message)] } };

@@ -61,7 +61,8 @@ export function App(props: AppProps) {
     reducer,
     props,
     (p): SessionState => {
-      const s = initialState({ source: p.source, data: p.data ?? null, decisions: p.decisions, baseline: p.baseline?.decisions });
+      let s = initialState({ source: p.source, data: p.data ?? null, decisions: p.decisions, baseline: p.baseline?.decisions });
+      if (p.run) s = reducer(s, { type: 'run-started', total: p.run.total });
       return p.notice?.length ? { ...s, message: { tone: 'info', lines: p.notice } } : s;
     },
   );
@@ -77,7 +78,6 @@ export function App(props: AppProps) {
   // The live run, once.
   useEffect(() => {
     if (!props.run) return;
-    dispatch({ type: 'run-started', total: props.run.total });
     let alive = true;
     props.run
       .start((event) => alive && dispatch({ type: 'run-event', event }), abort.current.signal)
@@ -172,12 +172,28 @@ export function App(props: AppProps) {
   const docked = state.overlay.kind === 'note' || state.overlay.kind === 'quit-confirm';
   const paneLines = (docked ? bodyHeight - DOCK_HEIGHT : bodyHeight) - 1;
 
+  // Notes change the layout (a noted finding takes a second row); decision states do not.
+  const notesKey = useMemo(
+    () =>
+      Object.entries(state.decisions)
+        .filter(([, d]) => d.note)
+        .map(([id, d]) => `${id}\u0000${d.note}`)
+        .sort()
+        .join('\u0001'),
+    [state.decisions],
+  );
+  const notes = useMemo(() => {
+    const out: Record<string, string> = {};
+    for (const [id, d] of Object.entries(stateRef.current.decisions)) if (d.note) out[id] = d.note;
+    return out;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [notesKey]);
   const layout = useMemo(
     () =>
       section && playbook
-        ? layoutSection({ section, playbook, baseline: state.baseline, showSql: state.showSql, width: textWidth })
+        ? layoutSection({ section, playbook, notes, baseline: state.baseline, showSql: state.showSql, width: textWidth })
         : null,
-    [section, playbook, state.baseline, state.showSql, textWidth],
+    [section, playbook, notes, state.baseline, state.showSql, textWidth],
   );
   const opened = state.cursor.opened ? focusedItem(state) : null;
   const detail = useMemo(
@@ -307,7 +323,7 @@ export function App(props: AppProps) {
       />
     );
   } else if (state.overlay.kind === 'quit-confirm') {
-    const unsaved = `${plural(counts.accepted, 'accepted finding')} and ${plural(counts.rejected, 'rejected finding')} are`;
+    const unsaved = `Decisions changed since ${state.lastSaved ? 'the last write' : 'the start'} (${counts.accepted.toLocaleString('en-US')} accepted, ${counts.rejected.toLocaleString('en-US')} rejected in all) are`;
     dock = <QuitConfirm unsaved={unsaved} autosaved={autosaved.current} width={columns} height={DOCK_HEIGHT} />;
   }
   const mainHeight = dock ? Math.max(1, bodyHeight - DOCK_HEIGHT) : bodyHeight;

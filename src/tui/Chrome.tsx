@@ -4,7 +4,7 @@ import type { DecisionState } from '../playbooks/types.ts';
 import type { Message, Source } from '../session/reducer.ts';
 import type { Line } from './lines.ts';
 import { LineView } from './LineView.tsx';
-import { printable, wrap } from './text.ts';
+import { displayWidth, printable, wrap } from './text.ts';
 
 export function formatTime(iso: string): string {
   const t = new Date(iso);
@@ -49,7 +49,7 @@ export function statusLine(source: Source, counts: Record<DecisionState, number>
 export function messageLines(message: Message | null, width: number, max = 4): Line[] {
   if (!message) return [];
   const color = message.tone === 'error' ? 'red' : 'green';
-  const rows = message.lines.flatMap((text) => wrap(printable(text), width));
+  const rows = message.lines.map(printable).flatMap((text) => (displayWidth(text) <= width ? [text] : wrap(text, width)));
   return rows.slice(0, max).map((text) => ({ segs: [{ text, color }] }));
 }
 

@@ -4,7 +4,7 @@ import type { Line, Seg } from './lines.ts';
 
 function SegText({ seg }: { seg: Seg }) {
   return (
-    <Text color={seg.color} bold={seg.bold} dimColor={seg.dim} inverse={seg.inverse}>
+    <Text color={seg.color} bold={seg.bold} dimColor={seg.dim} italic={seg.italic} inverse={seg.inverse}>
       {seg.text}
     </Text>
   );

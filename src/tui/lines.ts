@@ -7,9 +7,10 @@ export interface Seg {
   color?: string;
   bold?: boolean;
   dim?: boolean;
+  italic?: boolean;
   inverse?: boolean;
   /** filled in at render time from the decisions, so a decision never re-lays the notebook out */
-  slot?: 'decision' | 'note';
+  slot?: 'decision';
 }
 
 export interface Line {

@@ -2,15 +2,16 @@
 import { blank, verbatim, wrapSegs, type Line, type Seg } from './lines.ts';
 import { printable } from './text.ts';
 
-/** Inline markup of one paragraph: `code` and **bold**; the rest plain. */
+/** Inline markup of one paragraph: `code`, **bold** and *emphasis*; the rest plain. */
 export function inline(text: string, base: Omit<Seg, 'text'> = {}): Seg[] {
   const segs: Seg[] = [];
-  const re = /`([^`]+)`|\*\*([^*]+)\*\*/g;
+  const re = /`([^`]+)`|\*\*([^*]+)\*\*|(?<![\w*])\*([^*\s][^*]*?)\*(?![\w*])/g;
   let last = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m.index > last) segs.push({ ...base, text: printable(text.slice(last, m.index)) });
     if (m[1] !== undefined) segs.push({ ...base, dim: true, text: printable(m[1]) });
-    else segs.push({ ...base, bold: true, text: printable(m[2]) });
+    else if (m[2] !== undefined) segs.push({ ...base, bold: true, text: printable(m[2]) });
+    else segs.push({ ...base, italic: true, text: printable(m[3]) });
     last = m.index + m[0].length;
   }
   if (last < text.length) segs.push({ ...base, text: printable(text.slice(last)) });

@@ -24,6 +24,8 @@ const PREVIEW_ROWS = 5;
 export interface LayoutInput {
   section: Section;
   playbook: PlaybookResult;
+  /** notes by finding id: a note gets its own row under the finding */
+  notes: Record<string, string>;
   baseline: Record<string, Decision>;
   showSql: boolean;
   width: number;
@@ -97,13 +99,19 @@ function findingLines(f: Finding, index: number, input: LayoutInput): Line[] {
         { text: sev.label, color: sev.color, bold: true },
         { text: ' ' },
         { text: printable(f.title) },
-        { text: '', slot: 'note', dim: true, color: 'yellow' },
         { text: '  ' + printable(f.target), dim: true },
       ],
     },
   ];
-  const before = beforeText(input.baseline[f.id]);
-  if (before) out.push(line([{ text: '      ' }, { text: printable(before), dim: true, color: 'yellow' }], index));
+  const note = input.notes[f.id];
+  const prior = input.baseline[f.id];
+  const extra: Seg[] = [];
+  if (note) extra.push({ text: `“${printable(note)}”`, color: 'yellow' });
+  if (prior && prior.state !== 'pending') {
+    const same = Boolean(note) && prior.note === note;
+    extra.push({ text: `${note ? ' · ' : ''}${printable(same ? `${prior.state} before` : beforeText(prior)!)}`, dim: true, color: 'yellow' });
+  }
+  if (extra.length) out.push(line([{ text: '      ' }, ...extra], index));
   return out;
 }
 
@@ -114,9 +122,7 @@ export function resolveLine(l: Line, decisions: Record<string, Decision>): Line 
   return {
     ...l,
     segs: l.segs.map((s) => {
-      if (s.slot === 'decision') return decisionBadge(d, true);
-      if (s.slot === 'note') return { ...s, text: d?.note ? `  “${printable(d.note)}”` : '' };
-      return s;
+      return s.slot === 'decision' ? decisionBadge(d, true) : s;
     }),
   };
 }

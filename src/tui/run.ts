@@ -42,5 +42,7 @@ export function farewell(result: { saved: SavedPaths | null; autosaved: string |
   if (result.saved) {
     process.stdout.write(`snapshot:  ${result.saved.snapshot}\nmigration: ${result.saved.migration}\nrollback:  ${result.saved.rollback}\n`);
   }
-  if (result.autosaved) process.stdout.write(`unsaved decisions are in ${result.autosaved} (pgadvisor session --resume ${result.autosaved})\n`);
+  if (result.autosaved) {
+    process.stdout.write(`decisions not written${result.saved ? ' since then' : ''} are autosaved: pgadvisor session --resume ${result.autosaved}\n`);
+  }
 }

@@ -17,6 +17,9 @@ export interface TableOptions {
 const GAP = 2;
 const MIN_COL = 3;
 const MAX_COL = 48;
+/** text columns keep this much before numeric columns give anything up */
+const MIN_TEXT = 16;
+const MIN_NUMERIC = 8;
 
 export function tableLines(columns: string[], rows: Row[], opts: TableOptions): Line[] {
   const indent = opts.indent ?? '';
@@ -25,20 +28,40 @@ export function tableLines(columns: string[], rows: Row[], opts: TableOptions): 
   const headers = columns.map(printable);
   const cells = shown.map((r) => columns.map((c) => cellText(r[c])));
   const numeric = columns.map((c) => shown.length > 0 && shown.every((r) => r[c] === null || typeof r[c] === 'number' || (typeof r[c] === 'string' && /^-?\d+(\.\d+)?$/.test(r[c] as string))));
-  let widths = headers.map((h, i) => Math.min(MAX_COL, Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i])))));
+  const natural = headers.map((h, i) => Math.min(MAX_COL, Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i])))));
+  const content = headers.map((_, i) => Math.max(MIN_COL, ...cells.map((row) => displayWidth(row[i]))));
+  let widths = [...natural];
 
-  // Too wide: shrink the widest column one step at a time, then drop trailing columns.
+  // Too wide: long headers of numeric columns give way first (to MIN_NUMERIC), then text columns
+  // (widest first) down to MIN_TEXT, then numeric headers down to their numbers, then every column
+  // down to MIN_COL; columns that still do not fit are dropped.
   const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0) + GAP * Math.max(0, ws.length - 1);
-  while (total(widths) > room) {
-    const widest = widths.indexOf(Math.max(...widths));
-    if (widths[widest] <= MIN_COL) break;
-    widths[widest]--;
-  }
+  const shrink = (floor: (i: number) => number) => {
+    while (total(widths) > room) {
+      let widest = -1;
+      widths.forEach((w, i) => {
+        if (w > floor(i) && (widest < 0 || w > widths[widest])) widest = i;
+      });
+      if (widest < 0) return;
+      widths[widest]--;
+    }
+  };
+  const textFloor = (i: number) => Math.min(natural[i], MIN_TEXT);
+  shrink((i) => (numeric[i] ? Math.min(natural[i], Math.max(content[i], MIN_NUMERIC)) : natural[i]));
+  shrink((i) => (numeric[i] ? Math.min(natural[i], Math.max(content[i], MIN_NUMERIC)) : textFloor(i)));
+  shrink((i) => (numeric[i] ? Math.min(natural[i], content[i]) : textFloor(i)));
+  shrink(() => MIN_COL);
   let hidden = 0;
   const note = (n: number) => ` +${n} col${n === 1 ? '' : 's'}`;
   while (widths.length > 1 && total(widths) + (hidden ? note(hidden).length : 0) > room) {
     widths = widths.slice(0, -1);
     hidden++;
+  }
+  // a column dropped at the end frees room the others can take back
+  for (let i = 0; i < widths.length; i++) {
+    const spare = room - total(widths) - (hidden ? note(hidden).length : 0);
+    if (spare <= 0) break;
+    widths[i] += Math.min(spare, natural[i] - widths[i]);
   }
   const visible = widths.length;
   const fit = (s: string, i: number) => {

@@ -132,10 +132,12 @@ describe('the session screen', () => {
     expect(f).toContain('› keeps a unique constraint');
     f = await s.press(KEYS.enter);
     expect(f).not.toContain('Note on');
-    expect(selectedRow(f)).toContain('[✗] WARN Duplicate index on "select"  “keeps a unique constraint”');
+    expect(selectedRow(f)).toContain('[✗] WARN Duplicate index on "select"');
+    expect(f).toContain('│▌       “keeps a unique constraint”');
     expect(f).toMatch(/✓ 1 accepted {2}✗ 1 rejected {2}· 1,205 pending/);
     f = await s.press('u');
-    expect(selectedRow(f)).toContain('[ ] WARN Duplicate index on "select"  “keeps a unique constraint”');
+    expect(selectedRow(f)).toContain('[ ] WARN Duplicate index on "select"');
+    expect(f).toContain('│▌       “keeps a unique constraint”');
     expect(f).toMatch(/✓ 1 accepted {2}✗ 0 rejected {2}· 1,206 pending/);
     // a on a cell does nothing but say why
     f = await s.press('g');
@@ -168,7 +170,7 @@ describe('the session screen', () => {
     const files = (await readdir(out)).sort();
     const base = '20250301-100000-shop__prod_';
     expect(files).toEqual([`${base}.migration.sql`, `${base}.rollback.sql`, `${base}.snapshot.json`]);
-    expect(f).toContain(`wrote ${path.join(out, `${base}.snapshot.json`)}`);
+    expect(f).toContain(`wrote snapshot  ${path.join(out, `${base}.snapshot.json`)}`);
     expect(f).toContain(`${base}.migration.sql`);
     expect(f).not.toContain('● unsaved');
     const snap = await readSnapshot(path.join(out, `${base}.snapshot.json`));
@@ -268,8 +270,8 @@ describe('the session screen', () => {
     await s.press('j');
     await s.press('j');
     const f = await s.press('j');
-    expect(f).toContain('[✗] WARN Duplicate index on "select"  “keeps a constraint”');
-    expect(f).toContain('rejected before: keeps a constraint');
+    expect(f).toContain('[✗] WARN Duplicate index on "select"');
+    expect(f).toContain('“keeps a constraint” · rejected before');
     expect(f).toMatch(/✗ 1 rejected/);
   });
 });

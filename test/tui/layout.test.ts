@@ -71,6 +71,11 @@ describe('table', () => {
     expect(narrow.join('\n')).toContain('…');
     const tiny = tableLines(columns, rows, { width: 12 }).map(lineText);
     expect(tiny[0]).toMatch(/\+\d cols?$/);
+    // text columns keep room before numbers give up theirs
+    const mixed = tableLines(['table', 'a_long_numeric_header', 'another_numeric_one'], [{ table: 'public.payment_p2022_01', a_long_numeric_header: 1, another_numeric_one: 22 }], { width: 48 }).map(lineText);
+    expect(mixed[0]).toMatch(/^table +a_long_\w*… +another\w*…$/);
+    expect(mixed[2]).toMatch(/^public\.payment_p2022_01 +1 +22$/);
+    for (const l of mixed) expect(displayWidth(l)).toBeLessThanOrEqual(48);
   });
 
   it('counts the rows it does not show', () => {
@@ -83,7 +88,7 @@ describe('table', () => {
 describe('notebook layout', () => {
   const data = fixtureData();
   const section = outline(data)[0];
-  const layout = layoutSection({ section, playbook: data.playbooks[0], baseline: {}, showSql: false, width: 70 });
+  const layout = layoutSection({ section, playbook: data.playbooks[0], notes: {}, baseline: {}, showSql: false, width: 70 });
 
   it('puts prose before the cell it introduces and marks each item’s lines', () => {
     const text = layout.lines.map(lineText);
@@ -100,33 +105,38 @@ describe('notebook layout', () => {
     }
   });
 
-  it('shows a finding on one row with its decision and note filled in at render time', () => {
+  it('shows a finding on one row with its decision filled in at render time, and a note on the next', () => {
     const row = layout.lines[layout.itemStart[2]];
+    const id = (section.items[2] as { finding: { id: string } }).finding.id;
     expect(lineText(resolveLine(row, {}))).toContain('[ ] WARN Duplicate index on "Weird ""Name"" Table"');
-    const decided = resolveLine(row, { [section.items[2].key.slice('finding:'.length)]: { state: 'rejected', note: 'used by reports', at: 'x' } });
-    expect(lineText(decided)).toContain('[✗] WARN');
-    expect(lineText(decided)).toContain('“used by reports”');
+    expect(lineText(resolveLine(row, { [id]: { state: 'rejected', note: 'x', at: 'x' } }))).toContain('[✗] WARN');
+    expect(layout.itemEnd[2] - layout.itemStart[2]).toBe(1);
+    const noted = layoutSection({ section, playbook: data.playbooks[0], notes: { [id]: 'used by reports' }, baseline: {}, showSql: false, width: 70 });
+    expect(noted.itemEnd[2] - noted.itemStart[2]).toBe(2);
+    expect(lineText(noted.lines[noted.itemStart[2] + 1])).toBe('      “used by reports”');
     const newline = layout.lines[layout.itemStart[4]];
     expect(lineText(newline)).toContain('public."multi\\nline"."idx"');
     expect(lineText(layout.lines[layout.itemStart[5]])).not.toContain('\u001b');
   });
 
   it('shows SQL under each cell only when asked', () => {
-    const withSql = layoutSection({ section, playbook: data.playbooks[0], baseline: {}, showSql: true, width: 70 });
+    const withSql = layoutSection({ section, playbook: data.playbooks[0], notes: {}, baseline: {}, showSql: true, width: 70 });
     expect(withSql.lines.map(lineText).join('\n')).toContain('JOIN pg_namespace n ON n.oid = c.relnamespace');
     expect(layout.lines.map(lineText).join('\n')).not.toContain('JOIN pg_namespace');
   });
 
   it('says “rejected before: note” for findings the baseline rejected', () => {
     const id = `indexes/duplicate_indexes/${HOSTILE.reserved}`;
-    const l = layoutSection({ section, playbook: data.playbooks[0], baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
+    const l = layoutSection({ section, playbook: data.playbooks[0], notes: {}, baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
     expect(l.lines.map(lineText)).toContain('      rejected before: keeps a constraint');
+    const both = layoutSection({ section, playbook: data.playbooks[0], notes: { [id]: 'keeps a constraint' }, baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
+    expect(both.lines.map(lineText)).toContain('      “keeps a constraint” · rejected before');
   });
 
   it('lays out 10,000 findings quickly', () => {
     const big = fixtureData(10_000);
     const t = performance.now();
-    const l = layoutSection({ section: outline(big)[0], playbook: big.playbooks[0], baseline: {}, showSql: false, width: 70 });
+    const l = layoutSection({ section: outline(big)[0], playbook: big.playbooks[0], notes: {}, baseline: {}, showSql: false, width: 70 });
     expect(l.itemStart).toHaveLength(3 + 5 + 10_000);
     // ~40 ms on an idle machine; the bound only catches work that grows faster than the findings
     expect(performance.now() - t).toBeLessThan(5000);
@@ -167,8 +177,9 @@ describe('lines', () => {
 describe('viewport', () => {
   it('scrolls only as far as needed to show the selected item', () => {
     expect(scrollTop(0, 5, 7, 10, 100)).toBe(0);
-    expect(scrollTop(0, 12, 14, 10, 100)).toBe(4);
-    expect(scrollTop(20, 12, 14, 10, 100)).toBe(12);
+    // three lines of context below and above the item
+    expect(scrollTop(0, 12, 14, 10, 100)).toBe(7);
+    expect(scrollTop(20, 12, 14, 10, 100)).toBe(9);
     // an item taller than the view shows its start
     expect(scrollTop(0, 30, 60, 10, 100)).toBe(30);
     expect(scrollTop(95, 99, 100, 10, 100)).toBe(90);
