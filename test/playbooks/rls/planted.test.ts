@@ -45,7 +45,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     expect(rows.find((r) => r.table === 'forced')).toMatchObject({ rls_forced: true, sees_all_rows: '' });
     expect(rows.find((r) => r.table === 'exposed_read')).toMatchObject({ rls_enabled: false, select: '' });
     expect(rows.find((r) => r.table === 'internal')).toMatchObject({ sees_all_rows: `app_owner_${s} (owner), bypass_login_${s} (BYPASSRLS)` });
-    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(12);
+    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(13);
   });
 
   it('RLS off on tables row-filtered roles can use; not for tables only bypass roles or nobody can use', () => {
@@ -68,10 +68,11 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     expect(byCheck(data, 'rls_enabled_no_policy')[0].evidence).toMatchObject({ granted_to: [`app_user_${s}`] });
   });
 
-  it('granted commands without a policy: DELETE on docs; not notes (ALL policy) nor countries (SELECT only)', () => {
+  it('granted commands without a policy: DELETE on docs; not notes (ALL policy), countries (SELECT only) nor a blanket GRANT ALL', () => {
     const found = byCheck(data, 'command_without_policy');
-    expect(found.map((f) => f.id)).toEqual(['rls-security/command_without_policy/app.docs.DELETE']);
-    expect(found[0].evidence).toEqual({ command: 'DELETE', roles: [`app_user_${s}`] });
+    expect(found.map((f) => f.id)).toEqual(['rls-security/command_without_policy/app.docs']);
+    expect(found[0].title).toBe(`No DELETE policy on app.docs for app_user_${s}`);
+    expect(found[0].evidence).toEqual({ uncovered: { DELETE: [`app_user_${s}`] } });
   });
 
   it('multiple permissive policies for one role and command; restrictive and other-role policies do not count', () => {
@@ -133,7 +134,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
 
   it('owner exempt from RLS: warning where only the owner has grants; not forced tables or NOLOGIN owners', () => {
     const found = byCheck(data, 'owner_not_forced');
-    expect(found.map((f) => f.target).sort()).toEqual(['app.docs', 'app.notes', 'app.owned_only']);
+    expect(found.map((f) => f.target).sort()).toEqual(['app.blanket', 'app.docs', 'app.notes', 'app.owned_only']);
     expect(found.find((f) => f.target === 'app.owned_only')!.severity).toBe('warning');
     expect(found.find((f) => f.target === 'app.docs')!.severity).toBe('info');
   });
