@@ -46,4 +46,9 @@ CREATE INDEX flags_status_created ON app.flags (status, created);           -- n
 CREATE INDEX flags_tenant ON app.flags (tenant);                            -- near miss: 500 values
 INSERT INTO app.orgs VALUES (1, 'a'), (2, 'b'), (3, 'c');
 ALTER TABLE app.orders ADD CONSTRAINT orders_org_fk FOREIGN KEY (org_id) REFERENCES app.orgs (id);  -- FLAG fk, info: lookup table
+-- an expression index on a function outside the default search_path, with the database's search_path set to find it
+CREATE FUNCTION app.norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
+CREATE INDEX users_norm_a ON app.users (app.norm(email));
+CREATE INDEX users_norm_b ON app.users (app.norm(email));                  -- FLAG duplicate; its rollback must qualify app.norm
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$;
 ANALYZE;

@@ -28,8 +28,12 @@ describe('indexes playbook on planted problems and near misses', () => {
   it('finds exact duplicates and keeps the pinned or older one', () => {
     expect(targets(data, 'duplicate_indexes')).toEqual([
       '"Sales ""EU"""."Order Items"."idx b"',
+      'app.users.users_norm_b',
       'app.visits_2024.visits_2024_user_extra',
     ]);
+    // captured with an empty search_path: the rollback names every object fully, whatever the applier's search_path
+    const norm = findingsOf(data, 'duplicate_indexes').find((f) => f.target === 'app.users.users_norm_b')!;
+    expect(norm.down).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_norm_b ON app.users USING btree (app.norm(email));');
     const attached = findingsOf(data, 'duplicate_indexes').find((f) => f.target.endsWith('visits_2024_user_extra'))!;
     expect(attached.keeps).toEqual(['app.visits_2024_user_id_idx']);
     expect(attached.up).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.visits_2024_user_extra;');
