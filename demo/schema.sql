@@ -40,8 +40,9 @@
 --       transactions."createdAt", sessions.expires); _prisma_migrations uses timestamptz (Prisma's own).
 --  Maintenance
 --   P10 high-churn tables full of dead tuples (no vacuum has run): public.sessions (token rotated
---       4 times per row: ~4800 dead / 1200 live, non-HOT, index bloat too) and public.course_analytics
---       (recalculated 10 times: ~1200 dead / 120 live).
+--       4 times per row: 4800 dead / 1200 live, non-HOT, so its indexes bloat too; the workload adds 60)
+--       and public.course_analytics (rewritten 10 times, HOT: ~1200 dead / 120 live on PGlite, fewer on
+--       a server where page pruning ran).
 --  Workload (demo/workload.sql, recorded in pg_stat_statements on every start)
 --   P11 N+1 loop: SELECT … FROM users WHERE id = $1, once per course (120 calls).
 --   P12 seq scan through the unindexed FK: SELECT … FROM lessons WHERE "mediaId" = $1 (40 calls).

@@ -17,6 +17,8 @@ import type { Target } from './target.ts';
 
 export const DEMO_DIR = new URL('../../demo/', import.meta.url).pathname;
 const EXTENSIONS = ['pg_stat_statements'];
+/** Bump when buildDataDir changes what it produces from the same schema. */
+const BUILD_RECIPE = 2;
 
 export interface DemoTimings {
   /** building the data directory from demo/schema.sql (0 when the cache was used) */
@@ -89,16 +91,19 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   };
 }
 
-/** The cache file for this schema: keyed by the PGlite version, the extensions and the schema's hash. */
+/** The cache file for this schema: keyed by the PGlite version, the extensions, the build recipe and the schema. */
 export function demoCacheFile(schema: string, dir = cacheDir()): string {
-  const key = createHash('sha256').update(`${pgliteVersion()}\0${EXTENSIONS.join(',')}\0${schema}`).digest('hex').slice(0, 16);
+  const key = createHash('sha256').update(`${pgliteVersion()}\0${EXTENSIONS.join(',')}\0${BUILD_RECIPE}\0${schema}`).digest('hex').slice(0, 16);
   return join(dir, `demo-${key}.tar.gz`);
 }
 
 async function buildDataDir(schema: string): Promise<Blob> {
-  const db = await openPglite({ extensions: EXTENSIONS });
+  // Loading writes ~60 MB of WAL; without recycling, the checkpoints delete it instead of keeping
+  // it as spare segments, so the tarball (and every start's untar) is that much smaller.
+  const db = await openPglite({ extensions: EXTENSIONS, settings: { wal_recycle: 'off', min_wal_size: '32MB' } });
   try {
     await db.exec(schema);
+    await db.exec('CHECKPOINT');
     await db.exec('CHECKPOINT');
     return await db.dumpDataDir('none');
   } finally {

@@ -26,6 +26,8 @@ export interface PgliteServerOptions {
   extensions?: string[];
   /** an uncompressed or gzipped data-directory tarball (from db.dumpDataDir) to start from */
   dataDir?: Blob | File;
+  /** settings for this run only, e.g. { wal_recycle: 'off' } (postgres -c; not saved in the data dir) */
+  settings?: Record<string, string>;
 }
 
 /** Contrib extensions PGlite ships that we know how to load: name → [loader, SQL extension name]. */
@@ -134,12 +136,13 @@ async function loadExtensions(names: string[]): Promise<Record<string, Extension
 export async function openPglite(opts: PgliteServerOptions = {}): Promise<PGlite> {
   const names = normaliseExtensions(opts.extensions);
   const extensions = await loadExtensions(names);
-  if (opts.dataDir) return PGlite.create({ extensions, loadDataDir: opts.dataDir });
+  const startParams = [...PGlite.defaultStartParams, ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
+  if (opts.dataDir) return PGlite.create({ extensions, loadDataDir: opts.dataDir, startParams });
   const key = `fresh-${pgliteVersion()}-${names.join('+') || 'plain'}`;
   for (let attempt = 0; ; attempt++) {
     const tar = await freshTarball(key, names, extensions);
     try {
-      return await PGlite.create({ extensions, loadDataDir: tar });
+      return await PGlite.create({ extensions, loadDataDir: tar, startParams });
     } catch (err) {
       // A tarball that gunzips but does not start (e.g. written by a broken build): rebuild it once.
       freshMemo.delete(key);
