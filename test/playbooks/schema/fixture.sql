@@ -51,6 +51,12 @@ CREATE SEQUENCE app.shared_seq;
 CREATE TABLE app.shared_a (id int PRIMARY KEY DEFAULT nextval('app.shared_seq'));
 CREATE TABLE app.shared_b (id int PRIMARY KEY DEFAULT nextval('app.shared_seq'));
 CREATE TABLE app.ident (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY);
+-- a bigint sequence (CREATE SEQUENCE's default) feeding an integer column, as in Pagila: offered, the identity
+-- takes the column's type; one whose own MAXVALUE does not fit the column: advice
+CREATE SEQUENCE app.bigseq_for_int;
+CREATE TABLE app.int_from_bigseq (id int NOT NULL DEFAULT nextval('app.bigseq_for_int') PRIMARY KEY);
+CREATE SEQUENCE app.too_wide MAXVALUE 5000000000;
+CREATE TABLE app.too_wide_t (id int NOT NULL DEFAULT nextval('app.too_wide') PRIMARY KEY);
 
 -- foreign keys: identifying without a rule (planted, one hostile and deferrable); near misses: not part of the
 -- child's key, CASCADE, RESTRICT, self-reference
