@@ -37,8 +37,9 @@ export interface HypoIndex {
 
 export class HypoError extends Error {}
 
+const STATEMENT = 'pgadvisor_hypo';
+
 export class HypoLab {
-  private statements = 0;
   private pid: number | null = null;
   private hidden = new Set<number>();
 
@@ -89,23 +90,36 @@ export class HypoLab {
 
   /** Generic-plan cost of a normalized statement; null when the server cannot plan it standalone. */
   async cost(sql: string): Promise<{ cost: PlanCost; error: null } | { cost: null; error: string }> {
-    const name = `pgadvisor_hypo_${++this.statements}`;
     try {
-      await this.query(`PREPARE ${name} AS ${sql}`);
+      await this.prepare(sql);
     } catch (err) {
       return { cost: null, error: firstLine(err) };
     }
     try {
-      const [{ n }] = await this.query(`SELECT cardinality(parameter_types) AS n FROM pg_prepared_statements WHERE name = $1`, [name]);
-      if (n == null) throw new HypoError('the prepared statement is missing: the experiment lost its connection');
-      const args = Number(n) ? `(${Array(Number(n)).fill('NULL').join(', ')})` : '';
-      const rows = await this.query(`EXPLAIN (FORMAT JSON) EXECUTE ${name}${args}`);
+      const [row] = await this.query(`SELECT cardinality(parameter_types) AS n FROM pg_prepared_statements WHERE name = $1`, [STATEMENT]);
+      if (!row) throw new HypoError('the prepared statement is missing: the experiment lost its connection');
+      const n = Number(row.n);
+      const args = n ? `(${Array(n).fill('NULL').join(', ')})` : '';
+      const rows = await this.query(`EXPLAIN (FORMAT JSON) EXECUTE ${STATEMENT}${args}`);
       return { cost: readPlan(rows), error: null };
     } catch (err) {
       if (err instanceof HypoError) throw err;
       return { cost: null, error: firstLine(err) };
     } finally {
-      await this.query(`DEALLOCATE ${name}`).catch(() => undefined);
+      await this.query(`DEALLOCATE ${STATEMENT}`).catch(() => undefined);
+    }
+  }
+
+  // One statement name for every experiment: pg_stat_statements records each distinct EXPLAIN EXECUTE
+  // text, and numbered names would fill it with hundreds of one-off entries.
+  private async prepare(sql: string): Promise<void> {
+    const text = `PREPARE ${STATEMENT} AS ${sql.replace(/[\s;]+$/, '')}`;
+    try {
+      await this.query(text);
+    } catch (err) {
+      if ((err as { code?: string }).code !== '42P05') throw err;
+      await this.query(`DEALLOCATE ${STATEMENT}`);
+      await this.query(text);
     }
   }
 

@@ -209,3 +209,41 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
     }
   });
 });
+
+describe.skipIf(!hasRealServer)('workload-indexes on a partitioned table (real server)', () => {
+  test('proposes the index as advice with the per-partition procedure, since CONCURRENTLY cannot build it on the parent', async () => {
+    const db = await createDatabase(`
+      CREATE EXTENSION pg_stat_statements;
+      CREATE EXTENSION hypopg;
+      CREATE TABLE readings (id bigint NOT NULL, device_id int NOT NULL, taken_at date NOT NULL, value float8) PARTITION BY RANGE (taken_at);
+      CREATE TABLE readings_2024 PARTITION OF readings FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+      CREATE TABLE readings_2025 PARTITION OF readings FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+      INSERT INTO readings SELECT g, g % 500, DATE '2024-01-01' + (g % 700), random() FROM generate_series(1, 60000) g;
+      ANALYZE;`);
+    try {
+      const dir = await indexCellsNotebook();
+      const sql = 'SELECT id, value FROM readings WHERE device_id = $1';
+      const data = await retryOnReset(
+        async () => {
+          await runWorkload(db.url, [{ sql, times: 25, params: (i) => [i] }]);
+          return runNotebooks(db.url, dir);
+        },
+        (d) => cellRun(d, 'workload_statements').rows.some((r) => r.query === sql),
+      );
+      const found = data.findings.filter((f) => f.check === 'workload_indexes');
+      expect(found.map((f) => f.title)).toEqual(['Add index on public.readings (device_id)']);
+      const f = found[0];
+      expect(f.up).toBeNull();
+      expect(f.down).toBeNull();
+      expect(f.rationale).toMatch(/partitioned: CREATE INDEX CONCURRENTLY does not work on a partitioned table/);
+      expect((f.evidence as { partitioned_procedure: string[] }).partitioned_procedure).toEqual([
+        '-- for each partition P of "public"."readings": CREATE INDEX CONCURRENTLY ON P USING btree ("device_id");',
+        'CREATE INDEX IF NOT EXISTS "readings_device_id_idx" ON ONLY "public"."readings" USING btree ("device_id");',
+        '-- then for each partition index: ALTER INDEX "public"."readings_device_id_idx" ATTACH PARTITION <partition index>;',
+      ]);
+      expect((f.evidence as { table_rows: number }).table_rows).toBe(60000);
+    } finally {
+      await db.drop();
+    }
+  });
+});
