@@ -181,7 +181,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
       const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
       const [ix] = await q(`SELECT 'covered_account_created'::regclass::oid::int AS oid`);
       const [{ v }] = await q(`SELECT extversion AS v FROM pg_extension WHERE extname = 'hypopg'`);
-      const result = await validateDrop(q, { oid: ix.oid, name: 'covered_account_created' }, readStatements([
+      const result = await validateDrop(q, { oid: Number(ix.oid), name: 'covered_account_created' }, readStatements([
         { queryid: '1', query: 'SELECT id FROM covered WHERE account_id = $1 ORDER BY created_at DESC LIMIT 10', calls: 30, rows: 300, total_ms: 3, mean_ms: 0.1, toplevel: true },
       ]));
       if (String(v) < '1.4') {
