@@ -165,6 +165,9 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     expect(widened.up).toBe('ALTER SEQUENCE app.widened_id_seq AS bigint;');
     expect(widened.down).toBe('ALTER SEQUENCE app.widened_id_seq AS integer;');
     expect(find(data, 'sequence_exhaustion', 'app.serial_hot_id_seq').up).toBeNull();
+    const usage = runOf(data, 'sequence_usage').rows;
+    expect(usage.slice(0, 4).map((r) => r.sequence)).toEqual(['"Odd Mäint"."Idént_Ïd_seq"', 'app.serial_hot_id_seq', 'app.widened_id_seq', 'app.big_seq']);
+    expect(usage.find((r) => r.sequence === 'app.big_seq')).toMatchObject({ type: 'bigint', column_types: 'integer', limit: '2147483647', used_pct: '79.16' });
   });
 
   it('finding ids are stable across runs', async () => {
