@@ -3,6 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { protocol, type PGlite } from '@electric-sql/pglite';
 import {
   cacheDir,
@@ -12,10 +13,11 @@ import {
   readCachedTarball,
   servePglite,
   writeCachedTarball,
+  type PgliteServer,
 } from './pglite-server.ts';
 import type { Target } from './target.ts';
 
-export const DEMO_DIR = new URL('../../demo/', import.meta.url).pathname;
+export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
 const EXTENSIONS = ['pg_stat_statements'];
 /** Bump when buildDataDir changes what it produces from the same schema. */
 const BUILD_RECIPE = 2;
@@ -23,9 +25,9 @@ const BUILD_RECIPE = 2;
 export interface DemoTimings {
   /** building the data directory from demo/schema.sql (0 when the cache was used) */
   buildMs: number;
-  /** loading the data directory and serving it */
+  /** loading the data directory into PGlite */
   loadMs: number;
-  /** ANALYZE + the workload */
+  /** ANALYZE + the workload, then serving it on a socket */
   workloadMs: number;
   totalMs: number;
 }
@@ -45,8 +47,8 @@ export interface DemoOptions {
 
 export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   const t0 = performance.now();
-  const schema = await readFile(join(DEMO_DIR, 'schema.sql'), 'utf8');
-  const workload = parseWorkload(await readFile(join(DEMO_DIR, 'workload.sql'), 'utf8'));
+  const schema = await readDemoFile('schema.sql');
+  const workload = parseWorkload(await readDemoFile('workload.sql'));
   const file = demoCacheFile(schema, opts.cacheDir);
 
   let tar = await readCachedTarball(file);
@@ -54,7 +56,9 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   let buildMs = 0;
   if (!tar) {
     const b = performance.now();
-    tar = await buildDataDir(schema);
+    tar = await buildDataDir(schema).catch((err: Error) => {
+      throw new Error(`cannot build the embedded demo database: ${err.message.split('\n')[0]}`);
+    });
     await writeCachedTarball(file, tar).catch(() => undefined); // an unwritable cache only costs speed
     buildMs = performance.now() - b;
   }
@@ -69,19 +73,20 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       await dropCachedTarball(file);
       return startDemo(opts);
     }
-    throw new Error(`cannot start the embedded demo database: ${(err as Error).message}`);
+    throw new Error(`cannot start the embedded demo database: ${(err as Error).message.split('\n')[0]}`);
   }
   const loadMs = performance.now() - l;
 
   const w = performance.now();
+  let server: PgliteServer;
   try {
     await refreshStatistics(db, workload);
+    server = await servePglite(db);
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw new Error(`the embedded demo database failed to replay its workload: ${(err as Error).message}`);
+    throw new Error(`the embedded demo database failed to start: ${(err as Error).message.split('\n')[0]}`);
   }
   const workloadMs = performance.now() - w;
-  const server = await servePglite(db);
 
   return {
     target: { source: 'demo', display: 'embedded demo database (PGlite)', config: { connectionString: server.url } },
@@ -89,6 +94,15 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     cached,
     timings: { buildMs: Math.round(buildMs), loadMs: Math.round(loadMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(performance.now() - t0) },
   };
+}
+
+async function readDemoFile(name: string): Promise<string> {
+  const path = join(DEMO_DIR, name);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (err) {
+    throw new Error(`cannot read the demo database's ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  }
 }
 
 /** The cache file for this schema: keyed by the PGlite version, the extensions, the build recipe and the schema. */
