@@ -87,3 +87,7 @@ CREATE EXTENSION pgstattuple;
 CREATE TABLE app.ext_owned (id serial, doc json, at timestamp, price money, name varchar(10));
 ALTER EXTENSION pgstattuple ADD TABLE app.ext_owned;
 ALTER EXTENSION pgstattuple ADD SEQUENCE app.ext_owned_id_seq;
+
+-- migration tools' bookkeeping tables, with no primary key, varchar(n) and timestamp: never reported
+CREATE TABLE app.databasechangelog (id varchar(255) NOT NULL, author varchar(255) NOT NULL, dateexecuted timestamp NOT NULL);
+CREATE TABLE app._prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz);
