@@ -7,6 +7,7 @@ import { readSnapshot, SnapshotError } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findAutosave } from '../snapshot/save.ts';
 import { farewell, fail, interactive, needsTerminal, runApp } from '../tui/run.ts';
+import { plural } from '../tui/text.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 export interface SessionArgs {
@@ -42,7 +43,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
 
   try {
     const notice: string[] = [];
-    if (resumed) notice.push(`restored ${Object.keys(resumed).length} decisions from ${args.resume}`);
+    if (resumed) notice.push(`restored ${plural(Object.keys(resumed).length, 'decision')} from ${args.resume}`);
     else {
       const earlier = await findAutosave(args.out);
       if (earlier) notice.push(`unsaved decisions of an earlier session are in ${earlier.file} (quit and run with --resume ${earlier.file} to restore them)`);

@@ -21,11 +21,26 @@ export function fail(message: string, code: number): number {
 const ENTER_ALT = '\u001B[?1049h\u001B[H';
 const LEAVE_ALT = '\u001B[?1049l';
 
+/**
+ * ink decides once, when loaded, whether it runs in CI (the CI variable is set) and then draws only the
+ * last frame at exit. Both ends are a terminal here, so someone is watching: load it without the flag.
+ */
+async function withoutCiFlag<T>(load: () => Promise<T>): Promise<T> {
+  const saved = { CI: process.env.CI, CONTINUOUS_INTEGRATION: process.env.CONTINUOUS_INTEGRATION };
+  delete process.env.CI;
+  delete process.env.CONTINUOUS_INTEGRATION;
+  try {
+    return await load();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v !== undefined) process.env[k] = v;
+  }
+}
+
 /** Renders the App full-screen and resolves when the user quits. */
 export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | null; autosaved: string | null }> {
   // React picks its build when first loaded: the production one is several times faster per key.
   process.env.NODE_ENV ??= 'production';
-  const [{ createElement }, { render }, { App }] = await Promise.all([import('react'), import('ink'), import('./App.tsx')]);
+  const [{ createElement }, { render }, { App }] = await withoutCiFlag(() => Promise.all([import('react'), import('ink'), import('./App.tsx')]));
   let result: { saved: SavedPaths | null; autosaved: string | null } = { saved: null, autosaved: null };
   process.stdout.write(ENTER_ALT);
   try {

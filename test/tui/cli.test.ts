@@ -1,0 +1,129 @@
+// The real CLI: the terminal guard, and a whole session and a replay driven through a pseudo-terminal
+// against the real server, as a person would.
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSnapshot } from '../../src/snapshot/io.ts';
+import { createDatabase, type TestDatabase } from '../support/db.ts';
+import { hasScript, ROOT, runInPty, type Pty } from './pty.ts';
+
+function cli(args: string[]) {
+  return spawnSync('node', ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 });
+}
+
+describe('without a terminal', () => {
+  it('session says to use check, in one line, and exits 2', () => {
+    const r = cli(['session', '--url', 'postgres://nobody@127.0.0.1:1/none']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('pgadvisor: pgadvisor session needs an interactive terminal; use `pgadvisor check` for scripts and CI\n');
+    expect(r.stdout).toBe('');
+  });
+
+  it('replay says the same for itself', () => {
+    const r = cli(['replay', 'whatever.snapshot.json']);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toBe('pgadvisor: pgadvisor replay needs an interactive terminal; use `pgadvisor report FILE` for a text report\n');
+  });
+});
+
+/** presses j until the selected row matches */
+async function select(pty: Pty, row: RegExp, max = 60): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    pty.mark();
+    pty.send('j');
+    await pty.waitFor('▌');
+    await new Promise((r) => setTimeout(r, 150));
+    const screen = pty.text();
+    const last = screen.slice(screen.lastIndexOf('Indexes  '));
+    if (last.split('\n').some((l) => l.includes('▌') && row.test(l))) return;
+  }
+  throw new Error(`never selected ${row}; screen:\n${pty.text().slice(-3000)}`);
+}
+
+const sha = async (file: string) => createHash('sha256').update(await readFile(file)).digest('hex');
+
+describe.skipIf(!hasScript || !process.env.TEST_DATABASE_URL)('in a terminal, against the real server', () => {
+  let db: TestDatabase;
+  let out: string;
+  let pty: Pty | null = null;
+
+  beforeAll(async () => {
+    db = await createDatabase(`
+      CREATE TABLE "Weird ""Name"" Table" (id int PRIMARY KEY, "select" text);
+      CREATE INDEX "Ünïcødé idx" ON "Weird ""Name"" Table" ("select");
+      CREATE INDEX "Ünïcødé idx 2" ON "Weird ""Name"" Table" ("select");
+    `);
+    out = await mkdtemp(path.join(tmpdir(), 'pgadvisor-cli-'));
+  });
+  afterAll(async () => {
+    pty?.kill();
+    await db?.drop();
+    await rm(out, { recursive: true, force: true });
+  });
+
+  const finding = /\[.\] WARN "Ünïcødé idx 2" duplicates "Ünïcødé idx"/;
+
+  it('runs a session: navigate, accept, write, quit', async () => {
+    pty = runInPty(['session', '--url', db.url, '--playbook', 'indexes', '--out', out], { columns: 100, rows: 30 });
+    await pty.waitFor('▸ Indexes', 120_000);
+    const u = new URL(db.url);
+    expect(pty.text()).toContain(`${u.username}@${u.hostname}:${u.port}/${db.name}`);
+    expect(pty.text()).not.toContain('pgadvisor-ci-secret');
+    await select(pty, finding);
+    pty.mark();
+    pty.send('a');
+    await pty.waitFor('✓ 1 accepted');
+    pty.mark();
+    pty.send('w');
+    await pty.waitFor('wrote snapshot');
+    pty.mark();
+    pty.send('q');
+    expect(await pty.exit).toBe(0);
+    const files = (await readdir(out)).sort();
+    expect(files.map((f) => f.replace(/^\d{8}-\d{6}-/, ''))).toEqual([`${db.name}.migration.sql`, `${db.name}.rollback.sql`, `${db.name}.snapshot.json`]);
+    const migration = await readFile(path.join(out, files[0]), 'utf8');
+    expect(migration).toContain('DROP INDEX CONCURRENTLY IF EXISTS public."Ünïcødé idx 2";');
+    expect(pty.text()).toContain(`snapshot:  ${path.join(out, files[2])}`);
+  }, 240_000);
+
+  it('replays the snapshot offline and saves a new one, leaving the original as it was', async () => {
+    const original = path.join(out, (await readdir(out)).find((f) => f.endsWith('.snapshot.json'))!);
+    const before = await sha(original);
+    pty = runInPty(['replay', original, '--out', out], { columns: 80, rows: 24 });
+    await pty.waitFor('offline replay of');
+    expect(pty.text()).toContain(`offline replay of ${db.name} taken`);
+    await select(pty, /\[✓\] WARN "Ünïcødé idx 2"/);
+    pty.mark();
+    pty.send('u');
+    await pty.waitFor('✓ 0 accepted');
+    pty.mark();
+    pty.send('w');
+    await pty.waitFor('wrote snapshot');
+    pty.send('q');
+    expect(await pty.exit).toBe(0);
+    expect(await sha(original)).toBe(before);
+    const snapshots = (await readdir(out)).filter((f) => f.endsWith('.snapshot.json'));
+    expect(snapshots).toHaveLength(2);
+    const derived = await readSnapshot(path.join(out, snapshots.find((f) => path.join(out, f) !== original)!));
+    expect(derived.derivedFrom).toBe(path.basename(original));
+    const id = derived.findings.find((f) => f.target.includes('Ünïcødé idx 2'))!.id;
+    expect(derived.decisions[id].state).toBe('pending');
+  }, 240_000);
+
+  it('carries decisions from --baseline and restores them from --resume, which wins', async () => {
+    const names = (await readdir(out)).filter((f) => f.endsWith('.snapshot.json'));
+    const docs = await Promise.all(names.map(async (n) => ({ n, s: await readSnapshot(path.join(out, n)) })));
+    const original = docs.find((d) => d.s.derivedFrom === null)!.n;
+    const derived = docs.find((d) => d.s.derivedFrom !== null)!.n;
+    pty = runInPty(['session', '--url', db.url, '--playbook', 'indexes', '--out', out, '--baseline', path.join(out, original), '--resume', path.join(out, derived)]);
+    await pty.waitFor('▸ Indexes', 120_000);
+    expect(pty.text()).toContain(`restored 1 decision from ${path.join(out, derived)}`);
+    await select(pty, /\[ \] WARN "Ünïcødé idx 2"/);
+    expect(pty.text()).toContain('accepted before');
+    pty.send('q');
+    expect(await pty.exit).toBe(0);
+  }, 240_000);
+});

@@ -1,0 +1,59 @@
+// Drives the real CLI in a pseudo-terminal through util-linux `script` (Node has no pty of its own):
+// keys go in through script's stdin, the screen comes back ANSI-stripped.
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { stripAnsi } from './render.tsx';
+
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const hasScript = spawnSync('script', ['--version'], { stdio: 'ignore' }).status === 0;
+
+const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+export interface Pty {
+  /** everything printed so far, without colours and cursor moves */
+  text(): string;
+  /** waits until `needle` appears after the last mark (see mark()) */
+  waitFor(needle: string | RegExp, timeoutMs?: number): Promise<void>;
+  mark(): void;
+  send(keys: string): void;
+  exit: Promise<number | null>;
+  kill(): void;
+}
+
+export function runInPty(args: string[], opts: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {}): Pty {
+  const cmd = `stty cols ${opts.columns ?? 100} rows ${opts.rows ?? 30} && exec node --import tsx src/cli.ts ${args.map(quote).join(' ')}`;
+  const child = spawn('script', ['-q', '-e', '-f', '-c', cmd, '/dev/null'], {
+    cwd: ROOT,
+    // CI set on purpose: a terminal session must draw even where CI is set
+    env: { ...process.env, CI: '1', TERM: 'xterm-256color', ...opts.env },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let raw = '';
+  let from = 0;
+  child.stdout.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+  child.stderr.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+  const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  const text = () => stripAnsi(raw);
+  return {
+    text,
+    mark: () => {
+      from = raw.length;
+    },
+    waitFor: async (needle, timeoutMs = 60_000) => {
+      const until = Date.now() + timeoutMs;
+      while (Date.now() < until) {
+        const t = stripAnsi(raw.slice(from));
+        if (typeof needle === 'string' ? t.includes(needle) : needle.test(t)) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      throw new Error(`timed out waiting for ${String(needle)}; screen so far:\n${text().slice(-3000)}`);
+    },
+    send: (keys) => {
+      child.stdin.write(keys);
+    },
+    exit,
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}
