@@ -228,7 +228,7 @@ function cellDetail(run: CellRun, width: number): Line[] {
   if (run.sql) out.push(blank(), heading('SQL'), ...verbatim(run.sql.trim(), width, '  ', { color: 'cyan' }));
   if (run.columns.length) {
     out.push(blank(), heading(run.truncated ? `Result (first ${run.rows.length} of ${run.rowCount} rows)` : 'Result'));
-    out.push(...tableLines(run.columns, run.rows, { width, indent: '  ', total: run.rowCount }));
+    out.push(...tableLines(run.columns, run.rows, { width, indent: '  ', total: run.rowCount, expand: true }));
   }
   return out;
 }

@@ -65,17 +65,32 @@ describe('table', () => {
     expect(text).toContain('public  multi\\nline         idx                          8192');
   });
 
-  it('fits a narrow width by shrinking the widest column with …, then dropping columns', () => {
+  it('fits a narrow width: cuts long values with …, drops the columns that do not fit and counts them', () => {
     const narrow = tableLines(columns, rows, { width: 40 }).map(lineText);
     for (const l of narrow) expect(displayWidth(l)).toBeLessThanOrEqual(40);
-    expect(narrow.join('\n')).toContain('…');
-    const tiny = tableLines(columns, rows, { width: 12 }).map(lineText);
-    expect(tiny[0]).toMatch(/\+\d cols?$/);
+    expect(narrow[0]).toMatch(/^schema +table +\+2 cols$/);
+    expect(narrow).toContain('public  Weird "Name" Table');
+    const cut = tableLines(['definition'], [{ definition: 'CREATE INDEX orders_created_at_idx ON public.orders (created_at)' }], { width: 20 }).map(lineText);
+    expect(cut[2]).toBe('CREATE INDEX orders…');
     // text columns keep room before numbers give up theirs
     const mixed = tableLines(['table', 'a_long_numeric_header', 'another_numeric_one'], [{ table: 'public.payment_p2022_01', a_long_numeric_header: 1, another_numeric_one: 22 }], { width: 48 }).map(lineText);
     expect(mixed[0]).toMatch(/^table +a_long_\w*… +another\w*…$/);
     expect(mixed[2]).toMatch(/^public\.payment_p2022_01 +1 +22$/);
     for (const l of mixed) expect(displayWidth(l)).toBeLessThanOrEqual(48);
+  });
+
+  it('drops trailing columns rather than cutting every value to a stub, and counts them', () => {
+    const wide = ['table', 'indexes', 'index_size', 'table_size', 'index_bytes', 'writes_since_reset', 'seq_scans'];
+    const row = { table: 'public.ledger_entries', indexes: 5, index_size: '2216 kB', table_size: '1528 kB', index_bytes: 2269184, writes_since_reset: 30, seq_scans: 12 };
+    const text = tableLines(wide, [row], { width: 54 }).map(lineText);
+    expect(text[2]).toMatch(/^public\.ledger_entries +5 +2216 kB/);
+    expect(text[0]).toMatch(/\+\d cols$/);
+    for (const l of text) expect(displayWidth(l)).toBeLessThanOrEqual(54);
+    // opened, the same table shows every column, one row as a record
+    const expanded = tableLines(wide, [row], { width: 54, expand: true }).map(lineText);
+    expect(expanded[0]).toMatch(/^── row 1 ─+$/);
+    expect(expanded).toContain('writes_since_reset  30');
+    expect(expanded).toContain('table               public.ledger_entries');
   });
 
   it('counts the rows it does not show', () => {
