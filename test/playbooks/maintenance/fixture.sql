@@ -13,12 +13,14 @@ INSERT INTO app.few_dead SELECT generate_series(1, 20000);
 CREATE TABLE app.tiny_dirty (id int) WITH (autovacuum_enabled = false);
 INSERT INTO app.tiny_dirty SELECT generate_series(1, 600);
 
--- statistics: never analyzed with rows (planted), empty (near miss), fully rewritten since ANALYZE (planted),
+-- statistics: never analyzed with 5,000 rows (planted), empty or 40 rows (near misses), fully rewritten since ANALYZE (planted),
 -- 1,500 changes on 20,000 rows (near miss: under the 2,050 trigger), a partitioned parent never analyzed
 -- (planted) and one analyzed (near miss)
 CREATE TABLE app.never_analyzed (id int) WITH (autovacuum_enabled = false);
 INSERT INTO app.never_analyzed SELECT generate_series(1, 5000);
 CREATE TABLE app.empty_never (id int) WITH (autovacuum_enabled = false);
+CREATE TABLE app.small_never (id int) WITH (autovacuum_enabled = false);
+INSERT INTO app.small_never SELECT generate_series(1, 40);
 CREATE TABLE app.stale (id int, v int) WITH (autovacuum_enabled = false);
 INSERT INTO app.stale SELECT g, 0 FROM generate_series(1, 5000) g;
 CREATE TABLE app.slightly_changed (id int, v int) WITH (autovacuum_enabled = false);
