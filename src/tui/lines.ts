@@ -31,57 +31,63 @@ export function lineText(l: Line): string {
   return l.segs.map((s) => s.text).join('');
 }
 
-/** Word-wraps styled tokens; `indent` starts every row (the first may use `firstIndent`). */
+/**
+ * Word-wraps styled text; `indent` starts every row (the first may use `firstIndent`). A word is what
+ * lies between spaces, even when its pieces differ in style ("(`code`)" never breaks inside).
+ */
 export function wrapSegs(segs: Seg[], width: number, indent = '', firstIndent = indent, item?: number): Line[] {
-  type Tok = { seg: Seg; space: boolean };
-  const toks: Tok[] = [];
-  let pendingSpace = false;
+  const words: Seg[][] = [];
+  let pendingSpace = true;
   for (const seg of segs) {
-    const parts = seg.text.split(/( +)/);
-    for (const p of parts) {
+    for (const p of seg.text.split(/( +)/)) {
       if (p === '') continue;
       if (/^ +$/.test(p)) {
         pendingSpace = true;
         continue;
       }
-      toks.push({ seg: { ...seg, text: p }, space: pendingSpace });
+      if (pendingSpace || !words.length) words.push([]);
+      words[words.length - 1].push({ ...seg, text: p });
       pendingSpace = false;
     }
   }
+  const avail = Math.max(1, width);
   const out: Line[] = [];
   let cur: Seg[] = [{ text: firstIndent }];
   let curWidth = displayWidth(firstIndent);
   let empty = true;
-  const avail = () => Math.max(1, width);
-  for (const t of toks) {
-    const w = displayWidth(t.seg.text);
-    const gap = !empty && t.space ? 1 : 0;
-    if (!empty && curWidth + gap + w > avail()) {
-      out.push({ segs: cur, item });
-      cur = [{ text: indent }];
-      curWidth = displayWidth(indent);
-      empty = true;
-    }
-    if (!empty && t.space) {
+  const newLine = () => {
+    out.push({ segs: cur, item });
+    cur = [{ text: indent }];
+    curWidth = displayWidth(indent);
+    empty = true;
+  };
+  for (const word of words) {
+    const w = word.reduce((n, s) => n + displayWidth(s.text), 0);
+    if (!empty && curWidth + 1 + w > avail) newLine();
+    if (!empty) {
       cur.push({ text: ' ' });
       curWidth++;
     }
-    if (curWidth + w > avail()) {
+    for (const piece of word) {
+      let text = piece.text;
       // a word longer than the line: cut hard
-      const pieces = wrap(t.seg.text, Math.max(1, avail() - curWidth));
-      for (let i = 0; i < pieces.length - 1; i++) {
-        cur.push({ ...t.seg, text: pieces[i] });
-        out.push({ segs: cur, item });
-        cur = [{ text: indent }];
-        curWidth = displayWidth(indent);
+      while (curWidth + displayWidth(text) > avail && displayWidth(text) > 0) {
+        const room = avail - curWidth;
+        if (room <= 0) {
+          newLine();
+          continue;
+        }
+        const head = wrap(text, room)[0];
+        cur.push({ ...piece, text: head });
+        text = text.slice(head.length);
+        newLine();
       }
-      cur.push({ ...t.seg, text: pieces[pieces.length - 1] });
-      curWidth += displayWidth(pieces[pieces.length - 1]);
-    } else {
-      cur.push(t.seg);
-      curWidth += w;
+      if (text) {
+        cur.push({ ...piece, text });
+        curWidth += displayWidth(text);
+      }
+      empty = false;
     }
-    empty = false;
   }
   if (!empty || out.length === 0) out.push({ segs: cur, item });
   return out;

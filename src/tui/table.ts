@@ -41,11 +41,12 @@ const total = (ws: number[]) => ws.reduce((a, b) => a + b, 0) + GAP * Math.max(0
 const hiddenNote = (n: number) => (n ? ` +${n} col${n === 1 ? '' : 's'}` : '');
 
 /**
- * Long headers of numeric columns give way first, then text columns (widest first) down to
- * MIN_TEXT, then numeric headers down to their numbers; after that trailing columns are dropped
- * (rather than cutting every value to a stub), and the room they free is handed back.
+ * Long headers of numeric columns give way first (to MIN_NUMERIC), then text columns (widest
+ * first) down to MIN_TEXT; after that trailing columns are dropped rather than cutting every header
+ * and value to a stub, and the room they free is handed back.
  */
 function fitColumns(natural: number[], content: number[], numeric: boolean[], room: number): Fit {
+  // content: the widest value of each column (a numeric header is never cut narrower than it)
   let widths = [...natural];
   const shrink = (floor: (i: number) => number) => {
     while (total(widths) > room) {
@@ -58,10 +59,10 @@ function fitColumns(natural: number[], content: number[], numeric: boolean[], ro
     }
   };
   const numericFloor = (i: number) => Math.min(natural[i], Math.max(content[i], MIN_NUMERIC));
-  const textFloor = (i: number) => Math.min(natural[i], MIN_TEXT);
+  // the first column usually names the object the row is about: it keeps its width up to half the room
+  const textFloor = (i: number) => Math.min(natural[i], i === 0 ? Math.max(MIN_TEXT, Math.floor(room / 2)) : MIN_TEXT);
   shrink((i) => (numeric[i] ? numericFloor(i) : natural[i]));
   shrink((i) => (numeric[i] ? numericFloor(i) : textFloor(i)));
-  shrink((i) => (numeric[i] ? Math.min(natural[i], content[i]) : textFloor(i)));
   let hidden = 0;
   while (widths.length > 1 && total(widths) + hiddenNote(hidden + (total(widths) > room ? 1 : 0)).length > room) {
     widths = widths.slice(0, -1);
