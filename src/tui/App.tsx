@@ -167,6 +167,8 @@ export function App(props: AppProps) {
   const sideWidth = columns >= 120 ? 30 : columns >= 100 ? 24 : 20;
   const mainWidth = Math.max(20, columns - sideWidth - 1);
   const textWidth = mainWidth - 2;
+  // an opened cell or finding takes the whole width: its SQL wraps less
+  const detailWidth = columns - 2;
   const message = messageLines(state.message, columns);
   const bodyHeight = Math.max(1, rows - 2 - message.length);
   const docked = state.overlay.kind === 'note' || state.overlay.kind === 'quit-confirm';
@@ -197,8 +199,8 @@ export function App(props: AppProps) {
   );
   const opened = state.cursor.opened ? focusedItem(state) : null;
   const detail = useMemo(
-    () => (opened ? layoutDetail(opened, { decisions: state.decisions, baseline: state.baseline, width: textWidth }) : null),
-    [opened, state.decisions, state.baseline, textWidth],
+    () => (opened ? layoutDetail(opened, { decisions: state.decisions, baseline: state.baseline, width: detailWidth }) : null),
+    [opened, state.decisions, state.baseline, detailWidth],
   );
   const top = useRef(0);
   const lastSection = useRef(-1);
@@ -292,7 +294,7 @@ export function App(props: AppProps) {
   const header: Line = detail
     ? {
         segs: [
-          { text: '‹ ', color: 'cyan' },
+          { text: `‹ ${printable(section?.title ?? '')} › `, color: 'cyan' },
           { text: opened?.kind === 'finding' ? 'finding' : 'cell', bold: true },
           { text: `  lines ${state.cursor.detailScroll + 1}–${Math.min(detail.length, state.cursor.detailScroll + paneLines)} of ${detail.length}`, dim: true },
           { text: '  enter/Esc back', dim: true },
@@ -341,6 +343,18 @@ export function App(props: AppProps) {
     ) : (
       <RunProgress progress={state.progress} width={columns} height={mainHeight} />
     );
+  } else if (detail) {
+    body = (
+      <NotebookPane
+        header={header}
+        lines={detail}
+        top={Math.min(state.cursor.detailScroll, maxScroll)}
+        selected={null}
+        decisions={state.decisions}
+        width={columns}
+        height={mainHeight}
+      />
+    );
   } else {
     body = (
       <Box width={columns} height={mainHeight} overflow="hidden">
@@ -348,9 +362,9 @@ export function App(props: AppProps) {
         <Box borderStyle="single" borderTop={false} borderRight={false} borderBottom={false} borderColor="gray" width={mainWidth + 1} height={mainHeight}>
           <NotebookPane
             header={header}
-            lines={detail ?? layout?.lines ?? []}
-            top={detail ? Math.min(state.cursor.detailScroll, maxScroll) : top.current}
-            selected={detail ? null : state.cursor.item}
+            lines={layout?.lines ?? []}
+            top={top.current}
+            selected={state.cursor.item}
             decisions={state.decisions}
             width={mainWidth}
             height={mainHeight}
