@@ -82,6 +82,35 @@ export class DbSession {
   /** One statement, extended protocol (a multi-statement string is refused by the server). */
   async query(sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<QueryResult> {
     const client = await this.pool.connect();
+    try {
+      return await this.run(client, sql, params, signal);
+    } finally {
+      client.release();
+    }
+  }
+
+  /**
+   * Runs fn with every statement on one connection: backend-local state (hypopg's hypothetical indexes,
+   * prepared statements) lives exactly as long as fn.
+   */
+  async pinned<T>(fn: (query: (sql: string, params?: unknown[]) => Promise<Row[]>) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      return await fn(async (sql, params = []) => {
+        try {
+          return (await this.run(client, sql, params, signal)).rows;
+        } catch (err) {
+          if (!(err as { code?: string }).code) broken = true;
+          throw err;
+        }
+      });
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  private async run(client: pg.PoolClient, sql: string, params: unknown[], signal?: AbortSignal): Promise<QueryResult> {
     let onAbort: (() => void) | undefined;
     try {
       this.statements++;
@@ -97,7 +126,6 @@ export class DbSession {
       throw err;
     } finally {
       if (onAbort) signal?.removeEventListener('abort', onAbort);
-      client.release();
     }
   }
 

@@ -18,7 +18,7 @@ export interface AnalyzerContext {
   server: ServerFacts;
   /** all rows (uncapped) of the probe cells named in the cell's `uses` */
   inputs: Record<string, Row[]>;
-  /** a statement on the same read-only session the probes use */
+  /** a statement on the read-only session; all of one run's statements use the same connection */
   query: (sql: string, params?: unknown[]) => Promise<Row[]>;
   signal: AbortSignal;
 }

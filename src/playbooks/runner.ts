@@ -6,6 +6,8 @@ import type { Cell, CellRun, Finding, Notebook, Row, ServerFacts, SessionData, S
 
 export interface QuerySource {
   query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
+  /** all of fn's statements on one connection (analyzers keep backend-local state, e.g. hypopg) */
+  pinned<T>(fn: (query: (sql: string, params?: unknown[]) => Promise<Row[]>) => Promise<T>, signal?: AbortSignal): Promise<T>;
   readonly options: { statementTimeoutMs: number; connections: number };
 }
 
@@ -103,12 +105,7 @@ async function runCell(
       const inputs: Record<string, Row[]> = {};
       for (const u of cell.uses) inputs[u] = rowsOf.get(`${notebook.id}\u0000${u}`) ?? [];
       const signal = opts.signal ?? new AbortController().signal;
-      const result = await analyzer.run({
-        server: opts.server,
-        inputs,
-        query: async (sql, params) => (await opts.db.query(sql, params, signal)).rows,
-        signal,
-      });
+      const result = await opts.db.pinned((query) => analyzer.run({ server: opts.server, inputs, query, signal }), signal);
       ({ columns, rows } = result);
       findingRows = result.findings as unknown as Row[];
     } else {

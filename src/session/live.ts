@@ -19,8 +19,8 @@ export async function connect(url: string | undefined, options: Partial<SessionO
   let target = resolveTarget(url);
   let stopDemo: (() => Promise<void>) | undefined;
   if (target.source === 'demo') {
-    const { startDemo } = await import('../db/demo.ts');
-    const demo = await startDemo();
+    const { startDemoProcess } = await import('../db/demo-process.ts');
+    const demo = await startDemoProcess();
     target = demo.target;
     stopDemo = demo.stop;
   }

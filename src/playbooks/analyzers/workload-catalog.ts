@@ -39,6 +39,8 @@ export interface CatalogTable {
   oid: number;
   schema: string;
   name: string;
+  /** format('%I.%I', schema, name): the same form the SQL checks use for targets */
+  qname?: string;
   /** pg_class.relkind: r table, p partitioned, m matview, v view, f foreign … */
   kind: string;
   /** estimated rows (partitioned: sum over leaf partitions) */
@@ -79,6 +81,7 @@ WITH req AS (
     JOIN pg_namespace n ON n.oid = c.relnamespace
 )
 SELECT rel.k AS key, rel.oid::int8 AS oid, rel.nspname AS schema, rel.relname AS name, rel.relkind::text AS kind,
+       format('%I.%I', rel.nspname, rel.relname) AS qname,
        rel.rows::float8 AS rows, rel.bytes::int8 AS bytes, rel.partitions::int AS partitions,
        (SELECT coalesce(json_agg(json_build_object(
                  'name', a.attname,
@@ -144,6 +147,7 @@ export async function loadTables(
       oid: Number(r.oid),
       schema: String(r.schema),
       name: String(r.name),
+      qname: String(r.qname),
       kind: String(r.kind),
       rows: Number(r.rows),
       bytes: Number(r.bytes),

@@ -70,7 +70,7 @@ export const workloadIndexes: Analyzer = {
     if (lab.result === null) throw new Error(lab.reason);
     const chosen = choose(lab.result);
     const taken = await relationNames(ctx, chosen.map((c) => c.evaluation.candidate.table.schema));
-    const findings = chosen.map((c) => finding(c.evaluation, c.served, ctx.server, activity, totalMs, taken));
+    const findings = await quoteTargets(ctx, chosen.map((c) => finding(c.evaluation, c.served, ctx.server, activity, totalMs, taken)));
     return { columns: EVIDENCE_COLUMNS, rows: evidenceRows(lab.result, chosen, findings, activity), findings };
   },
 };
@@ -171,7 +171,7 @@ function finding(
   const calls = served.reduce((a, r) => a + r.stmt.stmt.calls, 0);
   const timeMs = served.reduce((a, r) => a + r.stmt.stmt.totalMs, 0);
   const best = Math.max(...served.map((r) => 1 - r.after.total / r.before.total));
-  const act = activity.get(qualifiedName(table));
+  const act = activity.get(`${table.schema}.${table.name}`);
   const days = statsAgeDays(server);
   // Under a day of statistics a per-day rate would be an extrapolation; show the raw count instead.
   const writesPerDay = act && days && days >= 1 ? Math.round(act.writes / days) : null;
@@ -190,7 +190,8 @@ function finding(
     `(hypopg, generic plans; proposed only when a plan uses it and saves ≥ ${pct(THRESHOLDS.minSavingFraction)} and ≥ ${THRESHOLDS.minSavingCost} cost units). ` +
     `Cost: ${sizeText} on disk; ${writeText}.` +
     (partitioned ? ' The table is partitioned: CREATE INDEX CONCURRENTLY does not work on a partitioned table, so this is advice — build it per partition (see evidence).' : '');
-  const target = `${table.schema}.${table.name}.${name}`;
+  // the index name is quoted by the server afterwards (quoteTargets), as quote_ident would
+  const target = `${qualifiedName(table)}.${name}`;
   return {
     target,
     key: target,
@@ -198,6 +199,7 @@ function finding(
     rationale,
     evidence: {
       table: qualifiedName(table),
+      index_name: name,
       keys: keys.map((k) => ({ column: k.column, function: k.func?.join('.') ?? null, desc: k.desc })),
       source: e.candidate.source,
       statements: served.map((r) => ({
@@ -344,4 +346,16 @@ export function formatBytes(n: number): string {
     i++;
   }
   return `${i ? n.toFixed(n < 10 ? 1 : 0) : n} ${units[i]}`;
+}
+
+/** Index names in targets quoted the way the SQL checks quote them (quote_ident: only when needed). */
+async function quoteTargets(ctx: AnalyzerContext, findings: FindingRow[]): Promise<FindingRow[]> {
+  if (!findings.length) return findings;
+  const names = findings.map((f) => String((f.evidence as { index_name?: string } | undefined)?.index_name ?? ''));
+  const rows = await ctx.query(`SELECT quote_ident(n) AS q FROM unnest($1::text[]) WITH ORDINALITY AS u(n, o) ORDER BY o`, [names]);
+  return findings.map((f, i) => {
+    const table = String((f.evidence as { table?: string }).table);
+    const target = `${table}.${rows[i].q}`;
+    return { ...f, target, key: target };
+  });
 }

@@ -76,7 +76,7 @@ export async function resolveStatements(
 }
 
 export function qualifiedName(t: CatalogTable): string {
-  return `${t.schema}.${t.name}`;
+  return t.qname ?? `${t.schema}.${t.name}`;
 }
 
 export function shorten(text: string, max = 300): string {

@@ -42,7 +42,9 @@ const WORK = [
   { sql: LOOKUP, times: 30, params: (i: number) => [i * 7] },
   { sql: 'SELECT id FROM covered WHERE account_id = $1 ORDER BY created_at DESC LIMIT 10', times: 30, params: (i: number) => [i] },
   { sql: 'SELECT id FROM tiny WHERE code = $1', times: 30, params: (i: number) => [`c${i}`] },
-  { sql: 'SELECT count(*) FROM "Shop Floor"."Order Items" WHERE status = $1', times: 12, params: (i: number) => [['new', 'paid'][i % 2]] },
+  // a third of the table per value: fetching the rows stays a sequential scan (a count(*) alone could become an
+  // index-only scan once autovacuum sets the visibility map, which makes a status index genuinely cheaper)
+  { sql: 'SELECT note FROM "Shop Floor"."Order Items" WHERE status = $1', times: 12, params: (i: number) => [['new', 'paid'][i % 2]] },
 ];
 
 describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs TEST_DATABASE_URL)', () => {
@@ -73,9 +75,9 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
     expect(run.status, run.reason ?? '').toBe('ok');
 
     const found = data.findings.filter((f) => f.check === 'workload_indexes');
-    expect(found.map((f) => f.target)).toEqual(['Shop Floor.Order Items.Order Items_Customer Id_created_at_idx']);
+    expect(found.map((f) => f.target)).toEqual(['"Shop Floor"."Order Items"."Order Items_Customer Id_created_at_idx"']);
     const f = found[0];
-    expect(f.id).toBe('indexes/workload_indexes/Shop Floor.Order Items.Order Items_Customer Id_created_at_idx');
+    expect(f.id).toBe('indexes/workload_indexes/"Shop Floor"."Order Items"."Order Items_Customer Id_created_at_idx"');
     expect(f.up).toBe(
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Order Items_Customer Id_created_at_idx" ON "Shop Floor"."Order Items" USING btree ("Customer Id", "created_at")',
     );
@@ -97,8 +99,8 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
     const verdicts = Object.fromEntries(run.rows.map((r) => [`${r.table} (${r.keys})`, String(r.verdict)]));
     expect(Object.keys(verdicts).some((k) => k.startsWith('public.covered'))).toBe(false);
     expect(verdicts['public.tiny (code)']).toMatch(/below threshold|not used/);
-    expect(verdicts['Shop Floor.Order Items (status)']).toMatch(/below threshold|not used/);
-    expect(verdicts['Shop Floor.Order Items (Customer Id, created_at)']).toMatch(/^proposed/);
+    expect(verdicts['"Shop Floor"."Order Items" (status)']).toMatch(/below threshold|not used/);
+    expect(verdicts['"Shop Floor"."Order Items" (Customer Id, created_at)']).toMatch(/^proposed/);
 
     // Read-only: nothing changed in the database.
     expect(await schemaDump(db.url)).toBe(before);
@@ -131,7 +133,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
         (rows) => rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
       );
       const result = await workloadIndexes.run({ server, inputs: { workload_statements: statements }, query: q, signal: new AbortController().signal });
-      expect(result.findings.map((f) => f.title)).toContain('Add index on Shop Floor.Order Items (Customer Id, created_at)');
+      expect(result.findings.map((f) => f.title)).toContain('Add index on "Shop Floor"."Order Items" (Customer Id, created_at)');
 
       const [after] = await q(
         `SELECT current_setting('transaction_read_only') AS ro, current_setting('plan_cache_mode') AS mode,
