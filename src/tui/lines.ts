@@ -63,7 +63,8 @@ export function wrapSegs(segs: Seg[], width: number, indent = '', firstIndent = 
   };
   for (const word of words) {
     const w = word.reduce((n, s) => n + displayWidth(s.text), 0);
-    if (!empty && curWidth + 1 + w > avail) newLine();
+    // a word longer than a whole line starts right here and is cut; others move to the next line
+    if (!empty && curWidth + 1 + w > avail && w <= avail - displayWidth(indent)) newLine();
     if (!empty) {
       cur.push({ text: ' ' });
       curWidth++;
