@@ -1,7 +1,7 @@
 // The interactive session's state and every change to it: a pure reducer, no ink, no I/O.
 // Times come in the actions (at: ISO string) so the same actions always give the same state.
 import type { RunEvent } from '../playbooks/runner.ts';
-import type { CellRun, Decision, DecisionState, Finding, SessionData, Severity } from '../playbooks/types.ts';
+import type { CellRun, CellStatus, Decision, DecisionState, Finding, SessionData, Severity } from '../playbooks/types.ts';
 
 export type Source =
   | { kind: 'live'; display: string }
@@ -126,6 +126,8 @@ export interface Section {
   title: string;
   items: Item[];
   counts: Record<Severity, number>;
+  /** cells by how they ended: a section whose cells did not all run has not been fully checked */
+  statuses: Record<CellStatus, number>;
 }
 
 const outlines = new WeakMap<SessionData, Section[]>();
@@ -144,10 +146,12 @@ export function outline(data: SessionData): Section[] {
   const sections = data.playbooks.map((p): Section => {
     const items: Item[] = [];
     const counts: Record<Severity, number> = { info: 0, warning: 0, critical: 0 };
+    const statuses: Record<CellStatus, number> = { ok: 0, skipped: 0, error: 0, timeout: 0, cancelled: 0 };
     const placed = new Set<string>();
     const addCell = (run: CellRun) => {
       if (placed.has(run.cell)) return;
       placed.add(run.cell);
+      statuses[run.status]++;
       items.push({ kind: 'cell', key: `cell:${p.id}/${run.cell}`, run });
       for (const f of byCell.get(`${p.id}\u0000${run.cell}`) ?? []) {
         items.push({ kind: 'finding', key: `finding:${f.id}`, finding: f });
@@ -157,7 +161,7 @@ export function outline(data: SessionData): Section[] {
     const runs = new Map(p.runs.map((r) => [r.cell, r]));
     for (const b of p.blocks) if (b.type === 'cell' && runs.has(b.cellId)) addCell(runs.get(b.cellId)!);
     for (const r of p.runs) addCell(r);
-    return { id: p.id, title: p.title, items, counts };
+    return { id: p.id, title: p.title, items, counts, statuses };
   });
   outlines.set(data, sections);
   return sections;

@@ -8,13 +8,22 @@ import { printable } from './text.ts';
 
 function countSegs(section: Section): Seg[] {
   const segs: Seg[] = [];
+  const add = (seg: Seg) => {
+    if (segs.length) segs.push({ text: ' ' });
+    segs.push(seg);
+  };
   for (const sev of ['critical', 'warning', 'info'] as const) {
     const n = section.counts[sev];
-    if (!n) continue;
-    if (segs.length) segs.push({ text: ' ' });
-    segs.push({ text: `${n.toLocaleString('en-US')} ${SEVERITY_STYLE[sev].label.toLowerCase()}`, color: SEVERITY_STYLE[sev].color });
+    if (n) add({ text: `${n.toLocaleString('en-US')} ${SEVERITY_STYLE[sev].label.toLowerCase()}`, color: SEVERITY_STYLE[sev].color });
   }
-  return segs.length ? segs : [{ text: 'no findings', dim: true }];
+  // "no findings" only when every cell ran: a skipped or failed cell checked nothing
+  const st = section.statuses;
+  if (!segs.length && st.ok === section.items.filter((i) => i.kind === 'cell').length) return [{ text: 'no findings', dim: true }];
+  if (!segs.length) add({ text: '0 found', dim: true });
+  if (st.error + st.timeout) add({ text: `${st.error + st.timeout} failed`, color: 'red' });
+  if (st.cancelled) add({ text: `${st.cancelled} cancelled`, color: 'yellow' });
+  if (st.skipped) add({ text: `${st.skipped} skipped`, dim: true });
+  return segs;
 }
 
 /** The playbooks, two rows each: title, then finding counts by severity. */

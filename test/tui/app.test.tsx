@@ -57,7 +57,10 @@ describe('the session screen', () => {
     expect(f).toContain('▸ Indexes');
     expect(f).toContain(`${UNUSED_COUNT / 3 + 2} warn ${(UNUSED_COUNT * 2) / 3 + 3} info`);
     expect(f).toContain('RLS & security');
-    expect(f).toContain('2 crit');
+    expect(f).toContain('2 crit 1 skipped');
+    // a section whose cells failed does not claim "no findings"
+    expect(f).toContain('0 found 2 failed');
+    expect(f).not.toContain('no findings');
     expect(f).toContain('Indexes speed reads and cost writes. We look at:');
     expect(f).toContain('• exact duplicates (same pg_get_indexdef)');
     expect(f).toContain('probe Index sizes by table  ✓ ok · 7 rows · 3.3 ms');

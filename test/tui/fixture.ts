@@ -22,6 +22,7 @@ export const server: ServerFacts = {
   settings: { max_connections: '100', shared_buffers: '128MB' },
   statsReset: null,
   postmasterStart: '2025-01-01T00:00:00.000Z',
+  managedSchemas: [],
 };
 
 function run(playbook: string, cell: string, kind: CellRun['kind'], title: string, extra: Partial<CellRun> = {}): CellRun {

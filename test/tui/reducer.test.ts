@@ -41,6 +41,8 @@ describe('outline', () => {
     expect(items).toHaveLength(3 + 5 + UNUSED_COUNT);
     expect(sections[0].counts).toEqual({ critical: 0, warning: 2 + UNUSED_COUNT / 3, info: 3 + (UNUSED_COUNT * 2) / 3 });
     expect(sections[1].counts.critical).toBe(2);
+    expect(sections[1].statuses).toEqual({ ok: 1, skipped: 1, error: 0, timeout: 0, cancelled: 0 });
+    expect(sections[2].statuses).toEqual({ ok: 0, skipped: 0, error: 1, timeout: 1, cancelled: 0 });
   });
 
   it('is computed once per data object', () => {
