@@ -29,6 +29,23 @@ describe('without a terminal', () => {
   });
 });
 
+describe.skipIf(!hasScript)('in a terminal, failing early', () => {
+  it('session with an unreachable server prints one line and exits 1', async () => {
+    const pty = runInPty(['session', '--url', 'postgres://someone:hunter2@127.0.0.1:1/nowhere']);
+    expect(await pty.exit).toBe(1);
+    const text = pty.text();
+    expect(text).toContain('pgadvisor: cannot connect to someone@127.0.0.1:1/nowhere: connection refused');
+    expect(text).not.toContain('hunter2');
+    expect(text).not.toMatch(/\n\s+at /);
+  }, 60_000);
+
+  it('replay of a file that is not a snapshot prints one line and exits 2', async () => {
+    const pty = runInPty(['replay', 'package.json']);
+    expect(await pty.exit).toBe(2);
+    expect(pty.text()).toContain('pgadvisor: cannot read package.json: not a pgadvisor snapshot');
+  }, 60_000);
+});
+
 /** presses j until the selected row matches */
 async function select(pty: Pty, row: RegExp, max = 60): Promise<void> {
   for (let i = 0; i < max; i++) {
