@@ -159,8 +159,11 @@ export function App(props: AppProps) {
   };
 
   // ---- layout
-  const { columns, rows } = size;
-  const tooSmall = columns < MIN_COLUMNS || rows < MIN_ROWS;
+  const { columns } = size;
+  // One row short of the terminal: ink redraws a frame that fills the screen from a cleared screen
+  // on every key (it flickers); a shorter one is updated line by line.
+  const rows = size.rows - 1;
+  const tooSmall = columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   const sections = state.data ? outline(state.data) : [];
   const section = sections[state.cursor.section] ?? null;
   const playbook = state.data?.playbooks[state.cursor.section] ?? null;
@@ -287,7 +290,7 @@ export function App(props: AppProps) {
     run(cmd);
   });
 
-  if (tooSmall) return <TooSmall columns={columns} rows={rows} />;
+  if (tooSmall) return <TooSmall columns={columns} rows={size.rows} />;
 
   // ---- screen
   const counts = decisionCounts(state);

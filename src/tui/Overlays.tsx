@@ -87,7 +87,7 @@ export function QuitConfirm({ unsaved, autosaved, width, height }: { unsaved: st
 
 export function TooSmall({ columns, rows }: { columns: number; rows: number }) {
   return (
-    <Box width={columns} height={Math.max(1, rows)} justifyContent="center" alignItems="center">
+    <Box width={columns} height={Math.max(1, rows - 1)} justifyContent="center" alignItems="center">
       <Text wrap="truncate-end">{`terminal too small: need at least 80×24, have ${columns}×${rows}`}</Text>
     </Box>
   );

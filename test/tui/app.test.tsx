@@ -52,7 +52,7 @@ describe('the session screen', () => {
     const s = await show();
     const f = s.frame();
     const lines = f.split('\n');
-    expect(lines).toHaveLength(30);
+    expect(lines).toHaveLength(29);
     expect(lines[0]).toContain('pgadvisor  advisor@db.example:5432/shop  PostgreSQL 15.18');
     expect(f).toContain('▸ Indexes');
     expect(f).toContain(`${UNUSED_COUNT / 3 + 2} warn ${(UNUSED_COUNT * 2) / 3 + 3} info`);
@@ -245,7 +245,7 @@ describe('the session screen', () => {
     expect(f.split('\n').findIndex((l) => l.trim())).toBeGreaterThan(5);
     f = await s.resize(80, 24);
     expect(f).toContain('▸ Indexes');
-    expect(f.split('\n')).toHaveLength(24);
+    expect(f.split('\n')).toHaveLength(23);
     for (const l of f.split('\n')) expect(l.length).toBeLessThanOrEqual(80);
     f = await s.resize(79, 24);
     expect(f).toContain('have 79×24');
@@ -317,7 +317,7 @@ describe('10,000 findings', () => {
     const t = performance.now();
     const f = await s.press(KEYS.end);
     expect(selectedRow(f)).toContain('Unused index orders_unused_9999_idx');
-    expect(f.split('\n')).toHaveLength(30);
+    expect(f.split('\n')).toHaveLength(29);
     expect(performance.now() - t).toBeLessThan(5000);
     const g = await s.press(KEYS.pageUp);
     expect(selectedRow(g)).toMatch(/orders_unused_99[0-9]{2}_idx/);

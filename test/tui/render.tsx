@@ -128,7 +128,14 @@ export async function renderTui(tree: ReactElement, size: { columns: number; row
       stdout.columns = columns;
       stdout.rows = rows;
       stdout.emit('resize');
-      return nextFrame(before);
+      await nextFrame(before);
+      // ink redraws the old tree at the new width, then the App re-renders for its new size
+      let seen = stdout.frames.length;
+      for (;;) {
+        await sleep(30);
+        if (stdout.frames.length === seen) return frame();
+        seen = stdout.frames.length;
+      }
     },
     unmount: () => {
       instance.unmount();
