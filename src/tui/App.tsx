@@ -160,8 +160,8 @@ export function App(props: AppProps) {
 
   // ---- layout
   const { columns } = size;
-  // One row short of the terminal: ink redraws a frame that fills the screen from a cleared screen
-  // on every key (it flickers); a shorter one is updated line by line.
+  // One row short of the terminal: a frame that fills the screen makes ink clear the whole screen
+  // (scrollback included) on every key; a shorter one is erased and redrawn in place.
   const rows = size.rows - 1;
   const tooSmall = columns < MIN_COLUMNS || size.rows < MIN_ROWS;
   const sections = state.data ? outline(state.data) : [];

@@ -44,7 +44,7 @@ export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | nul
   let result: { saved: SavedPaths | null; autosaved: string | null } = { saved: null, autosaved: null };
   process.stdout.write(ENTER_ALT);
   try {
-    const instance = render(createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true, incrementalRendering: true });
+    const instance = render(createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
     process.stdout.write(LEAVE_ALT);
