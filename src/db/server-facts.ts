@@ -52,10 +52,20 @@ SELECT current_setting('server_version') AS version,
        (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM pg_available_extensions) AS available,
        (SELECT coalesce(json_object_agg(name, setting), '{}') FROM pg_settings WHERE name = ANY($1::text[])) AS settings,
        (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS stats_reset,
-       pg_postmaster_start_time()::text AS postmaster_start`;
+       pg_postmaster_start_time()::text AS postmaster_start,
+       (SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM pg_namespace
+         WHERE nspname = ANY($2::text[])
+           AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin')
+           AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname IN ('auth', 'supabase_functions'))) AS managed_schemas`;
+
+/** Schemas a platform owns and manages: findings there are not the user's to act on. */
+export const SUPABASE_SCHEMAS = [
+  'auth', 'storage', 'realtime', '_realtime', 'supabase_functions', 'supabase_migrations', 'extensions', 'graphql',
+  'graphql_public', 'pgsodium', 'pgsodium_masks', 'vault', 'net', 'cron', 'pgbouncer', '_analytics',
+];
 
 export async function probeServer(db: DbSession): Promise<ServerFacts> {
-  const { rows } = await db.query(FACTS_SQL, [REPORTED_SETTINGS]);
+  const { rows } = await db.query(FACTS_SQL, [REPORTED_SETTINGS, SUPABASE_SCHEMAS]);
   const r = rows[0] as Record<string, unknown>;
   const full = String(r.full_version);
   const privileges: Record<Privilege, boolean> = {
@@ -77,5 +87,6 @@ export async function probeServer(db: DbSession): Promise<ServerFacts> {
     settings: r.settings as Record<string, string>,
     statsReset: (r.stats_reset as string | null) ?? null,
     postmasterStart: (r.postmaster_start as string | null) ?? null,
+    managedSchemas: r.managed_schemas as string[],
   };
 }

@@ -46,3 +46,10 @@ function asObject(v: unknown): Record<string, unknown> {
 function asStrings(v: unknown): string[] {
   return Array.isArray(v) ? v.map(String) : [];
 }
+
+/** The schema a target names first (`"My Schema".t.x` → `My Schema`), or null for targets that are no object. */
+export function targetSchema(target: string): string | null {
+  const m = /^(?:"((?:[^"]|"")*)"|([^".\s]+))\./.exec(target);
+  if (!m) return null;
+  return m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2];
+}

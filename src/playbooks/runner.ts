@@ -1,6 +1,6 @@
 import { clean } from '../db/errors.ts';
 import type { Analyzer } from './analyzer.ts';
-import { toFindings } from './findings.ts';
+import { targetSchema, toFindings } from './findings.ts';
 import { unmetRequirement } from './requirements.ts';
 import type { Cell, CellRun, Finding, Notebook, Row, ServerFacts, SessionData, Skipped } from './types.ts';
 
@@ -112,8 +112,12 @@ async function runCell(
       ({ columns, rows } = await opts.db.query(cell.sql!, [], opts.signal));
       findingRows = cell.kind === 'check' ? rows : [];
     }
-    const found = toFindings(notebook.id, cell, findingRows);
-    return { run: done('ok', null, elapsed(started), columns, rows), rows, found };
+    const all = toFindings(notebook.id, cell, findingRows);
+    const managed = new Set(opts.server.managedSchemas);
+    const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
+    const setAside = all.length - found.length;
+    const note = setAside ? `${setAside} finding${setAside === 1 ? '' : 's'} in platform-managed schemas set aside (${[...managed].filter((m) => all.some((f) => targetSchema(f.target) === m)).join(', ')}): the platform owns them` : null;
+    return { run: done('ok', note, elapsed(started), columns, rows), rows, found };
   } catch (err) {
     return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
   }

@@ -120,6 +120,8 @@ export interface ServerFacts {
   settings: Record<string, string>;
   statsReset: string | null;
   postmasterStart: string | null;
+  /** schemas a managed platform (Supabase) owns: findings there are set aside */
+  managedSchemas: string[];
 }
 
 export interface Skipped {

@@ -139,6 +139,7 @@ export function newSnapshot(data: SessionData, opts: NewSnapshotOptions): Snapsh
       settings: Object.fromEntries(Object.entries(s.settings).map(([k, v]) => [k, redactSecrets(String(v))])),
       statsReset: s.statsReset,
       postmasterStart: s.postmasterStart,
+      managedSchemas: [...(s.managedSchemas ?? [])],
     },
     playbooks: data.playbooks.map((p) => ({
       id: p.id,

@@ -75,6 +75,7 @@ export const serverSchema = z.object({
   settings: z.record(z.string(), z.string()),
   statsReset: z.string().nullable(),
   postmasterStart: z.string().nullable(),
+  managedSchemas: z.array(z.string()).default([]),
 });
 
 export const snapshotSchema = z.object({

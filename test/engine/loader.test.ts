@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadNotebooks, NotebookError, parseNotebook } from '../../src/playbooks/loader.ts';
 import { ANALYZERS } from '../../src/playbooks/analyzers/index.ts';
+import { targetSchema } from '../../src/playbooks/findings.ts';
 
 const nb = (body: string, front = 'id: demo\ntitle: Demo\norder: 1') => `---\n${front}\n---\n${body}`;
 const fails = (text: string) => {
@@ -69,5 +70,17 @@ describe('notebook parsing', () => {
     }
     const orders = notebooks.map((n) => n.order);
     expect([...orders].sort((a, b) => a - b)).toEqual(orders);
+  });
+});
+
+describe('targetSchema', () => {
+  it.each([
+    ['public.users.users_email_idx', 'public'],
+    ['"Sales ""EU"""."Order Items"."idx b"', 'Sales "EU"'],
+    ['auth.users', 'auth'],
+    ['setting ssl', null],
+    ['mydb', null],
+  ])('%s → %s', (target, schema) => {
+    expect(targetSchema(target)).toBe(schema);
   });
 });

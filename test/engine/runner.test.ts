@@ -99,6 +99,24 @@ describe('runner against a real server', () => {
     }
   });
 
+  it('sets aside findings in platform-managed schemas and says so on the cell', async () => {
+    const dir2 = await mkdtemp(join(tmpdir(), 'pgadv-managed-'));
+    await writeFile(
+      join(dir2, 'm.md'),
+      `---\nid: m\ntitle: M\norder: 1\n---\n\`\`\`sql check c\n-- severity: info\n` +
+        `SELECT t AS target, t AS title, 'r' AS rationale FROM unnest(ARRAY['auth.users', 'public.users', '"auth".sessions', 'setting ssl']) t\n\`\`\`\n`,
+    );
+    const session = await DbSession.open(fromUrl(db.url, 'url'));
+    try {
+      const server = { ...(await probeServer(session)), managedSchemas: ['auth'] };
+      const data = await runPlaybooks({ db: session, server, notebooks: await loadNotebooks(dir2), analyzers: {} });
+      expect(data.findings.map((f) => f.target)).toEqual(['public.users', 'setting ssl']);
+      expect(data.playbooks[0].runs[0].reason).toBe('2 findings in platform-managed schemas set aside (auth): the platform owns them');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('cancels a running probe on the server', async () => {
     const session = await DbSession.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 20_000 });
     try {

@@ -121,6 +121,7 @@ export function sessionData(): SessionData {
       settings: { shared_buffers: '16384', max_connections: '100', work_mem: '4096', random_page_cost: '4' },
       statsReset: '2025-01-22 10:00:00+00',
       postmasterStart: '2025-01-22 09:59:58+00',
+      managedSchemas: [],
     },
     playbooks: [
       {

@@ -47,15 +47,16 @@ describe.skipIf(!hasRealServer)('rls-security on the Supabase-style basejump cor
   });
 
   it('basejump as published: findings per check', () => {
-    for (const p of corpus.playbooks) for (const r of p.runs) expect(statusOf(corpus, r.cell), r.cell).toBe('ok');
+    for (const p of corpus.playbooks) for (const r of p.runs) expect(statusOf(corpus, r.cell), r.cell).toMatch(/^ok/);
+    // the stub's auth.users, storage.buckets and storage.objects have RLS without policies, as on Supabase itself:
+    // set aside, since the platform owns those schemas
+    expect(statusOf(corpus, 'rls_enabled_no_policy')).toBe('ok: 3 findings in platform-managed schemas set aside (auth, storage): the platform owns them');
     expect(countsByCheck(corpus)).toEqual({
-      rls_enabled_no_policy: 3,
       command_without_policy: 3,
       per_row_function_calls: 3,
       multiple_permissive_policies: 2,
       policy_columns_unindexed: 1,
     });
-    expect(targetsOf(corpus, 'rls_enabled_no_policy')).toEqual(['auth.users', 'storage.buckets', 'storage.objects']);
     expect(byCheck(corpus, 'command_without_policy').map((f) => f.title)).toEqual([
       'No INSERT, UPDATE policy on basejump.account_user for authenticated',
       'No DELETE policy on basejump.accounts for authenticated',

@@ -40,8 +40,10 @@ const cases = [
   },
   {
     corpus: 'basejump' as const,
-    schema: { missing_primary_key: [1, 0], json_columns: [0, 0], timestamp_without_time_zone: [0, 0], varchar_limits: [1, 0],
-              serial_columns: [1, 1], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
+    // basejump.config has no primary key (advice: no unique candidate); the findings on the Supabase stub's own
+    // tables (auth.users varchar, supabase_functions.hooks serial) are set aside: the platform owns those schemas
+    schema: { missing_primary_key: [1, 0], json_columns: [0, 0], timestamp_without_time_zone: [0, 0], varchar_limits: [0, 0],
+              serial_columns: [0, 0], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
   },
 ];
 
@@ -67,6 +69,11 @@ for (const c of cases) {
     });
 
     it('the accepted set migrates and rolls back to the identical schema', async () => {
+      // with nothing to apply (basejump once the platform's schemas are set aside) there is no migration to prove
+      if (Object.values(c.schema).every(([, withUp]) => withUp === 0)) {
+        expect(data.findings.filter((f) => f.up)).toEqual([]);
+        return;
+      }
       await migrateAndRollBack(db, data);
     }, 120_000);
   });
