@@ -8,18 +8,18 @@ import { printable, padEnd } from './text.ts';
 export function HelpOverlay({ width, height }: { width: number; height: number }) {
   const rows = helpRows();
   const keyWidth = Math.max(...rows.map((r) => r.keys.length)) + 2;
-  // border (2) + title + footer: two columns when one does not fit
-  const columns = rows.length + 4 > height ? 2 : 1;
+  // title + footer: two columns when one does not fit
+  const columns = rows.length + 2 > height ? 2 : 1;
   const perColumn = Math.ceil(rows.length / columns);
-  const colWidth = Math.floor((width - 4) / columns);
+  const colWidth = Math.floor((width - 2) / columns);
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="cyan" paddingX={1} overflow="hidden">
-      <Text bold color="cyan">
-        Keys
+    <Box flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
+      <Text bold color="cyan" wrap="truncate-end">
+        {'Keys ' + '─'.repeat(Math.max(0, width - 7))}
       </Text>
       <Box>
         {Array.from({ length: columns }, (_, c) => (
-          <Box key={c} flexDirection="column" width={colWidth}>
+          <Box key={c} flexDirection="column" width={colWidth} paddingRight={1}>
             {rows.slice(c * perColumn, (c + 1) * perColumn).map((r) => (
               <Text key={r.keys} wrap="truncate-end">
                 <Text bold>{padEnd(r.keys, keyWidth)}</Text>
