@@ -31,3 +31,16 @@ pg_start() {
 }
 
 pg_stop() { as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; }
+
+# A streaming replica of the test cluster, for the read-replica tests (pg_is_in_recovery()).
+PG_REPLICA_PORT=$((PG_PORT + 1))
+PG_REPLICA_DATA=${PG_DATA}-replica
+TEST_REPLICA_URL="postgres://postgres:$PG_TEST_PASSWORD@127.0.0.1:$PG_REPLICA_PORT/postgres"
+
+pg_start_replica() {
+  if as_postgres "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" status >/dev/null 2>&1; then return 0; fi
+  rm -rf "$PG_REPLICA_DATA"; mkdir -p "$PG_REPLICA_DATA"; chown postgres:postgres "$PG_REPLICA_DATA" 2>/dev/null || true; chmod 700 "$PG_REPLICA_DATA"
+  as_postgres env PGPASSWORD="$PG_TEST_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_REPLICA_DATA" -R -X stream >/dev/null
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -l "$PG_REPLICA_DATA/server.log" -w -o \
+    "-p $PG_REPLICA_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c hot_standby=on -c max_connections=300 -c fsync=off" start >/dev/null
+}

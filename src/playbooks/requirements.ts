@@ -22,7 +22,9 @@ export function unmetRequirement(req: Requirement, server: ServerFacts): string 
     }
   }
   if (req.privileges?.length && !req.privileges.some((p) => server.privileges[p])) {
-    return `needs ${req.privileges.join(' or ')} (GRANT ${req.privileges[0]} TO ${server.user})`;
+    const grantable = req.privileges.find((p) => p !== 'superuser');
+    const how = grantable ? ` (GRANT ${grantable} TO ${server.user})` : '';
+    return `needs ${req.privileges.join(' or ')}${how}`;
   }
   return null;
 }

@@ -152,7 +152,8 @@ describe('requirements', () => {
     [{ extensions: ['pg_stat_statements'] }, 'needs the pg_stat_statements extension: CREATE EXTENSION pg_stat_statements (and add it to shared_preload_libraries, then restart)'],
     [{ extensions: ['postgis'] }, 'needs the postgis extension: install the postgis package on the server, then CREATE EXTENSION postgis'],
     [{ privileges: ['pg_read_all_stats', 'pg_monitor'] }, null],
-    [{ privileges: ['superuser'] }, 'needs superuser (GRANT superuser TO app)'],
+    [{ privileges: ['superuser'] }, 'needs superuser'],
+    [{ privileges: ['superuser', 'pg_read_all_stats'] }, 'needs superuser or pg_read_all_stats (GRANT pg_read_all_stats TO app)'],
   ] as const)('%j → %s', (req, reason) => {
     expect(unmetRequirement(req as never, server)).toBe(reason);
   });
