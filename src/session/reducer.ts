@@ -185,7 +185,7 @@ export function decisionOf(state: Pick<SessionState, 'decisions'>, findingId: st
 
 export function decisionCounts(state: SessionState): Record<DecisionState, number> {
   const counts = { accepted: 0, rejected: 0, pending: 0 };
-  for (const f of state.data?.findings ?? []) counts[decisionOf(state, f.id).state]++;
+  for (const f of state.data?.findings ?? []) counts[state.decisions[f.id]?.state ?? 'pending']++;
   return counts;
 }
 

@@ -290,10 +290,12 @@ export function App(props: AppProps) {
     run(cmd);
   });
 
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const counts = useMemo(() => decisionCounts(state), [state.data, state.decisions]);
+
   if (tooSmall) return <TooSmall columns={columns} rows={size.rows} />;
 
   // ---- screen
-  const counts = decisionCounts(state);
   const header: Line = detail
     ? {
         segs: [
