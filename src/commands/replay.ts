@@ -20,8 +20,9 @@ export async function replayCommand(args: { file: string; out: string }): Promis
     data: { server, playbooks, findings, skipped },
     decisions: snapshot.decisions,
     baseline: snapshot.baseline,
-    // files are named after takenAt: the replay's own time keeps them apart from the original's
-    takenAt: new Date().toISOString(),
+    // the data's time stays; the replay's own time names the derived files, apart from the original's
+    takenAt: snapshot.takenAt,
+    savedAt: new Date().toISOString(),
     derivedFrom: path.basename(args.file),
     protect: args.file,
     outDir: args.out,

@@ -101,6 +101,8 @@ export interface NewSnapshotOptions {
   demo: boolean;
   decisions?: Record<string, Decision>;
   derivedFrom?: string | null;
+  /** replay: when the derived snapshot was saved */
+  savedAt?: string | null;
   baseline?: Snapshot['baseline'];
   rowsPerCell?: number;
 }
@@ -124,6 +126,7 @@ export function newSnapshot(data: SessionData, opts: NewSnapshotOptions): Snapsh
     tool: { name: 'pgadvisor', version: opts.toolVersion },
     takenAt: opts.takenAt,
     derivedFrom: opts.derivedFrom ?? null,
+    savedAt: opts.savedAt ?? null,
     demo: opts.demo,
     // field by field: nothing that is not a catalog fact ends up here, even if the object carries more
     server: {
@@ -280,12 +283,18 @@ function rowInColumnOrder(row: Row, columns: string[]): Row {
 // File names
 
 /** `<YYYYMMDD-HHMMSS>-<db>`, the time in UTC and the database name reduced to [A-Za-z0-9_.-]. */
-export function snapshotBaseName(s: Pick<Snapshot, 'takenAt'> & { server: { database: string } }): string {
-  const t = new Date(s.takenAt);
-  if (Number.isNaN(t.getTime())) throw new SnapshotError(`snapshot has an invalid takenAt time: ${JSON.stringify(clip(s.takenAt))}`);
-  const p = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}-${p(t.getUTCHours())}${p(t.getUTCMinutes())}${p(t.getUTCSeconds())}`;
+export function snapshotBaseName(s: Pick<Snapshot, 'takenAt'> & { savedAt?: string | null; server: { database: string } }): string {
+  const stamp = fileStamp(s.takenAt, 'takenAt');
+  // a snapshot saved from a replay keeps the data's takenAt; its save time keeps its files apart from the original's
+  const replay = s.savedAt ? `-replay-${fileStamp(s.savedAt, 'savedAt')}` : '';
   let db = s.server.database.replace(/[^A-Za-z0-9_.-]/g, '_');
   if (/^\.*$/.test(db)) db = db.length ? db.replace(/\./g, '_') : 'db';
-  return `${stamp}-${db}`;
+  return `${stamp}-${db}${replay}`;
+}
+
+function fileStamp(time: string, field: string): string {
+  const t = new Date(time);
+  if (Number.isNaN(t.getTime())) throw new SnapshotError(`snapshot has an invalid ${field} time: ${JSON.stringify(clip(time))}`);
+  const p = (n: number) => String(n).padStart(2, '0');
+  return `${t.getUTCFullYear()}${p(t.getUTCMonth() + 1)}${p(t.getUTCDate())}-${p(t.getUTCHours())}${p(t.getUTCMinutes())}${p(t.getUTCSeconds())}`;
 }

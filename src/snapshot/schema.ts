@@ -4,7 +4,7 @@ import { z } from 'zod';
 // Minor versions add optional fields only; a reader accepts any v1.x it knows the major of.
 
 export const SNAPSHOT_FORMAT = 'pgadvisor.snapshot/v1';
-export const SNAPSHOT_MINOR = 0;
+export const SNAPSHOT_MINOR = 1;
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const row = z.record(z.string(), z.unknown());
@@ -85,6 +85,8 @@ export const snapshotSchema = z.object({
   takenAt: z.string(),
   /** set when this snapshot was saved from a replay of another one */
   derivedFrom: z.string().nullable().default(null),
+  /** v1.1: when a replay saved this derived snapshot (takenAt stays the time the data was read) */
+  savedAt: z.string().nullable().default(null),
   demo: z.boolean().default(false),
   server: serverSchema,
   playbooks: z.array(

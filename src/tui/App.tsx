@@ -35,7 +35,7 @@ export interface AppProps extends PersistOptions {
   source: Source;
   /** replay: the snapshot's data */
   data?: SessionData;
-  /** the snapshot's takenAt (replay: when this replay started, so its files never take the original's name) */
+  /** the snapshot's takenAt (replay: the original's; savedAt then names the derived files) */
   takenAt?: string;
   /** replay: the original file, never overwritten */
   protect?: string;
@@ -73,7 +73,7 @@ export function App(props: AppProps) {
   const abort = useRef(new AbortController());
   const saving = useRef(false);
   const autosaved = useRef<string | null>(null);
-  const persist: PersistOptions = { toolVersion: props.toolVersion, demo: props.demo, derivedFrom: props.derivedFrom, baseline: props.baseline, carryFrom: props.carryFrom };
+  const persist: PersistOptions = { toolVersion: props.toolVersion, demo: props.demo, derivedFrom: props.derivedFrom, savedAt: props.savedAt, baseline: props.baseline, carryFrom: props.carryFrom };
 
   // The live run, once.
   useEffect(() => {

@@ -9,6 +9,8 @@ export interface PersistOptions {
   demo: boolean;
   /** replay: the file the session was replayed from */
   derivedFrom?: string | null;
+  /** replay: when the replay started (names the derived snapshot's files) */
+  savedAt?: string | null;
   /** decisions carried in a replayed snapshot, kept as they were */
   baseline?: Snapshot['baseline'];
   /** live session with --baseline: carried again at every save, so only present findings keep them */
@@ -27,7 +29,7 @@ export function presentDecisions(data: SessionData, decisions: Record<string, De
 const bases = new WeakMap<SessionData, { key: unknown[]; snapshot: Snapshot }>();
 
 function baseSnapshot(data: SessionData, takenAt: string, opts: PersistOptions): Snapshot {
-  const key = [takenAt, opts.toolVersion, opts.demo, opts.derivedFrom ?? null, opts.baseline ?? null];
+  const key = [takenAt, opts.toolVersion, opts.demo, opts.derivedFrom ?? null, opts.savedAt ?? null, opts.baseline ?? null];
   const cached = bases.get(data);
   if (cached && cached.key.every((k, i) => k === key[i])) return cached.snapshot;
   const snapshot = newSnapshot(data, {
@@ -36,6 +38,7 @@ function baseSnapshot(data: SessionData, takenAt: string, opts: PersistOptions):
     demo: opts.demo,
     decisions: {},
     derivedFrom: opts.derivedFrom ?? null,
+    savedAt: opts.savedAt ?? null,
     baseline: opts.baseline ?? null,
   });
   bases.set(data, { key, snapshot });

@@ -177,7 +177,7 @@ describe('serializeSnapshot', () => {
 
   it('writes 2-space JSON with the format first and a final newline', () => {
     const text = serializeSnapshot(snapshotFixture());
-    expect(text.startsWith('{\n  "format": "pgadvisor.snapshot/v1",\n  "minor": 0,\n  "tool": {')).toBe(true);
+    expect(text.startsWith('{\n  "format": "pgadvisor.snapshot/v1",\n  "minor": 1,\n  "tool": {')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
     // rows keep the column order of their cell
     expect(text).toMatch(/"table": "public.orders",\s+"indexes": 4,\s+"size": "6.2 MB",\s+"idx_scan": 18234/);
@@ -187,6 +187,10 @@ describe('serializeSnapshot', () => {
 describe('snapshotBaseName', () => {
   it('is the UTC stamp and the sanitized database name', () => {
     expect(snapshotBaseName(snapshotFixture())).toBe('20250304-050607-shop');
+    // saved from a replay: the data's time first, the save time after, so the original's files are never taken
+    expect(snapshotBaseName({ ...snapshotFixture(), derivedFrom: 'x.snapshot.json', savedAt: '2025-06-01T10:00:00Z' })).toBe(
+      '20250304-050607-shop-replay-20250601-100000',
+    );
     expect(snapshotBaseName({ takenAt: '2024-12-31T23:59:59+02:00', server: { database: 'my db/../"x"' } })).toBe('20241231-215959-my_db_..__x_');
     expect(snapshotBaseName({ takenAt: TAKEN_AT, server: { database: 'café' } })).toBe('20250304-050607-caf_');
     expect(snapshotBaseName({ takenAt: TAKEN_AT, server: { database: '..' } })).toBe('20250304-050607-__');
