@@ -188,7 +188,7 @@ describe('snapshotBaseName', () => {
   it('is the UTC stamp and the sanitized database name', () => {
     expect(snapshotBaseName(snapshotFixture())).toBe('20250304-050607-shop');
     // saved from a replay: the data's time first, the save time after, so the original's files are never taken
-    expect(snapshotBaseName({ ...snapshotFixture(), derivedFrom: 'x.snapshot.json', savedAt: '2025-06-01T10:00:00Z' })).toBe(
+    expect(snapshotBaseName({ ...snapshotFixture(), savedAt: '2025-06-01T10:00:00Z' })).toBe(
       '20250304-050607-shop-replay-20250601-100000',
     );
     expect(snapshotBaseName({ takenAt: '2024-12-31T23:59:59+02:00', server: { database: 'my db/../"x"' } })).toBe('20241231-215959-my_db_..__x_');
