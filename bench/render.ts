@@ -1,0 +1,42 @@
+// Renders bench results as Markdown, with the change against the previous run of the same mode.
+type Json = Record<string, any>;
+
+const pct = (now: number, before: number | undefined) =>
+  before ? ` (${now >= before ? '+' : ''}${Math.round(((now - before) / before) * 100)} %)` : '';
+
+export function renderBenchmarks(r: Json, prev: Json | null): string {
+  const out: string[] = [];
+  out.push(`Run ${r.date.slice(0, 10)} (${r.mode}) on ${r.machine}.`, '');
+  const mb = r.musicbrainz;
+  const sp = mb.splinter;
+  out.push('| musicbrainz (516 tables, 1,096 indexes, 895 FKs) | median |', '|---|---|');
+  out.push(`| pgadvisor check, in-process (connect + every playbook + close) | ${Math.round(mb.check.ms)} ms${pct(mb.check.ms, prev?.musicbrainz?.check?.ms)} |`);
+  out.push(`| pgadvisor check --json, whole CLI process | ${mb.cliMs} ms${pct(mb.cliMs, prev?.musicbrainz?.cliMs)} |`);
+  out.push(sp.skipped ? `| splinter (all lints, psql -f) | skipped: ${sp.skipped} |` : `| splinter (all lints, psql -f), ${sp.rows} rows | ${Math.round(sp.ms)} ms |`);
+  out.push(`| findings / statements sent / peak RSS | ${mb.check.findings} / ${mb.check.statements} / ${mb.check.peakRssMb} MiB |`, '');
+  const rt = r.roundTrips;
+  out.push('| statements per check run | pagila | musicbrainz |', '|---|---|---|');
+  out.push(`| sent by pgadvisor (client count) | ${rt.pagila.client} | ${rt.musicbrainz.client} |`);
+  out.push(`| seen by the server (pg_stat_statements calls) | ${rt.pagila.server ?? 'n/a'} | ${rt.musicbrainz.server ?? 'n/a'} |`, '');
+  out.push('| synthetic tables | indexes | policies | check | per table | findings | statements | peak RSS |', '|---|---|---|---|---|---|---|---|');
+  for (const s of r.synthetic) {
+    const before = prev?.synthetic?.find((p: Json) => p.tables === s.tables)?.ms;
+    out.push(`| ${s.tables} | ${s.indexes} | ${s.policies} | ${s.ms} ms${pct(s.ms, before)} | ${s.msPerTable} ms | ${s.findings} | ${s.statements} | ${s.peakRssMb} MiB |`);
+  }
+  out.push('');
+  const t = r.tui;
+  if (t) {
+    out.push(`| TUI with ${t.findings} findings | |`, '|---|---|');
+    out.push(`| first frame | ${t.firstFrameMs} ms${pct(t.firstFrameMs, prev?.tui?.firstFrameMs)} |`);
+    out.push(`| keypress → frame (median / p95 of ${t.presses}) | ${t.keyMedianMs} / ${t.keyP95Ms} ms |`);
+    out.push(`| lines rendered per frame | ${t.frameLines} |`, '');
+  }
+  const s = r.snapshot;
+  if (s) out.push(`| snapshot with ${s.findings} findings | write ${s.writeMs} ms, load ${s.loadMs} ms, ${s.sizeMb} MB |`, '|---|---|', '');
+  const st = r.startup;
+  out.push('| start-up | |', '|---|---|');
+  out.push(`| \`pgadvisor --version\` | ${st.cliVersionMs} ms |`);
+  out.push(`| \`pgadvisor check --json\` on the embedded demo (start PGlite from cache, run, stop) | ${st.checkDemoMs} ms |`);
+  if (st.firstScreenMs) out.push(`| \`pgadvisor\` to the first screen on the demo (tmux) | ${st.firstScreenMs} ms |`);
+  return out.join('\n') + '\n';
+}

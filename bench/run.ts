@@ -1,0 +1,220 @@
+// npm run bench [-- --quick] — measures what issue 8 asks and rewrites BENCHMARKS.md's results section.
+// Needs a real PostgreSQL server: BENCH_DATABASE_URL, else TEST_DATABASE_URL (e.g. after `source .ci/postgres.sh; pg_start`).
+import { execFile, spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { cpus, homedir, totalmem } from 'node:os';
+import { promisify } from 'node:util';
+import pg from 'pg';
+import { syntheticCatalogSql } from './catalog.ts';
+import { measureSnapshot, measureTui } from './ui.tsx';
+import { connect, runSession, selectNotebooks } from '../src/session/live.ts';
+
+const run = promisify(execFile);
+const quick = process.argv.includes('--quick');
+const ROOT = new URL('../', import.meta.url).pathname;
+const CORPORA = new URL('../../shared/corpora/', import.meta.url).pathname;
+const SPLINTER = process.env.SPLINTER_SQL ?? `${homedir()}/.cache/pgadvisor-bench/splinter-full.sql`;
+const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
+if (!base) {
+  console.error('bench: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server (see README, "Benchmarks")');
+  process.exit(2);
+}
+const REPEAT = quick ? 3 : 5;
+
+const urlFor = (db: string) => {
+  const u = new URL(base);
+  u.pathname = `/${db}`;
+  return u.toString();
+};
+
+async function admin<T extends pg.QueryResultRow>(sql: string, params: unknown[] = [], db?: string): Promise<T[]> {
+  const c = new pg.Client({ connectionString: db ? urlFor(db) : base });
+  await c.connect();
+  try {
+    return (await c.query<T>(sql, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+async function databaseExists(db: string): Promise<boolean> {
+  return (await admin(`SELECT 1 FROM pg_database WHERE datname = $1`, [db])).length > 0;
+}
+
+async function ensureCorpus(name: string, workload: boolean): Promise<string> {
+  const db = `pgadv_bench_${name}`;
+  if (!(await databaseExists(db)) || process.argv.includes('--reload')) {
+    await run('bash', [`${CORPORA}load.sh`, name, base!, db], { maxBuffer: 1 << 26 });
+    if (workload) await run('psql', ['-X', '-q', '-d', urlFor(db), '-f', `${CORPORA}${name}/workload.sql`], { maxBuffer: 1 << 26 });
+    // splinter reads Supabase's auth schema; both tools then run on the same catalog
+    for (const f of ['supabase-roles.sql', 'supabase-stub.sql']) {
+      await run('psql', ['-X', '-q', '-d', urlFor(db), '-f', `${CORPORA}${f}`], { maxBuffer: 1 << 26 }).catch(() => undefined);
+    }
+  }
+  return db;
+}
+
+async function ensureSynthetic(tables: number): Promise<string> {
+  const db = `pgadv_bench_synth_${tables}`;
+  if (await databaseExists(db)) return db;
+  await admin(`CREATE DATABASE ${db} TEMPLATE template0`);
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const p = spawn('psql', ['-X', '-q', '-v', 'ON_ERROR_STOP=1', '-d', urlFor(db)], { stdio: ['pipe', 'ignore', 'inherit'] });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`loading ${db} failed`))));
+    p.stdin.end(syntheticCatalogSql(tables));
+  });
+  console.error(`  loaded ${tables} synthetic tables in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  return db;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+interface CheckRun {
+  ms: number;
+  findings: number;
+  statements: number;
+  peakRssMb: number;
+}
+
+/** One in-process check: connect, run every playbook, close. */
+async function checkOnce(db: string): Promise<CheckRun> {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  const started = performance.now();
+  const conn = await connect(urlFor(db));
+  const notebooks = await selectNotebooks(undefined);
+  const data = await runSession(conn, notebooks);
+  const statements = conn.db.statementCount;
+  await conn.close();
+  const ms = performance.now() - started;
+  clearInterval(sampler);
+  return { ms, findings: data.findings.length, statements, peakRssMb: Math.round(peak / 2 ** 20) };
+}
+
+async function checkTimes(db: string): Promise<CheckRun & { all: number[] }> {
+  await checkOnce(db); // warm the server's catalog caches, as a second run in production would be
+  const runs: CheckRun[] = [];
+  for (let i = 0; i < REPEAT; i++) runs.push(await checkOnce(db));
+  const ms = median(runs.map((r) => r.ms));
+  return { ...runs[0], ms, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)), all: runs.map((r) => Math.round(r.ms)) };
+}
+
+/** The process environment without any connection settings, so the CLI opens the embedded demo. */
+function demoEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL' && !k.startsWith('PG')));
+}
+
+async function cliTime(args: string[], env?: Record<string, string>): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const started = performance.now();
+    await run(process.execPath, [`${ROOT}bin/pgadvisor.js`, ...args], { maxBuffer: 1 << 28, env: env ? demoEnv() : process.env });
+    times.push(performance.now() - started);
+  }
+  return median(times);
+}
+
+/** `pgadvisor` with no database, in tmux as a person runs it, until the demo's section list is on screen. */
+async function firstScreenOnDemo(): Promise<number | null> {
+  const hasTmux = await run('tmux', ['-V']).then(() => true, () => false);
+  if (!hasTmux) return null;
+  const times: number[] = [];
+  for (let i = 0; i < REPEAT; i++) {
+    const session = `pgadv-bench-${process.pid}-${i}`;
+    const started = performance.now();
+    await run('tmux', ['new-session', '-d', '-s', session, '-x', '100', '-y', '30', '-e', 'DATABASE_URL=', `${process.execPath} ${ROOT}bin/pgadvisor.js --out /tmp/pgadv-bench-out`], { env: demoEnv() });
+    try {
+      for (;;) {
+        const { stdout } = await run('tmux', ['capture-pane', '-p', '-t', session]);
+        if (stdout.includes('DEMO DATABASE') && stdout.includes('▸')) break;
+        if (performance.now() - started > 120_000) throw new Error('the demo never showed its first screen');
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      times.push(performance.now() - started);
+    } finally {
+      await run('tmux', ['kill-session', '-t', session]).catch(() => undefined);
+    }
+  }
+  return Math.round(median(times));
+}
+
+async function splinterTime(db: string): Promise<{ ms: number; rows: number } | { skipped: string }> {
+  if (!existsSync(SPLINTER)) return { skipped: `splinter's SQL not found at ${SPLINTER} (set SPLINTER_SQL; it is not part of this repo)` };
+  const times: number[] = [];
+  for (let i = 0; i < REPEAT + 1; i++) {
+    const started = performance.now();
+    await run('psql', ['-X', '-q', '-1', '-o', '/dev/null', '-v', 'ON_ERROR_STOP=1', '-f', SPLINTER, urlFor(db)]);
+    if (i > 0) times.push(performance.now() - started);
+  }
+  const { stdout } = await run('psql', ['-X', '-q', '-1', '-A', '-t', '-f', SPLINTER, urlFor(db)], { maxBuffer: 1 << 26 });
+  return { ms: median(times), rows: stdout.split('\n').filter(Boolean).length };
+}
+
+/** Statements the server saw for one check run, counted by pg_stat_statements (it must be preloaded). */
+async function serverStatements(db: string): Promise<number | null> {
+  const has = await admin(`SELECT 1 FROM pg_extension WHERE extname = 'pg_stat_statements'`, [], db);
+  if (!has.length) return null;
+  const count = async () =>
+    Number((await admin<{ n: string }>(`SELECT coalesce(sum(calls), 0) AS n FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = $1)`, [db]))[0].n);
+  const before = await count();
+  await checkOnce(db);
+  return (await count()) - before;
+}
+
+async function main() {
+  const started = new Date();
+  const pgVersion = (await admin<{ v: string }>(`SELECT current_setting('server_version') AS v`))[0].v;
+  const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, PostgreSQL ${pgVersion}`;
+  console.error(`bench (${quick ? 'quick' : 'full'}) on ${machine}`);
+  await admin(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`).catch(() => undefined);
+
+  const results: Record<string, unknown> = { date: started.toISOString(), machine, mode: quick ? 'quick' : 'full' };
+
+  console.error('corpora…');
+  const mb = await ensureCorpus('musicbrainz', false);
+  const pagila = await ensureCorpus('pagila', true);
+  for (const db of [mb, pagila]) await admin(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`, [], db).catch(() => undefined);
+  const mbCheck = await checkTimes(mb);
+  const mbCli = await cliTime(['check', '--json', '--url', urlFor(mb)]);
+  const splinter = await splinterTime(mb);
+  results.musicbrainz = { check: mbCheck, cliMs: Math.round(mbCli), splinter };
+
+  const pagilaCheck = await checkTimes(pagila);
+  results.roundTrips = {
+    pagila: { client: pagilaCheck.statements, server: await serverStatements(pagila) },
+    musicbrainz: { client: mbCheck.statements, server: await serverStatements(mb) },
+  };
+
+  console.error('synthetic catalogs…');
+  const sizes = quick ? [100, 1000] : [100, 1000, 3000, 10000];
+  const curve: Record<string, unknown>[] = [];
+  for (const n of sizes) {
+    const db = await ensureSynthetic(n);
+    const r = await checkTimes(db);
+    curve.push({ tables: n, indexes: n * 5, policies: Math.ceil(n / 2), ms: Math.round(r.ms), msPerTable: +(r.ms / n).toFixed(2), findings: r.findings, statements: r.statements, peakRssMb: r.peakRssMb });
+    console.error(`  ${n} tables: ${Math.round(r.ms)} ms, ${r.findings} findings, ${r.statements} statements`);
+  }
+  results.synthetic = curve;
+
+  console.error('TUI and snapshot at 10,000 findings…');
+  results.tui = await measureTui(10_000);
+  results.snapshot = await measureSnapshot(10_000);
+  results.startup = {
+    cliVersionMs: Math.round(await cliTime(['--version'])),
+    checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
+    firstScreenMs: await firstScreenOnDemo(),
+  };
+
+  await mkdir(`${ROOT}bench/results`, { recursive: true });
+  const latest = `${ROOT}bench/results/${quick ? 'quick' : 'full'}.json`;
+  const previous = existsSync(latest) ? JSON.parse(await readFile(latest, 'utf8')) : null;
+  await writeFile(latest, JSON.stringify(results, null, 2) + '\n');
+  const { renderBenchmarks } = await import('./render.ts');
+  const md = renderBenchmarks(results, previous);
+  await writeFile(`${ROOT}bench/results/${quick ? 'quick' : 'full'}.md`, md);
+  console.log(md);
+}
+
+await main();

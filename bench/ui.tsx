@@ -1,0 +1,59 @@
+// TUI and snapshot measurements at scale, on a session built in code (the TUI tests' fixture).
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import React from 'react';
+import { App } from '../src/tui/App.tsx';
+import { newSnapshot, readSnapshot, serializeSnapshot } from '../src/snapshot/io.ts';
+import { fixtureData } from '../test/tui/fixture.ts';
+import { renderTui } from '../test/tui/render.tsx';
+
+const PRESSES = 60;
+
+export async function measureTui(findings: number) {
+  const out = await mkdtemp(join(tmpdir(), 'pgadv-bench-tui-'));
+  const data = fixtureData(findings);
+  const started = performance.now();
+  const screen = await renderTui(
+    <App source={{ kind: 'live', display: 'bench@localhost/bench' }} data={data} takenAt="2025-03-01T10:00:00.000Z" outDir={out} toolVersion="bench" demo={false} />,
+    { columns: 120, rows: 40 },
+  );
+  const first = await screen.waitFor((f) => f.includes('▸'), 30_000);
+  const firstFrameMs = performance.now() - started; // includes the 20 ms the harness waits for input handlers
+  // move into the big section, then time each keypress until its frame is drawn
+  await screen.press('\t');
+  const times: number[] = [];
+  for (let i = 0; i < PRESSES; i++) {
+    const t = performance.now();
+    await screen.press(i % 10 === 9 ? '\u001B[6~' : 'j');
+    times.push(performance.now() - t);
+  }
+  screen.unmount();
+  await rm(out, { recursive: true, force: true });
+  times.sort((a, b) => a - b);
+  return {
+    findings: data.findings.length,
+    firstFrameMs: Math.round(firstFrameMs),
+    presses: PRESSES,
+    keyMedianMs: Math.round(times[Math.floor(PRESSES / 2)]),
+    keyP95Ms: Math.round(times[Math.floor(PRESSES * 0.95)]),
+    frameLines: first.split('\n').length,
+  };
+}
+
+export async function measureSnapshot(findings: number) {
+  const dir = await mkdtemp(join(tmpdir(), 'pgadv-bench-snap-'));
+  const file = join(dir, 'big.snapshot.json');
+  const data = fixtureData(findings);
+  const decisions = Object.fromEntries(data.findings.map((f, i) => [f.id, { state: i % 3 ? 'pending' : 'accepted', note: '', at: '2025-03-01T10:00:00.000Z' } as const]));
+  let t = performance.now();
+  await writeFile(file, serializeSnapshot(newSnapshot(data, { toolVersion: 'bench', takenAt: '2025-03-01T10:00:00.000Z', demo: false, decisions })));
+  const writeMs = performance.now() - t;
+  t = performance.now();
+  const loaded = await readSnapshot(file);
+  const loadMs = performance.now() - t;
+  const size = (await stat(file)).size;
+  if (loaded.findings.length !== data.findings.length) throw new Error('snapshot lost findings');
+  await rm(dir, { recursive: true, force: true });
+  return { findings: data.findings.length, writeMs: Math.round(writeMs), loadMs: Math.round(loadMs), sizeMb: +(size / 1e6).toFixed(1) };
+}
