@@ -33,12 +33,16 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
     throw err;
   }
 
-  let conn: Connected;
-  try {
-    if (resolveTarget(args.url).source === 'demo') process.stderr.write('pgadvisor: no connection given; starting the embedded demo database…\n');
-    conn = await connect(args.url);
-  } catch (err) {
-    return fail(err instanceof Error ? err.message : String(err), err instanceof UsageError ? 2 : 1);
+  // The demo shows its screen at once and starts inside the run; a real server is connected first, so a bad
+  // URL or password is one line on stderr rather than a screen.
+  const demo = resolveTarget(args.url).source === 'demo';
+  let conn: Connected | null = null;
+  if (!demo) {
+    try {
+      conn = await connect(args.url);
+    } catch (err) {
+      return fail(err instanceof Error ? err.message : String(err), 2);
+    }
   }
 
   try {
@@ -50,22 +54,28 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
     }
     const carried = baseline ? { file: path.basename(args.baseline!), takenAt: baseline.takenAt, decisions: { ...(baseline.baseline?.decisions ?? {}), ...baseline.decisions } } : null;
     const result = await runApp({
-      source: conn.demo ? { kind: 'demo', display: 'embedded demo database' } : { kind: 'live', display: conn.target.display },
+      source: demo ? { kind: 'demo', display: 'embedded demo database' } : { kind: 'live', display: conn!.target.display },
       run: {
         total: notebooks.reduce((n, nb) => n + nb.cells.length, 0),
-        start: (onEvent, signal) => runSession(conn, notebooks, onEvent, signal),
+        start: async (onEvent, signal) => {
+          if (!conn) {
+            onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
+            conn = await connect(undefined);
+          }
+          return runSession(conn, notebooks, onEvent, signal);
+        },
       },
       decisions: resumed,
       baseline: carried,
       carryFrom: baseline ? { snapshot: baseline, file: path.basename(args.baseline!) } : null,
       outDir: args.out,
       toolVersion: TOOL_VERSION,
-      demo: conn.demo,
+      demo,
       notice,
     });
     farewell(result);
     return 0;
   } finally {
-    await conn.close();
+    await (conn as Connected | null)?.close();
   }
 }

@@ -13,7 +13,9 @@ export interface QuerySource {
 
 export type RunEvent =
   | { type: 'cell-start'; playbook: string; cell: string; title: string }
-  | { type: 'cell-done'; run: CellRun };
+  | { type: 'cell-done'; run: CellRun }
+  /** before the cells: what the session is doing (e.g. starting the embedded demo) */
+  | { type: 'status'; text: string };
 
 export interface RunOptions {
   db: QuerySource;

@@ -13,6 +13,8 @@ export interface Progress {
   done: number;
   total: number;
   cancelling: boolean;
+  /** what happens before the first cell starts (e.g. starting the embedded demo database) */
+  status?: string;
 }
 
 export type Overlay =
@@ -259,8 +261,9 @@ export function reducer(state: SessionState, action: Action): SessionState {
     case 'run-event': {
       const e = action.event;
       const p = state.progress;
+      if (e.type === 'status') return { ...state, progress: { ...p, status: e.text } };
       if (e.type === 'cell-start') {
-        return { ...state, progress: { ...p, running: [...p.running, { playbook: e.playbook, cell: e.cell, title: e.title }] } };
+        return { ...state, progress: { ...p, status: undefined, running: [...p.running, { playbook: e.playbook, cell: e.cell, title: e.title }] } };
       }
       const running = p.running.filter((r) => !(r.playbook === e.run.playbook && r.cell === e.run.cell));
       return { ...state, progress: { ...p, running, done: p.done + 1 } };

@@ -15,7 +15,9 @@ export function RunProgress({ progress, width, height }: { progress: Progress; w
         </Text>
         {progress.cancelling
           ? ' cancelling: the running queries are being cancelled on the server…'
-          : ` running playbooks: ${progress.done} of ${progress.total} cells done`}
+          : progress.status
+            ? ` ${progress.status}`
+            : ` running playbooks: ${progress.done} of ${progress.total} cells done`}
       </Text>
       {shown.map((r) => (
         <Text key={`${r.playbook}/${r.cell}`} wrap="truncate-end" dimColor>

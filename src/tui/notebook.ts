@@ -225,11 +225,12 @@ function cellDetail(run: CellRun, width: number): Line[] {
     line([{ text: '  ' }, ...statusSegs(run)]),
     ...reasonLines(run, width, '  '),
   ];
-  if (run.sql) out.push(blank(), heading('SQL'), ...verbatim(run.sql.trim(), width, '  ', { color: 'cyan' }));
+  // the evidence first: the SQL that produced it can be long (scroll on for it)
   if (run.columns.length) {
     out.push(blank(), heading(run.truncated ? `Result (first ${run.rows.length} of ${run.rowCount} rows)` : 'Result'));
     out.push(...tableLines(run.columns, run.rows, { width, indent: '  ', total: run.rowCount, expand: true }));
   }
+  if (run.sql) out.push(blank(), heading('SQL'), ...verbatim(run.sql.trim(), width, '  ', { color: 'cyan' }));
   return out;
 }
 

@@ -30,9 +30,9 @@ describe('without a terminal', () => {
 });
 
 describe.skipIf(!hasScript)('in a terminal, failing early', () => {
-  it('session with an unreachable server prints one line and exits 1', async () => {
+  it('session with an unreachable server prints one line and exits 2', async () => {
     const pty = runInPty(['session', '--url', 'postgres://someone:hunter2@127.0.0.1:1/nowhere']);
-    expect(await pty.exit).toBe(1);
+    expect(await pty.exit).toBe(2);
     const text = pty.text();
     expect(text).toContain('pgadvisor: cannot connect to someone@127.0.0.1:1/nowhere: connection refused');
     expect(text).not.toContain('hunter2');

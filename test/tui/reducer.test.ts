@@ -266,3 +266,15 @@ describe('overlays, saving and quitting', () => {
     expect(s.message).toBeNull();
   });
 });
+
+describe('status before the first cell', () => {
+  it('shows what the session is doing until a cell starts', async () => {
+    const { reducer, initialState } = await import('../../src/session/reducer.ts');
+    let s = reducer(initialState({ source: { kind: 'demo', display: 'embedded demo database' }, data: null }), { type: 'run-started', total: 3 });
+    s = reducer(s, { type: 'run-event', event: { type: 'status', text: 'starting the embedded demo database (PGlite)…' } });
+    expect(s.progress.status).toBe('starting the embedded demo database (PGlite)…');
+    s = reducer(s, { type: 'run-event', event: { type: 'cell-start', playbook: 'indexes', cell: 'a', title: 'A' } });
+    expect(s.progress.status).toBeUndefined();
+    expect(s.progress.running).toHaveLength(1);
+  });
+});
