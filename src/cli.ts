@@ -5,6 +5,14 @@ import { TOOL_VERSION } from './version.ts';
 
 class UsageErrorLine extends Error {}
 
+// `pgadvisor report x | head`: the reader left; that is not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw err;
+  });
+}
+
 // Commands are imported when chosen, so `check` never loads ink and the TUI never loads the exporters.
 const run = (load: () => Promise<number>) => async () => {
   try {

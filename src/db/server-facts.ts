@@ -50,7 +50,9 @@ SELECT current_setting('server_version') AS version,
                                  ORDER BY e.extname), '[]')
           FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace) AS extensions,
        (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM pg_available_extensions) AS available,
-       (SELECT coalesce(json_object_agg(name, setting), '{}') FROM pg_settings WHERE name = ANY($1::text[])) AS settings,
+       -- reset_val: the server's (or database's, or role's) value, not the timeouts this session set for itself
+       (SELECT coalesce(json_object_agg(name, reset_val || coalesce(' [' || unit || ']', '')), '{}')
+          FROM pg_settings WHERE name = ANY($1::text[])) AS settings,
        (SELECT stats_reset::text FROM pg_stat_database WHERE datname = current_database()) AS stats_reset,
        pg_postmaster_start_time()::text AS postmaster_start,
        (SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM pg_namespace
