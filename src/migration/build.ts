@@ -1,6 +1,7 @@
 // Accepted findings → a lock-safe migration with its rollback. Deterministic: the output depends on the
 // snapshot alone (findings sorted by id, no clock).
 import type { Finding } from '../playbooks/types.ts';
+import { targetTable } from '../playbooks/findings.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findConflicts, MigrationConflictError } from './conflicts.ts';
 import { renderMigrationText } from './render.ts';
@@ -115,17 +116,31 @@ export function buildMigration(snapshot: Snapshot, opts: { name: string }): Migr
   // steps were pushed finding by finding; the migration runs slot by slot, findings in id order within a slot
   steps.sort((a, b) => PHASES.indexOf(a.slot) - PHASES.indexOf(b.slot));
 
+  // Transactional changes run one table at a time (seed 000's rollout: RLS table by table, each its own
+  // transaction), so a failure or a lock wait on one table leaves the others applied or untouched whole.
+  const tableOf = new Map(accepted.map((f) => [f.id, targetTable(f.target)]));
+  const groups = (inSlot: MigrationStep[], slot: Phase): MigrationStep[][] => {
+    if (!isTransactional(slot)) return [inSlot];
+    const byTable = new Map<string, MigrationStep[]>();
+    for (const st of inSlot) {
+      const t = tableOf.get(st.findingId) ?? '';
+      byTable.set(t, [...(byTable.get(t) ?? []), st]);
+    }
+    return [...byTable.keys()].sort().map((t) => byTable.get(t)!);
+  };
   const parts: MigrationPart[] = [];
   const downParts: MigrationPart[] = [];
   for (const slot of PHASES) {
-    const inSlot = steps.filter((s) => s.slot === slot);
-    const upStmts = inSlot.flatMap((s) => s.up);
-    if (upStmts.length) parts.push({ phase: slot, transactional: isTransactional(slot), statements: upStmts });
+    for (const group of groups(steps.filter((s) => s.slot === slot), slot)) {
+      const upStmts = group.flatMap((s) => s.up);
+      if (upStmts.length) parts.push({ phase: slot, transactional: isTransactional(slot), statements: upStmts });
+    }
   }
   for (const slot of [...PHASES].reverse()) {
-    const inSlot = steps.filter((s) => s.slot === slot).reverse();
-    const downStmts = inSlot.flatMap((s) => s.down);
-    if (downStmts.length) downParts.push({ phase: MIRROR[slot], transactional: isTransactional(slot), statements: downStmts });
+    for (const group of groups(steps.filter((s) => s.slot === slot), slot).reverse()) {
+      const downStmts = [...group].reverse().flatMap((s) => s.down);
+      if (downStmts.length) downParts.push({ phase: MIRROR[slot], transactional: isTransactional(slot), statements: downStmts });
+    }
   }
 
   const migration: Migration = {

@@ -53,3 +53,9 @@ export function targetSchema(target: string): string | null {
   if (!m) return null;
   return m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2];
 }
+
+/** The table a target names (`schema.table…` → `schema.table`, identifiers as written), or the whole target. */
+export function targetTable(target: string): string {
+  const m = /^((?:"(?:[^"]|"")*"|[^".\s]+)\.(?:"(?:[^"]|"")*"|[^".\s]+))(?:\.|$)/.exec(target);
+  return m ? m[1] : target;
+}

@@ -67,14 +67,22 @@ describe('buildMigration', () => {
 
   it('orders parts: concurrent creates, transaction, validations, concurrent drops, maintenance', () => {
     const m = build();
+    // transactional changes: one transaction per table, tables in name order (seed 000's table-by-table rollout)
     expect(m.parts.map((p) => [p.phase, p.transactional])).toEqual([
       ['concurrent-create', false],
+      ['change', true],
+      ['change', true],
       ['change', true],
       ['validate', true],
       ['concurrent-drop', false],
       ['maintenance', false],
     ]);
-    expect(m.parts[2].statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey']);
+    expect(m.parts[1].statements.map((s) => s.sql)).toEqual([
+      'ALTER TABLE "Sales Ünit"."Order ""Items"" ✓" SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)',
+    ]);
+    expect(m.parts[2].statements.map((s) => s.sql.slice(0, 40))).toEqual(['ALTER TABLE public.orders ADD CONSTRAINT', 'ALTER POLICY tenant_read ON public.order']);
+    expect(m.parts[3].statements.map((s) => s.sql.slice(0, 40))).toEqual(['ALTER TABLE public.users ENABLE ROW LEVE', 'CREATE POLICY "Tenant isolation" ON publ']);
+    expect(m.parts[4].statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey']);
     const up = m.up;
     const at = (s: string) => {
       const i = up.indexOf(s);
@@ -113,19 +121,18 @@ describe('buildMigration', () => {
 
   it('rolls back in reverse: restore dropped indexes first, undo changes, drop created indexes last', () => {
     const m = build();
-    expect(m.downParts.map((p) => p.phase)).toEqual(['concurrent-create', 'change', 'concurrent-drop']);
+    expect(m.downParts.map((p) => p.phase)).toEqual(['concurrent-create', 'change', 'change', 'change', 'concurrent-drop']);
     expect(m.downParts[0].statements.map((s) => s.sql)).toEqual([
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx_dup ON public.users USING btree (email)',
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Dup ""Idx"" é 2" ON "Sales Ünit"."Order ""Items"" ✓" USING btree ("Order Id")',
     ]);
-    expect(m.downParts[1].statements.map((s) => s.sql)).toEqual([
-      'DROP POLICY IF EXISTS "Tenant isolation" ON public.users',
-      'ALTER TABLE public.users DISABLE ROW LEVEL SECURITY',
-      'ALTER POLICY tenant_read ON public.orders USING (true)',
-      'ALTER TABLE "Sales Ünit"."Order ""Items"" ✓" RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)',
-      'ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey',
+    // the tables' transactions in reverse order, each undoing its own changes in reverse
+    expect(m.downParts.slice(1, 4).map((p) => p.statements.map((s) => s.sql))).toEqual([
+      ['DROP POLICY IF EXISTS "Tenant isolation" ON public.users', 'ALTER TABLE public.users DISABLE ROW LEVEL SECURITY'],
+      ['ALTER POLICY tenant_read ON public.orders USING (true)', 'ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey'],
+      ['ALTER TABLE "Sales Ünit"."Order ""Items"" ✓" RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)'],
     ]);
-    expect(m.downParts[2].statements.map((s) => s.sql)).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.orders_user_id_idx']);
+    expect(m.downParts[4].statements.map((s) => s.sql)).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.orders_user_id_idx']);
   });
 
   it('keeps a SELECT after ALTER SYSTEM with it, outside the transaction', () => {

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { targetTable } from '../../../src/playbooks/findings.ts';
 import { buildMigration } from '../../../src/migration/build.ts';
 import { renderMigrationText } from '../../../src/migration/render.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
@@ -115,15 +116,22 @@ describe.skipIf(!hasRealServer)('rls-security with hostile identifiers', () => {
     }
   });
 
-  it('accepted as one migration: RLS changes run in the transaction part, the rollback restores policies and RLS state', async () => {
+  it('accepted as one migration: RLS changes run in per-table transactions, the rollback restores policies and RLS state', async () => {
     const accepted = data.findings.filter((f) => f.up);
     const decisions = Object.fromEntries(accepted.map((f) => [f.id, { state: 'accepted' as const, note: '', at: '2025-01-01T00:00:00.000Z' }]));
     const snap = newSnapshot(data, { toolVersion: 'test', takenAt: '2025-01-01T00:00:00.000Z', demo: false, decisions });
     const migration = buildMigration(snap, { name: 'rls' });
     const up = renderMigrationText(migration, 'up');
-    const tx = up.slice(up.indexOf('BEGIN;'), up.indexOf('COMMIT;'));
-    for (const f of accepted.filter((x) => !x.up!.includes('CONCURRENTLY'))) expect(tx, f.id).toContain(f.up!);
-    expect(tx).toContain('SET LOCAL lock_timeout');
+    // every transactional change sits inside one of the BEGIN … COMMIT blocks, each with its local lock timeout
+    const blocks = up.split('BEGIN;').slice(1).map((b) => b.slice(0, b.indexOf('COMMIT;')));
+    expect(blocks.length).toBeGreaterThan(1);
+    for (const b of blocks) expect(b).toContain('SET LOCAL lock_timeout');
+    for (const f of accepted.filter((x) => !x.up!.includes('CONCURRENTLY'))) expect(blocks.some((b) => b.includes(f.up!)), f.id).toBe(true);
+    // one table per transaction
+    for (const p of migration.parts.filter((p) => p.transactional)) {
+      const tables = new Set(p.statements.map((st) => targetTable(data.findings.find((f) => f.id === st.findingId)!.target)));
+      expect(tables.size).toBe(1);
+    }
 
     const dir = await mkdtemp(join(tmpdir(), 'pgadv-rls-'));
     try {
