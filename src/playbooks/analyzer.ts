@@ -35,3 +35,6 @@ export interface Analyzer {
   requires?: Requirement;
   run(ctx: AnalyzerContext): Promise<AnalyzerResult>;
 }
+
+/** Thrown by an analyzer that cannot run on this server (e.g. an extension too old): the cell is skipped with the message. */
+export class SkipCell extends Error {}

@@ -75,8 +75,8 @@ export function parseNotebook(file: string, text: string): Notebook {
   flushProse();
   for (const c of cells) {
     for (const u of c.uses) {
-      if (!cells.some((o) => o.id === u && o.kind === 'probe')) {
-        throw new NotebookError(file, c.line, `cell "${c.id}" uses "${u}", which is not a probe cell of this notebook`);
+      if (!cells.some((o) => o.id === u && o.kind !== 'analyzer')) {
+        throw new NotebookError(file, c.line, `cell "${c.id}" uses "${u}", which is not a probe or check cell of this notebook`);
       }
     }
   }

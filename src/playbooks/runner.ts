@@ -1,5 +1,5 @@
 import { clean } from '../db/errors.ts';
-import type { Analyzer } from './analyzer.ts';
+import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { unmetRequirement } from './requirements.ts';
 import type { Cell, CellRun, Finding, Notebook, Row, ServerFacts, SessionData, Skipped } from './types.ts';
@@ -129,6 +129,7 @@ function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 
   const e = err as { code?: string; message?: string };
   const empty = { columns: [], rows: [], rowCount: 0, truncated: false, durationMs };
   if (opts.signal?.aborted) return { ...base, ...empty, status: 'cancelled', reason: 'cancelled (the server-side query was cancelled)' };
+  if (err instanceof SkipCell) return { ...base, ...empty, status: 'skipped', reason: err.message };
   if (e.code === '57014') {
     return { ...base, ...empty, status: 'timeout', reason: `timed out after statement_timeout ${opts.db.options.statementTimeoutMs / 1000} s` };
   }

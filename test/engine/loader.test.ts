@@ -54,7 +54,7 @@ describe('notebook parsing', () => {
     ['session change', nb('\n```sql probe a\nSET default_transaction_read_only = off\n```'), 'demo.md:8: cell "a" would change session state'],
     ['empty sql', nb('\n```sql probe a\n-- title: x\n```'), 'demo.md:7: cell "a" has no SQL'],
     ['fence without kind', nb('\n```sql a\nSELECT 1\n```'), 'demo.md:7: an sql cell must say "probe" or "check"'],
-    ['uses a non-probe', nb('\n```analyzer a\n-- analyzer: x\n-- uses: zzz\n-- severity: info\n```'), 'demo.md:7: cell "a" uses "zzz"'],
+    ['uses a non-probe', nb('\n```analyzer a\n-- analyzer: x\n-- uses: zzz\n-- severity: info\n```'), 'demo.md:7: cell "a" uses "zzz", which is not a probe or check cell'],
     ['malformed fence', nb('\n```sql probe a b\nSELECT 1\n```'), 'demo.md:7: a cell fence must read'],
     ['bad id', nb('', 'id: Bad Id\ntitle: t\norder: 1'), 'demo.md:2: playbook id "Bad Id"'],
     ['missing title', nb('', 'id: a\norder: 1'), 'demo.md:1: front matter needs "title"'],
