@@ -25,14 +25,19 @@ export function urlFor(base: string, db: string): string {
   return u.toString();
 }
 
-async function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+/** fn with a client of its own on url, closed afterwards. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   try {
-    return await c.query(sql, params);
+    return await fn(c);
   } finally {
     await c.end();
   }
+}
+
+function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.QueryResult> {
+  return withClient(url, (c) => c.query(sql, params));
 }
 
 /** A fresh, empty database; `setup` (multi-statement SQL) runs in it first. */

@@ -8,7 +8,7 @@ import { buildMigration } from '../../../src/migration/build.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
 import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
-import { psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
 
 /** Accepts every finding, applies the migration with psql, then its rollback; the schema must change and come back exactly. */
 export async function migrateAndRollBack(db: TestDatabase, data: SessionData): Promise<void> {
@@ -40,5 +40,16 @@ export async function statementsPerRun(url: string, playbook: string): Promise<n
     return conn.db.statementCount - before;
   } finally {
     await conn.close();
+  }
+}
+
+/** The playbook sends exactly one statement per cell, on the fixture and on an empty database alike. */
+export async function expectOneStatementPerCell(url: string, playbook: string, cells: number): Promise<void> {
+  const empty = await createDatabase();
+  try {
+    expect(await statementsPerRun(url, playbook)).toBe(cells);
+    expect(await statementsPerRun(empty.url, playbook)).toBe(cells);
+  } finally {
+    await empty.drop();
   }
 }

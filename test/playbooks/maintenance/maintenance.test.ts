@@ -3,9 +3,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitStatements } from '../../../src/migration/statements.ts';
 import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
-import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, hasRealServer, schemaDump, withClient, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import { migrateAndRollBack, statementsPerRun } from './helpers.ts';
+import { expectOneStatementPerCell, migrateAndRollBack } from './helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
@@ -15,15 +15,6 @@ const find = (data: SessionData, check: string, target: string) => {
   return f;
 };
 
-async function onClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 async function apply(db: TestDatabase, f: Finding, which: 'up' | 'down'): Promise<void> {
   for (const s of splitStatements(f[which]!, `${f.id} ${which}`)) await db.exec(s.sql);
@@ -44,7 +35,7 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE app.old_xids IN SHARE UPDATE EXCLUSIVE MODE');
-    await onClient(db.url, async (c) => {
+    await withClient(db.url, async (c) => {
       await c.query('SET synchronous_commit = off');
       await c.query('DO $$ BEGIN FOR i IN 1..110000 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$');
     });
@@ -176,16 +167,7 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     expect(stable(again)).toEqual(stable(data));
   });
 
-  it('sends one statement per cell however large the catalog', async () => {
-    const empty = await createDatabase();
-    try {
-      const cells = data.playbooks[0].runs.length;
-      expect(await statementsPerRun(db.url, 'maintenance')).toBe(cells);
-      expect(await statementsPerRun(empty.url, 'maintenance')).toBe(cells);
-    } finally {
-      await empty.drop();
-    }
-  });
+  it('sends one statement per cell however large the catalog', () => expectOneStatementPerCell(db.url, 'maintenance', data.playbooks[0].runs.length));
 
   it('the accepted findings as one migration apply with psql, and its rollback restores the schema', async () => {
     await migrateAndRollBack(db, data);

@@ -2,7 +2,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { TEST_DATABASE_URL } from '../../support/db.ts';
+import { TEST_DATABASE_URL, withClient } from '../../support/db.ts';
 import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
 
 /** Roles are cluster-wide and other test runs share the server: every fixture role carries this suffix. */
@@ -14,15 +14,6 @@ export function fixture(name: string, suffix = ''): string {
   return readFileSync(new URL(`./fixtures/${name}.sql`, import.meta.url), 'utf8').replaceAll('{{s}}', suffix);
 }
 
-async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
 
 /** Drops the fixture's roles (after its database is gone) by their names. */
 export async function dropRoles(names: string[]): Promise<void> {
