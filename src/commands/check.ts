@@ -88,7 +88,8 @@ function textReport(data: SessionData, display: string, saved: { snapshot: strin
     for (const r of errors) out.push(`  ERR   ${r.cell}: ${r.status === 'timeout' ? 'timed out' : 'failed'}: ${r.reason}`);
   }
   const bySeverity = SEVERITIES.map((s) => `${data.findings.filter((f) => f.severity === s).length} ${s}`).reverse().join(', ');
-  out.push('', `${data.findings.length} findings (${bySeverity}); ${data.skipped.length} checks skipped`);
+  const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
+  out.push('', `${n(data.findings.length, 'finding')} (${bySeverity}); ${n(data.skipped.length, 'check')} skipped`);
   for (const s of data.skipped) out.push(`  skipped ${s.playbook}/${s.check}: ${s.reason}`);
   if (saved) out.push('', `snapshot:  ${saved.snapshot}`, `migration: ${saved.migration}`, `rollback:  ${saved.rollback}`);
   return out.join('\n') + '\n';
