@@ -90,7 +90,7 @@ export async function writeExport(outDir: string, files: OutFile[]): Promise<str
       await fs.writeFile(path.join(tmp, String(i)), f.content);
     }
     // 2. refuse to clobber what someone else wrote, before touching anything
-    const todo: { i: number; target: string; exists: boolean }[] = [];
+    const toPlace: { i: number; target: string; exists: boolean }[] = [];
     for (const [i, f] of files.entries()) {
       const target = path.join(outDir, ...f.path.split('/'));
       const stat = await fs.lstat(target).catch(() => null);
@@ -100,10 +100,10 @@ export async function writeExport(outDir: string, files: OutFile[]): Promise<str
         if (existing === f.content) continue;
         if (!f.replaces) throw new ExportError(`refusing to overwrite ${target}: it exists with other content`);
       }
-      todo.push({ i, target, exists: Boolean(stat) });
+      toPlace.push({ i, target, exists: Boolean(stat) });
     }
     // 3. rename into place, keeping what a replaced file held until the end
-    for (const t of todo) {
+    for (const t of toPlace) {
       created.push(...(await makeDirs(path.dirname(t.target))));
       let backup: string | null = null;
       if (t.exists) {
