@@ -13,6 +13,7 @@ pg_install() {
   dpkg -s "postgresql-$PG_MAJOR" >/dev/null 2>&1 || need+=("postgresql-$PG_MAJOR" postgresql-contrib)
   dpkg -s "postgresql-$PG_MAJOR-hypopg" >/dev/null 2>&1 || need+=("postgresql-$PG_MAJOR-hypopg")
   dpkg -s postgresql-client-$PG_MAJOR >/dev/null 2>&1 || need+=("postgresql-client-$PG_MAJOR")
+  dpkg -s pgbouncer >/dev/null 2>&1 || need+=(pgbouncer)
   if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -43,4 +44,35 @@ pg_start_replica() {
   as_postgres env PGPASSWORD="$PG_TEST_PASSWORD" "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$PG_REPLICA_DATA" -R -X stream >/dev/null
   as_postgres "$PG_BIN/pg_ctl" -D "$PG_REPLICA_DATA" -l "$PG_REPLICA_DATA/server.log" -w -o \
     "-p $PG_REPLICA_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c hot_standby=on -c max_connections=300 -c fsync=off" start >/dev/null
+}
+
+# PgBouncer in transaction mode in front of the test cluster, for the pooler tests: consecutive
+# statements may reach different server connections, and a session-level SET would outlive our client.
+PG_POOLER_PORT=$((PG_PORT + 2))
+PG_POOLER_DIR=${PG_DATA}-pgbouncer
+TEST_POOLER_URL="postgres://postgres:$PG_TEST_PASSWORD@127.0.0.1:$PG_POOLER_PORT/postgres"
+
+pg_start_pooler() {
+  if [[ -f $PG_POOLER_DIR/pgbouncer.pid ]] && kill -0 "$(cat "$PG_POOLER_DIR/pgbouncer.pid")" 2>/dev/null; then return 0; fi
+  rm -rf "$PG_POOLER_DIR"; mkdir -p "$PG_POOLER_DIR"
+  printf '"postgres" "%s"\n' "$PG_TEST_PASSWORD" >"$PG_POOLER_DIR/userlist.txt"
+  cat >"$PG_POOLER_DIR/pgbouncer.ini" <<INI
+[databases]
+* = host=127.0.0.1 port=$PG_PORT
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $PG_POOLER_PORT
+unix_socket_dir =
+auth_type = scram-sha-256
+auth_file = $PG_POOLER_DIR/userlist.txt
+pool_mode = transaction
+default_pool_size = 3
+max_client_conn = 200
+logfile = $PG_POOLER_DIR/pgbouncer.log
+pidfile = $PG_POOLER_DIR/pgbouncer.pid
+INI
+  chown -R postgres:postgres "$PG_POOLER_DIR" 2>/dev/null || true
+  as_postgres /usr/sbin/pgbouncer -d "$PG_POOLER_DIR/pgbouncer.ini" >/dev/null
+  for _ in $(seq 50); do psql -X -q "$TEST_POOLER_URL" -c 'SELECT 1' >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "pgbouncer did not start; see $PG_POOLER_DIR/pgbouncer.log" >&2; return 1
 }

@@ -26,46 +26,43 @@ export interface QueryResult {
 }
 
 /**
- * A read-only session on the inspected database: every connection is set to
- * default_transaction_read_only, with statement and lock timeouts and application_name=pgadvisor.
+ * A read-only session on the inspected database. Every statement runs inside its own explicit
+ * `BEGIN READ ONLY` transaction with `SET LOCAL` statement and lock timeouts; nothing is set at session
+ * level. Behind a transaction-mode pooler (PgBouncer, Supavisor) a session-level SET would land on a
+ * server connection that other clients share next: ours must leave no trace there, and must hold even
+ * when consecutive statements reach different server connections.
  */
 export class DbSession {
+  private readonly begin: string;
+
   private constructor(
     private readonly pool: pg.Pool,
     readonly target: Target,
     readonly options: SessionOptions,
     private statements = 0,
-  ) {}
+  ) {
+    this.begin =
+      `BEGIN TRANSACTION READ ONLY; ` +
+      `SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}; ` +
+      `SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}`;
+  }
 
   static async open(target: Target, options: Partial<SessionOptions> = {}): Promise<DbSession> {
     const opts = { ...DEFAULT_SESSION_OPTIONS, ...options };
     const pool = new pg.Pool({
       ...target.config,
       max: opts.connections,
+      // a startup parameter, so a pooler keeps it per client rather than leaving it on a shared backend
       application_name: 'pgadvisor',
       connectionTimeoutMillis: 10_000,
       idleTimeoutMillis: 0,
-    });
-    const setup =
-      `SET default_transaction_read_only = on; ` +
-      `SET statement_timeout = ${Math.trunc(opts.statementTimeoutMs)}; ` +
-      `SET lock_timeout = ${Math.trunc(opts.lockTimeoutMs)}; ` +
-      `SET idle_in_transaction_session_timeout = 60000; ` +
-      `SET application_name = 'pgadvisor'`;
-    // pg queues a client's queries in order, so this runs before anything the pool hands out.
-    pool.on('connect', (client) => {
-      client.query(setup).catch(() => undefined);
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     const session = new DbSession(pool, target, opts);
     try {
       const ro = await session.query(`SELECT current_setting('transaction_read_only') AS ro`);
-      if (ro.rows[0]?.ro !== 'on') {
-        throw new ConnectError(
-          `refusing to run: the session to ${target.display} is not read-only (a pooler in transaction mode drops session settings; connect directly or in session mode)`,
-        );
-      }
+      if (ro.rows[0]?.ro !== 'on') throw new ConnectError(`refusing to run: the session to ${target.display} is not read-only`);
     } catch (err) {
       await pool.end().catch(() => undefined);
       if (err instanceof ConnectError) throw err;
@@ -74,39 +71,66 @@ export class DbSession {
     return session;
   }
 
-  /** Number of statements sent since open (including the read-only check). */
+  /** Number of statements sent since open (including the read-only check), each in its own read-only transaction. */
   get statementCount(): number {
     return this.statements;
   }
 
-  /** One statement, extended protocol (a multi-statement string is refused by the server). */
+  /** One statement in its own read-only transaction; extended protocol (a multi-statement string is refused). */
   async query(sql: string, params: unknown[] = [], signal?: AbortSignal): Promise<QueryResult> {
     const client = await this.pool.connect();
+    let broken = false;
     try {
-      return await this.run(client, sql, params, signal);
+      return await this.inTransaction(client, () => this.run(client, sql, params, signal));
+    } catch (err) {
+      broken = isConnectionLoss(err);
+      throw err;
     } finally {
-      client.release();
+      client.release(broken);
     }
   }
 
   /**
-   * Runs fn with every statement on one connection: backend-local state (hypopg's hypothetical indexes,
-   * prepared statements) lives exactly as long as fn.
+   * Runs fn with all its statements on one connection and inside one read-only transaction, so
+   * backend-local state (hypopg's hypothetical indexes, prepared statements) lives exactly as long as
+   * fn, also behind a transaction-mode pooler. A failing statement is rolled back to a savepoint, so
+   * fn can go on after it.
    */
   async pinned<T>(fn: (query: (sql: string, params?: unknown[]) => Promise<Row[]>) => Promise<T>, signal?: AbortSignal): Promise<T> {
     const client = await this.pool.connect();
     let broken = false;
     try {
-      return await fn(async (sql, params = []) => {
-        try {
-          return (await this.run(client, sql, params, signal)).rows;
-        } catch (err) {
-          if (!(err as { code?: string }).code) broken = true;
-          throw err;
-        }
-      });
+      return await this.inTransaction(client, () =>
+        fn(async (sql, params = []) => {
+          await client.query('SAVEPOINT pgadvisor');
+          try {
+            const rows = (await this.run(client, sql, params, signal)).rows;
+            await client.query('RELEASE SAVEPOINT pgadvisor');
+            return rows;
+          } catch (err) {
+            if (isConnectionLoss(err)) throw err;
+            await client.query('ROLLBACK TO SAVEPOINT pgadvisor');
+            throw err;
+          }
+        }),
+      );
+    } catch (err) {
+      broken = isConnectionLoss(err);
+      throw err;
     } finally {
       client.release(broken);
+    }
+  }
+
+  private async inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+    await client.query(this.begin);
+    try {
+      const result = await fn();
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      if (!isConnectionLoss(err)) await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
     }
   }
 
@@ -132,6 +156,12 @@ export class DbSession {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
+}
+
+/** The server or the network went away (no SQLSTATE from a live backend, or class 08 / 57P0x). */
+function isConnectionLoss(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return !code || code.startsWith('08') || /^57P0[123]$/.test(code) || /^E[A-Z]+$/.test(code);
 }
 
 export class CancelledError extends Error {

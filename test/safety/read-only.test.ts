@@ -38,10 +38,12 @@ describe.skipIf(!hasRealServer)('the advisor never changes the database it inspe
     const s = await DbSession.open(fromUrl(db.url, 'url'));
     try {
       const { rows } = await s.query(
-        `SELECT current_setting('default_transaction_read_only') AS ro, current_setting('statement_timeout') AS st,
-                current_setting('lock_timeout') AS lt, current_setting('application_name') AS app`,
+        `SELECT current_setting('transaction_read_only') AS ro, current_setting('statement_timeout') AS st,
+                current_setting('lock_timeout') AS lt, current_setting('application_name') AS app,
+                current_setting('default_transaction_read_only') AS session_ro`,
       );
-      expect(rows[0]).toEqual({ ro: 'on', st: '30s', lt: '2s', app: 'pgadvisor' });
+      // read-only and bounded per transaction; nothing left at session level for a pooler to pass on
+      expect(rows[0]).toEqual({ ro: 'on', st: '30s', lt: '2s', app: 'pgadvisor', session_ro: 'off' });
       await expect(s.query(`CREATE TABLE nope (id int)`)).rejects.toThrow(/read-only transaction/);
       await expect(s.query(`SELECT 1; SELECT 2`)).rejects.toThrow(/multiple commands/);
     } finally {
