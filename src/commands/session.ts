@@ -64,6 +64,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
           }
           return runSession(conn, notebooks, onEvent, signal);
         },
+        rerun: (ids, onEvent, signal) => runSession(conn!, notebooks.filter((n) => ids.includes(n.id)), onEvent, signal),
       },
       decisions: resumed,
       baseline: carried,

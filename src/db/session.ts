@@ -158,10 +158,11 @@ export class DbSession {
   }
 }
 
-/** The server or the network went away (no SQLSTATE from a live backend, or class 08 / 57P0x). */
-function isConnectionLoss(err: unknown): boolean {
-  const code = (err as { code?: string }).code;
-  return !code || code.startsWith('08') || /^57P0[123]$/.test(code) || /^E[A-Z]+$/.test(code);
+/** The server or the network went away: SQLSTATE class 08 or 57P01–57P03, a socket error, or pg's own "terminated". */
+export function isConnectionLoss(err: unknown): boolean {
+  const { code, message } = (err ?? {}) as { code?: string; message?: string };
+  if (code && (code.startsWith('08') || /^57P0[123]$/.test(code) || /^E[A-Z]+$/.test(code))) return true;
+  return /Connection terminated|Client has encountered a connection error|connection timeout/i.test(message ?? '');
 }
 
 export class CancelledError extends Error {

@@ -1,8 +1,9 @@
 import { clean } from '../db/errors.ts';
+import { isConnectionLoss } from '../db/session.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { unmetRequirement } from './requirements.ts';
-import type { Cell, CellRun, Finding, Notebook, Row, ServerFacts, SessionData, Skipped } from './types.ts';
+import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type SessionData, type Skipped } from './types.ts';
 
 export interface QuerySource {
   query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
@@ -130,6 +131,7 @@ function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 
   const empty = { columns: [], rows: [], rowCount: 0, truncated: false, durationMs };
   if (opts.signal?.aborted) return { ...base, ...empty, status: 'cancelled', reason: 'cancelled (the server-side query was cancelled)' };
   if (err instanceof SkipCell) return { ...base, ...empty, status: 'skipped', reason: err.message };
+  if (isConnectionLoss(err)) return { ...base, ...empty, status: 'error', reason: `${CONNECTION_LOST}: ${clean(e.message) || e.code}` };
   if (e.code === '57014') {
     return { ...base, ...empty, status: 'timeout', reason: `timed out after statement_timeout ${opts.db.options.statementTimeoutMs / 1000} s` };
   }

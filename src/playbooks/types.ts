@@ -58,6 +58,9 @@ export type Row = Record<string, unknown>;
 
 export type CellStatus = 'ok' | 'error' | 'skipped' | 'timeout' | 'cancelled';
 
+/** How the reason of a cell that lost its connection starts (the TUI offers to run its section again). */
+export const CONNECTION_LOST = 'connection lost';
+
 export interface CellRun {
   playbook: string;
   cell: string;

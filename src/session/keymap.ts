@@ -19,7 +19,8 @@ export type Command =
   | 'write'
   | 'quit'
   | 'help'
-  | 'cancel';
+  | 'cancel'
+  | 'rerun';
 
 /** The subset of ink's Key this map reads. */
 export interface KeyState {
@@ -69,6 +70,7 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'quit', keys: [{ char: 'q' }, { ctrl: 'c' }], label: 'q ctrl-c', help: 'quit (asks before losing unsaved decisions)' },
   { command: 'help', keys: [{ char: '?' }], label: '?', help: 'this help' },
   { command: 'cancel', keys: [{ key: 'escape' }], label: 'Esc', help: 'cancel the running probes / close what is open' },
+  { command: 'rerun', keys: [{ char: 'R' }], label: 'R', help: 'run again the sections whose cells lost the connection' },
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyState): boolean {

@@ -1,7 +1,7 @@
 // The interactive session's state and every change to it: a pure reducer, no ink, no I/O.
 // Times come in the actions (at: ISO string) so the same actions always give the same state.
 import type { RunEvent } from '../playbooks/runner.ts';
-import type { CellRun, CellStatus, Decision, DecisionState, Finding, SessionData, Severity } from '../playbooks/types.ts';
+import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type DecisionState, type Finding, type SessionData, type Severity } from '../playbooks/types.ts';
 
 export type Source =
   | { kind: 'live'; display: string }
@@ -71,6 +71,9 @@ export type Action =
   | { type: 'run-event'; event: RunEvent }
   | { type: 'run-finished'; data: SessionData }
   | { type: 'run-failed'; message: string }
+  /** sections run again (after a lost connection): their results replace the old ones, decisions stay */
+  | { type: 'rerun-started'; playbooks: string[] }
+  | { type: 'run-merged'; data: SessionData }
   | { type: 'cancel-run' }
   /** page: items (or lines, in an opened item) per page; maxScroll: last scroll line of the opened item */
   | { type: 'move'; to: MoveTo; page?: number; maxScroll?: number }
@@ -203,6 +206,21 @@ function withData(state: SessionState, data: SessionData): SessionState {
   return { ...state, data, decisions, cursor: { section: 0, item: 0, opened: null, detailScroll: 0 } };
 }
 
+/** The sections with cells that lost their connection: the ones R runs again. */
+export function lostSections(data: SessionData | null): string[] {
+  if (!data) return [];
+  return data.playbooks.filter((p) => p.runs.some((r) => r.status === 'error' && r.reason?.startsWith(CONNECTION_LOST))).map((p) => p.id);
+}
+
+function withLostNotice(state: SessionState): SessionState {
+  const lost = lostSections(state.data);
+  if (!lost.length) return state;
+  return {
+    ...state,
+    message: { tone: 'error', lines: [`connection lost in: ${lost.join(', ')} — R runs them again (decisions are kept)`] },
+  };
+}
+
 function clamp(n: number, lo: number, hi: number): number {
   return Math.max(lo, Math.min(hi, n));
 }
@@ -271,7 +289,23 @@ export function reducer(state: SessionState, action: Action): SessionState {
     case 'run-finished': {
       const next = withData({ ...state, progress: { ...state.progress, running: [] } }, action.data);
       const cancelled = action.data.playbooks.some((pb) => pb.runs.some((r) => r.status === 'cancelled'));
-      return cancelled ? { ...next, message: { tone: 'info', lines: ['run cancelled: cells that did not finish are marked cancelled'] } } : next;
+      if (cancelled) return { ...next, message: { tone: 'info', lines: ['run cancelled: cells that did not finish are marked cancelled'] } };
+      return withLostNotice(next);
+    }
+    case 'rerun-started':
+      return { ...state, message: { tone: 'info', lines: [`running ${action.playbooks.join(', ')} again…`] } };
+    case 'run-merged': {
+      if (!state.data) return state;
+      const again = new Set(action.data.playbooks.map((p) => p.id));
+      const data: SessionData = {
+        ...state.data,
+        playbooks: state.data.playbooks.map((p) => action.data.playbooks.find((q) => q.id === p.id) ?? p),
+        findings: [...state.data.findings.filter((f) => !again.has(f.playbook)), ...action.data.findings],
+        skipped: [...state.data.skipped.filter((s) => !again.has(s.playbook)), ...action.data.skipped],
+      };
+      const merged = withLostNotice({ ...state, data, message: { tone: 'info', lines: [`ran ${[...again].join(', ')} again`] } });
+      const section = Math.min(state.cursor.section, data.playbooks.length - 1);
+      return { ...merged, cursor: { ...state.cursor, section, item: 0, opened: null, detailScroll: 0 } };
     }
     case 'run-failed':
       return { ...state, runError: action.message, progress: { ...state.progress, running: [] }, message: { tone: 'error', lines: [action.message] } };

@@ -6,7 +6,7 @@ import { Box, Text, useApp, useInput } from 'ink';
 import type { RunEvent } from '../playbooks/runner.ts';
 import type { Decision, SessionData } from '../playbooks/types.ts';
 import { commandFor, type Command } from '../session/keymap.ts';
-import { decisionCounts, focusedItem, initialState, outline, reducer, type Action, type SavedPaths, type SessionState, type Source } from '../session/reducer.ts';
+import { decisionCounts, focusedItem, initialState, lostSections, outline, reducer, type Action, type SavedPaths, type SessionState, type Source } from '../session/reducer.ts';
 import { autosave, saveSession, sessionPaths } from '../snapshot/save.ts';
 import { bannerLine, messageLines, statusLine } from './Chrome.tsx';
 import { LineView } from './LineView.tsx';
@@ -29,6 +29,8 @@ export interface LiveRun {
   /** cells that will run (for "12 of 40 done") */
   total: number;
   start(onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<SessionData>;
+  /** runs these sections again (after a lost connection), on a fresh connection from the pool */
+  rerun?(playbooks: string[], onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<SessionData>;
 }
 
 export interface AppProps extends PersistOptions {
@@ -261,6 +263,17 @@ export function App(props: AppProps) {
         return dispatch({ type: 'quit' });
       case 'help':
         return dispatch({ type: 'help' });
+      case 'rerun': {
+        const lost = lostSections(s.data);
+        if (!props.run?.rerun || !lost.length) return dispatch({ type: 'info', lines: ['nothing to run again: no cell lost its connection'] });
+        dispatch({ type: 'rerun-started', playbooks: lost });
+        abort.current = new AbortController(); // the first run's may have been cancelled
+        props.run
+          .rerun(lost, () => undefined, abort.current.signal)
+          .then((data) => dispatch({ type: 'run-merged', data }))
+          .catch((err: unknown) => dispatch({ type: 'error', message: `running ${lost.join(', ')} again failed: ${err instanceof Error ? err.message : String(err)}` }));
+        return;
+      }
       case 'cancel':
         if (!s.data && !s.runError) return dispatch({ type: 'cancel-run' });
         if (s.cursor.opened) return dispatch({ type: 'close' });

@@ -120,6 +120,31 @@ describe('runner against a real server', () => {
     }
   });
 
+  it.skipIf(!hasRealServer)('a connection killed mid-cell fails that cell as "connection lost"; the session heals for the next run', async () => {
+    const dir3 = await mkdtemp(join(tmpdir(), 'pgadv-lost-'));
+    await writeFile(
+      join(dir3, 'lost.md'),
+      `---\nid: lost\ntitle: Lost\norder: 1\n---\n\`\`\`sql probe victim\nSELECT pg_sleep(5) AS slept\n\`\`\`\n\`\`\`sql probe fine\nSELECT 1 AS one\n\`\`\`\n`,
+    );
+    const session = await DbSession.open(fromUrl(db.url, 'url'), { connections: 1 });
+    try {
+      const server = await probeServer(session);
+      const notebooks = await loadNotebooks(dir3);
+      const pending = runPlaybooks({ db: session, server, notebooks, analyzers: {} });
+      await new Promise((r) => setTimeout(r, 500));
+      await db.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND pid <> pg_backend_pid()`);
+      const data = await pending;
+      const runs = Object.fromEntries(data.playbooks[0].runs.map((r) => [r.cell, r]));
+      expect(runs.victim.status).toBe('error');
+      expect(runs.victim.reason).toMatch(/^connection lost: /);
+      expect(runs.fine).toMatchObject({ status: 'ok', rows: [{ one: 1 }] });
+      const again = await runPlaybooks({ db: session, server, notebooks: notebooks.map((n) => ({ ...n, cells: n.cells.filter((c) => c.id === 'fine') })), analyzers: {} });
+      expect(again.playbooks[0].runs[0]).toMatchObject({ status: 'ok', rows: [{ one: 1 }] });
+    } finally {
+      await session.close();
+    }
+  });
+
   it.skipIf(!hasRealServer)('cancels a running probe on the server', async () => {
     const session = await DbSession.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 20_000 });
     try {

@@ -323,4 +323,31 @@ describe('10,000 findings', () => {
     expect(selectedRow(g)).toMatch(/orders_unused_99[0-9]{2}_idx/);
     expect(selectedRow(g)).not.toContain('9999');
   });
+  it('after a lost connection, R runs the broken sections again and keeps the decisions', async () => {
+    const data = fixtureData();
+    const first = data.playbooks[0];
+    const lostRun = { ...first.runs[0], status: 'error' as const, reason: 'connection lost: Connection terminated unexpectedly', rows: [], rowCount: 0 };
+    const broken = { ...data, playbooks: data.playbooks.map((p, i) => (i === 0 ? { ...p, runs: [lostRun, ...p.runs.slice(1)] } : p)) };
+    const asked: string[][] = [];
+    const s = await show(
+      props({
+        data: undefined,
+        takenAt: undefined,
+        run: {
+          total: 3,
+          start: async () => broken,
+          rerun: async (ids) => {
+            asked.push(ids);
+            return { ...data, playbooks: [first], findings: data.findings.filter((f) => f.playbook === first.id), skipped: [] };
+          },
+        },
+      }),
+    );
+    let f = await s.waitFor((x) => x.includes('R runs them again'));
+    expect(f).toContain(`connection lost in: ${first.id} — R runs them again (decisions are kept)`);
+    f = await s.press('R');
+    f = await s.waitFor((x) => x.includes(`ran ${first.id} again`));
+    expect(asked).toEqual([[first.id]]);
+    expect(f).not.toContain('connection lost');
+  });
 });

@@ -278,3 +278,31 @@ describe('status before the first cell', () => {
     expect(s.progress.running).toHaveLength(1);
   });
 });
+
+describe('a connection lost during the run', () => {
+  it('says so with the sections R runs again, and merging their new results keeps every decision', async () => {
+    const { reducer, initialState, lostSections } = await import('../../src/session/reducer.ts');
+    const { fixtureData } = await import('./fixture.ts');
+    const data = fixtureData(10);
+    const lostRun = { ...data.playbooks[0].runs[0], status: 'error' as const, reason: 'connection lost: Connection terminated unexpectedly', rows: [], rowCount: 0 };
+    const broken = { ...data, playbooks: data.playbooks.map((p, i) => (i === 0 ? { ...p, runs: [lostRun, ...p.runs.slice(1)] } : p)) };
+    let s = reducer(initialState({ source: { kind: 'live', display: 'x' }, data: null }), { type: 'run-started', total: 3 });
+    s = reducer(s, { type: 'run-finished', data: broken });
+    expect(lostSections(s.data)).toEqual([data.playbooks[0].id]);
+    expect(s.message?.tone).toBe('error');
+    expect(s.message?.lines[0]).toBe(`connection lost in: ${data.playbooks[0].id} — R runs them again (decisions are kept)`);
+    s = reducer(s, { type: 'move', to: 'end' }); // the section's last item is a finding
+    s = reducer(s, { type: 'decide', state: 'rejected', at: '2025-01-01T00:00:00.000Z' });
+    const decided = Object.keys(s.decisions);
+    expect(decided).toHaveLength(1);
+    // the section runs again, healthy: its results replace the old ones, other sections and decisions stay
+    const again = { ...data, playbooks: [data.playbooks[0]], findings: data.findings.filter((f) => f.playbook === data.playbooks[0].id), skipped: [] };
+    s = reducer(s, { type: 'run-merged', data: again });
+    expect(lostSections(s.data)).toEqual([]);
+    expect(s.data!.playbooks.map((p) => p.id)).toEqual(data.playbooks.map((p) => p.id));
+    expect(s.data!.findings.map((f) => f.id).sort()).toEqual(data.findings.map((f) => f.id).sort());
+    expect(Object.keys(s.decisions)).toEqual(decided);
+    expect(s.message?.lines[0]).toBe(`ran ${data.playbooks[0].id} again`);
+
+  });
+});
