@@ -93,9 +93,9 @@ describe.skipIf(!hasRealServer)('connections playbook (real server; needs TEST_D
     expect(work.up).toBeNull();
     const spillFinding = of(s, 'settings_review').find((f) => f.target === 'setting work_mem')!;
     expect(spillFinding.title).toMatch(/^work_mem is 4096 kB and this database wrote \d+ temporary files$/);
-    // The advisor's own session sets idle_in_transaction_session_timeout; the check reads what applications get.
+    // The advisor sets nothing at session level (only SET LOCAL timeouts): the check sees what applications get.
     const idle = of(p, 'settings_review').find((f) => f.target === 'setting idle_in_transaction_session_timeout')!;
-    expect(idle.evidence).toMatchObject({ current: '0 ms', source: "not visible (the advisor's session sets its own value)" });
+    expect(idle.evidence).toMatchObject({ current: '0 ms', source: 'default' });
     if (server.length) {
       const sb = of(p, 'settings_review').find((f) => f.target === 'setting shared_buffers')!;
       expect(sb.evidence).toMatchObject({ context: 'postmaster', apply: 'restart the server (context postmaster)' });
