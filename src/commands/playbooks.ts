@@ -25,6 +25,7 @@ function mergeNeeds(a: Requirement, b: Requirement | undefined): Requirement {
     minVersion: Math.max(a.minVersion ?? 0, b.minVersion ?? 0) || undefined,
     maxVersion: a.maxVersion ?? b.maxVersion,
     extensions: [...new Set([...(a.extensions ?? []), ...(b.extensions ?? [])])],
+    extensionVersions: { ...b.extensionVersions, ...a.extensionVersions },
     privileges: a.privileges ?? b.privileges,
   };
 }
@@ -33,7 +34,7 @@ function describe(r: Requirement): string {
   const parts: string[] = [];
   if (r.minVersion) parts.push(`PG ≥ ${formatVersion(r.minVersion)}`);
   if (r.maxVersion) parts.push(`PG < ${formatVersion(r.maxVersion + 1)}`);
-  for (const e of r.extensions ?? []) parts.push(`extension ${e}`);
+  for (const e of r.extensions ?? []) parts.push(`extension ${e}${r.extensionVersions?.[e] ? ` ≥ ${r.extensionVersions[e]}` : ''}`);
   if (r.privileges?.length) parts.push(r.privileges.join(' or '));
   return parts.join(', ');
 }

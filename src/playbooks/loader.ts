@@ -154,8 +154,9 @@ function addRequirement(req: Requirement, value: string, file: string, line: num
     const num = Number(m[2]) * 10000;
     if (m[1] === '>=') req.minVersion = num;
     else req.maxVersion = num - 1;
-  } else if ((m = /^extension\s+([a-z0-9_]+)$/.exec(value))) {
+  } else if ((m = /^extension\s+([a-z0-9_]+)(?:\s*>=\s*(\d+(?:\.\d+)*))?$/.exec(value))) {
     req.extensions = [...(req.extensions ?? []), m[1]];
+    if (m[2]) req.extensionVersions = { ...req.extensionVersions, [m[1]]: m[2] };
   } else if ((m = /^privilege\s+(.+)$/.exec(value))) {
     const privs = m[1].split('|').map((s) => s.trim());
     for (const p of privs) {
@@ -163,6 +164,6 @@ function addRequirement(req: Requirement, value: string, file: string, line: num
     }
     req.privileges = privs as Privilege[];
   } else {
-    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME, privilege A | B)`);
+    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME [>= VERSION], privilege A | B)`);
   }
 }

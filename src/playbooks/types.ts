@@ -18,6 +18,8 @@ export interface Requirement {
   maxVersion?: number;
   /** extensions that must be installed in this database */
   extensions?: string[];
+  /** lowest installed version of some of those extensions, e.g. { pg_stat_statements: '1.9' } */
+  extensionVersions?: Record<string, string>;
   /** any one of these privileges is enough */
   privileges?: Privilege[];
 }

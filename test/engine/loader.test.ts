@@ -20,7 +20,7 @@ describe('notebook parsing', () => {
       '/x/demo.md',
       nb(
         'Intro prose.\n\n```sql probe sizes\n-- title: Sizes\n-- requires: pg >= 13\nSELECT 1 AS x\n```\n\nMore.\n\n' +
-          '```sql check dup\n-- title: Dups\n-- severity: warning\n-- requires: extension pg_stat_statements\n-- requires: privilege pg_read_all_stats | pg_monitor\nSELECT 1\n```\n' +
+          '```sql check dup\n-- title: Dups\n-- severity: warning\n-- requires: extension pg_stat_statements >= 1.9\n-- requires: privilege pg_read_all_stats | pg_monitor\nSELECT 1\n```\n' +
           '```analyzer wl\n-- title: Workload\n-- analyzer: nothing-yet\n-- uses: sizes\n-- severity: info\n```\n',
         'id: demo\ntitle: Demo things\norder: 7\nsummary: a summary   # comment',
       ),
@@ -37,7 +37,7 @@ describe('notebook parsing', () => {
     expect(parsed.cells[1]).toMatchObject({
       kind: 'check',
       severity: 'warning',
-      requires: { extensions: ['pg_stat_statements'], privileges: ['pg_read_all_stats', 'pg_monitor'] },
+      requires: { extensions: ['pg_stat_statements'], extensionVersions: { pg_stat_statements: '1.9' }, privileges: ['pg_read_all_stats', 'pg_monitor'] },
     });
     expect(parsed.cells[2]).toMatchObject({ kind: 'analyzer', analyzer: 'nothing-yet', uses: ['sizes'], sql: null });
   });

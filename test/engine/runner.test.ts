@@ -177,6 +177,8 @@ describe('requirements', () => {
     [{ minVersion: 160000 }, 'needs PostgreSQL 16 or later (server is 15.4)'],
     [{ maxVersion: 149999 }, 'applies to PostgreSQL before 15 (server is 15.4)'],
     [{ extensions: ['hypopg'] }, null],
+    [{ extensions: ['hypopg'], extensionVersions: { hypopg: '1.3' } }, null],
+    [{ extensions: ['hypopg'], extensionVersions: { hypopg: '1.10' } }, 'needs hypopg 1.10 or later (installed: 1.4): ALTER EXTENSION hypopg UPDATE'],
     [{ extensions: ['pg_stat_statements'] }, 'needs the pg_stat_statements extension: CREATE EXTENSION pg_stat_statements (and add it to shared_preload_libraries, then restart)'],
     [{ extensions: ['postgis'] }, 'needs the postgis extension: install the postgis package on the server, then CREATE EXTENSION postgis'],
     [{ privileges: ['pg_read_all_stats', 'pg_monitor'] }, null],
