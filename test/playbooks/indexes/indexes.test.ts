@@ -6,6 +6,7 @@ import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '..
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
 import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import { splitStatements } from '../../../src/migration/statements.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
@@ -104,7 +105,7 @@ describe('indexes playbook on planted problems and near misses', () => {
     const before = await schemaDump(db.url);
     for (const f of data.findings.filter((f) => f.up)) {
       for (const part of [f.up!, f.down!, f.up!, f.down!]) {
-        for (const stmt of splitTopLevel(part)) await db.exec(stmt);
+        for (const stmt of splitStatements(part, f.id)) await db.exec(stmt.sql);
       }
     }
     expect(await schemaDump(db.url)).toBe(before);
@@ -134,8 +135,4 @@ describe('unused indexes with old statistics', () => {
   });
 });
 
-// The findings' SQL is a few plain statements; CONCURRENTLY ones must each run outside a transaction block.
-function splitTopLevel(sql: string): string[] {
-  return sql.split(/;\s*\n/).map((s) => s.trim()).filter((s) => s && !s.startsWith('--')).map((s) => (s.endsWith(';') ? s : s + ';'));
-}
 

@@ -5,10 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { buildMigration } from '../../../src/migration/build.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import { splitStatements } from '../../../src/migration/statements.ts';
+import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
 import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
 import { createDatabase, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { findingsOf } from '../../support/run.ts';
 
 /** Accepts every finding, applies the migration with psql, then its rollback; the schema must change and come back exactly. */
 export async function migrateAndRollBack(db: TestDatabase, data: SessionData): Promise<void> {
@@ -52,4 +54,17 @@ export async function expectOneStatementPerCell(url: string, playbook: string, c
   } finally {
     await empty.drop();
   }
+}
+
+export const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
+
+export function find(data: SessionData, check: string, target: string): Finding {
+  const f = findingsOf(data, check).find((x) => x.target === target);
+  if (!f) throw new Error(`no ${check} finding for ${target}`);
+  return f;
+}
+
+/** One finding's up or down, statement by statement (CONCURRENTLY cannot run in a transaction block). */
+export async function apply(db: TestDatabase, f: Finding, which: 'up' | 'down'): Promise<void> {
+  for (const s of splitStatements(f[which]!, `${f.id} ${which}`)) await db.exec(s.sql);
 }

@@ -1,24 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { splitStatements } from '../../../src/migration/statements.ts';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { SessionData } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, schemaDump, withClient, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import { expectOneStatementPerCell, migrateAndRollBack } from './helpers.ts';
+import { apply, expectOneStatementPerCell, find, migrateAndRollBack, targets } from './helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
-const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
-const find = (data: SessionData, check: string, target: string) => {
-  const f = findingsOf(data, check).find((x) => x.target === target);
-  if (!f) throw new Error(`no ${check} finding for ${target}`);
-  return f;
-};
-
-
-async function apply(db: TestDatabase, f: Finding, which: 'up' | 'down'): Promise<void> {
-  for (const s of splitStatements(f[which]!, `${f.id} ${which}`)) await db.exec(s.sql);
-}
 
 describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and near misses', () => {
   let db: TestDatabase;

@@ -1,10 +1,10 @@
 // Seed 000's role model: the app passes the user in current_setting('app.current_user_id'). The per-row
 // rewrite is proven on the server: each user sees the same rows, and may write the same rows, before and after.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
-import { allowedAs, applyAll, byCheck, dropRoles, expectDiscriminating, fixture, newSuffix, rowsOf, visibleRows, type AsUser } from './helpers.ts';
+import { allowedAs, applyAll, byCheck, dropRoles, expectDiscriminating, fixture, newSuffix, rowsOf, visibleRows, type AsUser, expectEachFixRollsBack } from './helpers.ts';
 
 const s = newSuffix();
 const app = `lms_app_${s}`;
@@ -90,12 +90,5 @@ describe.skipIf(!hasRealServer)('rls-security with app.current_user_id context v
     expect(await visibleRows(db.url, users, tables)).toEqual(before);
   });
 
-  it('every fix rolls back to the identical schema', async () => {
-    const before = await schemaDump(db.url);
-    for (const f of data.findings.filter((x) => x.up)) {
-      await applyAll(db.url, [f.up!]);
-      await applyAll(db.url, [f.down!]);
-      expect(await schemaDump(db.url), f.id).toBe(before);
-    }
-  });
+  it('every fix rolls back to the identical schema', () => expectEachFixRollsBack(db.url, data));
 });

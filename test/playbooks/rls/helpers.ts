@@ -2,7 +2,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { TEST_DATABASE_URL, withClient } from '../../support/db.ts';
+import { expect } from 'vitest';
+import { schemaDump, TEST_DATABASE_URL, withClient } from '../../support/db.ts';
 import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
 
 /** Roles are cluster-wide and other test runs share the server: every fixture role carries this suffix. */
@@ -95,5 +96,15 @@ export function expectDiscriminating(seen: Record<string, string[]>, tables: str
     const slices = Object.entries(seen).filter(([k]) => k.endsWith(` ${t}`)).map(([, v]) => JSON.stringify(v));
     if (!slices.some((x) => x !== '[]')) throw new Error(`no user sees any row of ${t}`);
     if (new Set(slices).size < 2) throw new Error(`every user sees the same rows of ${t}`);
+  }
+}
+
+/** Each fix, applied and rolled back on its own, leaves the schema exactly as it was. */
+export async function expectEachFixRollsBack(url: string, data: SessionData): Promise<void> {
+  const before = await schemaDump(url);
+  for (const f of data.findings.filter((x) => x.up)) {
+    await applyAll(url, [f.up!]);
+    await applyAll(url, [f.down!]);
+    expect(await schemaDump(url), f.id).toBe(before);
   }
 }

@@ -2,11 +2,11 @@
 // published, then our own tables next to it. Rewritten auth.uid()/auth.jwt() policies are proven
 // equivalent for authenticated users with different JWT claims, and become InitPlans.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasRealServer, loadCorpus, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { hasRealServer, loadCorpus, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
-import { applyAll, byCheck, expectDiscriminating, fixture, queryAs, rowsOf, statusOf, targetsOf, visibleRows, type AsUser } from './helpers.ts';
+import { applyAll, byCheck, expectDiscriminating, fixture, queryAs, rowsOf, statusOf, targetsOf, visibleRows, type AsUser, expectEachFixRollsBack } from './helpers.ts';
 
 // checks whose result depends on the shared cluster (roles, server settings), not on the corpus
 const CLUSTER_WIDE = new Set(['bypass_roles_can_login', 'security_settings', 'md5_passwords']);
@@ -131,12 +131,5 @@ describe.skipIf(!hasRealServer)('rls-security on the Supabase-style basejump cor
     expect(await visibleRows(db.url, users, tables)).toEqual(before);
   });
 
-  it('every fix rolls back to the identical schema', async () => {
-    const before = await schemaDump(db.url);
-    for (const f of data.findings.filter((x) => x.up)) {
-      await applyAll(db.url, [f.up!]);
-      await applyAll(db.url, [f.down!]);
-      expect(await schemaDump(db.url), f.id).toBe(before);
-    }
-  });
+  it('every fix rolls back to the identical schema', () => expectEachFixRollsBack(db.url, data));
 });
