@@ -132,6 +132,10 @@ describe('unused indexes with old statistics', () => {
     expect(f.up).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.users_email_desc;');
     expect(f.down).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_desc ON app.users USING btree (email DESC, id);');
     expect(f.drops).toEqual(['app.users_email_desc']);
+    // the rollback restores a comment, quoted, and only where there is one
+    const commented = unused.find((x) => x.target === '"Sales ""EU"""."Order Items"."idx b"')!;
+    expect(commented.down).toContain(`\nCOMMENT ON INDEX "Sales ""EU"""."idx b" IS 'it''s "quoted"';`);
+    expect(f.down).not.toContain('COMMENT');
   });
 });
 
