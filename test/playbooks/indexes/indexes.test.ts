@@ -73,6 +73,10 @@ describe('indexes playbook on planted problems and near misses', () => {
     const events = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.events.events_user_id_fkey')!;
     expect(events.up).toBe('CREATE INDEX IF NOT EXISTS events_user_id_idx ON app.events USING btree (user_id);');
     expect(events.rationale).toContain('partitioned');
+    // a lookup scans every partition: rows and size are the leaves', not the storage-less parent's
+    expect(events.rationale).toContain('(about 1500 rows,');
+    expect(events.evidence.table_rows).toBe(1500);
+    expect(events.evidence.table_size).not.toBe('0 bytes');
     const orders = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_user_id_fkey')!;
     expect(orders.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON app.orders USING btree (user_id);');
     expect(orders.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.orders_user_id_idx;');
