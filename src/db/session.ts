@@ -44,7 +44,9 @@ export class DbSession {
     this.begin =
       `BEGIN TRANSACTION READ ONLY; ` +
       `SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}; ` +
-      `SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}`;
+      `SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; ` +
+      // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
+      `SET LOCAL jit = off`;
   }
 
   static async open(target: Target, options: Partial<SessionOptions> = {}): Promise<DbSession> {

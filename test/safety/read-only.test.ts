@@ -40,10 +40,10 @@ describe.skipIf(!hasRealServer)('the advisor never changes the database it inspe
       const { rows } = await s.query(
         `SELECT current_setting('transaction_read_only') AS ro, current_setting('statement_timeout') AS st,
                 current_setting('lock_timeout') AS lt, current_setting('application_name') AS app,
-                current_setting('default_transaction_read_only') AS session_ro`,
+                current_setting('default_transaction_read_only') AS session_ro, current_setting('jit') AS jit`,
       );
-      // read-only and bounded per transaction; nothing left at session level for a pooler to pass on
-      expect(rows[0]).toEqual({ ro: 'on', st: '30s', lt: '2s', app: 'pgadvisor', session_ro: 'off' });
+      // read-only and bounded per transaction, no JIT for catalog queries; nothing left at session level for a pooler to pass on
+      expect(rows[0]).toEqual({ ro: 'on', st: '30s', lt: '2s', app: 'pgadvisor', session_ro: 'off', jit: 'off' });
       await expect(s.query(`CREATE TABLE nope (id int)`)).rejects.toThrow(/read-only transaction/);
       await expect(s.query(`SELECT 1; SELECT 2`)).rejects.toThrow(/multiple commands/);
     } finally {
