@@ -5,12 +5,14 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Demo } from './demo.ts';
 
-const CHILD = fileURLToPath(new URL('./demo-child.ts', import.meta.url));
-// resolved from this file, so the demo starts whatever the working directory is
-const TSX = import.meta.resolve('tsx');
+// Compiled (dist/db/demo-process.js) the child is plain JavaScript next to this file; from src it runs
+// through tsx, resolved from this file so the demo starts whatever the working directory is.
+const compiled = import.meta.url.endsWith('.js');
+const CHILD = fileURLToPath(new URL(compiled ? './demo-child.js' : './demo-child.ts', import.meta.url));
+const CHILD_ARGS = compiled ? [CHILD] : ['--import', import.meta.resolve('tsx'), CHILD];
 
 export async function startDemoProcess(): Promise<Demo> {
-  const child = spawn(process.execPath, ['--import', TSX, CHILD], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, CHILD_ARGS, { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
