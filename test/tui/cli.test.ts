@@ -11,7 +11,7 @@ import { createDatabase, type TestDatabase } from '../support/db.ts';
 import { hasScript, ROOT, runInPty, type Pty } from './pty.ts';
 
 function cli(args: string[]) {
-  return spawnSync('node', ['--import', 'tsx', 'src/cli.ts', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 });
+  return spawnSync('node', ['bin/pgadvisor.js', ...args], { cwd: ROOT, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], timeout: 120_000 });
 }
 
 describe('without a terminal', () => {

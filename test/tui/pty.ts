@@ -21,7 +21,7 @@ export interface Pty {
 }
 
 export function runInPty(args: string[], opts: { columns?: number; rows?: number; env?: NodeJS.ProcessEnv } = {}): Pty {
-  const cmd = `stty cols ${opts.columns ?? 100} rows ${opts.rows ?? 30} && exec node --import tsx src/cli.ts ${args.map(quote).join(' ')}`;
+  const cmd = `stty cols ${opts.columns ?? 100} rows ${opts.rows ?? 30} && exec node bin/pgadvisor.js ${args.map(quote).join(' ')}`;
   const child = spawn('script', ['-q', '-e', '-f', '-c', cmd, '/dev/null'], {
     cwd: ROOT,
     // CI set on purpose: a terminal session must draw even where CI is set
