@@ -7,6 +7,7 @@ import { cpus, homedir, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { syntheticCatalogSql } from './catalog.ts';
+import { backendsCpuMs, scriptCpuMs } from './server-cpu.ts';
 import { measureSnapshot, measureTui } from './ui.tsx';
 import { connect, runSession, selectNotebooks } from '../src/session/live.ts';
 
@@ -73,6 +74,8 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 
 interface CheckRun {
   ms: number;
+  /** CPU of the advisor's server backends for the run (null when the server is not on this machine) */
+  serverCpuMs: number | null;
   findings: number;
   statements: number;
   peakRssMb: number;
@@ -87,10 +90,13 @@ async function checkOnce(db: string): Promise<CheckRun> {
   const notebooks = await selectNotebooks(undefined);
   const data = await runSession(conn, notebooks);
   const statements = conn.db.statementCount;
+  const pids = await admin<{ pid: number }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgadvisor'`, [db]);
+  const serverCpuMs = backendsCpuMs(pids.map((p) => p.pid));
   await conn.close();
   const ms = performance.now() - started;
   clearInterval(sampler);
-  return { ms, findings: data.findings.length, statements, peakRssMb: Math.round(peak / 2 ** 20) };
+  return { ms, serverCpuMs, findings: data.findings.length, statements, peakRssMb: Math.round(peak / 2 ** 20) };
 }
 
 async function checkTimes(db: string): Promise<CheckRun & { all: number[] }> {
@@ -98,7 +104,9 @@ async function checkTimes(db: string): Promise<CheckRun & { all: number[] }> {
   const runs: CheckRun[] = [];
   for (let i = 0; i < REPEAT; i++) runs.push(await checkOnce(db));
   const ms = median(runs.map((r) => r.ms));
-  return { ...runs[0], ms, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)), all: runs.map((r) => Math.round(r.ms)) };
+  const cpu = runs.map((r) => r.serverCpuMs);
+  const serverCpuMs = cpu.every((c): c is number => c != null) ? median(cpu) : null;
+  return { ...runs[0], ms, serverCpuMs, peakRssMb: Math.max(...runs.map((r) => r.peakRssMb)), all: runs.map((r) => Math.round(r.ms)) };
 }
 
 /** The process environment without any connection settings, so the CLI opens the embedded demo. */
@@ -149,7 +157,7 @@ async function firstScreenOnDemo(): Promise<{ firstFrameMs: number; notebookMs: 
   return { firstFrameMs: Math.round(median(first)), notebookMs: Math.round(median(ready)) };
 }
 
-async function splinterTime(db: string): Promise<{ ms: number; rows: number } | { skipped: string }> {
+async function splinterTime(db: string): Promise<{ ms: number; rows: number; serverCpuMs: number | null } | { skipped: string }> {
   if (!existsSync(SPLINTER)) return { skipped: `splinter's SQL not found at ${SPLINTER} (set SPLINTER_SQL; it is not part of this repo)` };
   const times: number[] = [];
   for (let i = 0; i < REPEAT + 1; i++) {
@@ -158,7 +166,11 @@ async function splinterTime(db: string): Promise<{ ms: number; rows: number } | 
     if (i > 0) times.push(performance.now() - started);
   }
   const { stdout } = await run('psql', ['-X', '-q', '-1', '-A', '-t', '-f', SPLINTER, urlFor(db)], { maxBuffer: 1 << 26 });
-  return { ms: median(times), rows: stdout.split('\n').filter(Boolean).length };
+  const script = await readFile(SPLINTER, 'utf8');
+  const cpu: (number | null)[] = [];
+  for (let i = 0; i < REPEAT; i++) cpu.push(await scriptCpuMs(urlFor(db), script));
+  const serverCpuMs = cpu.every((c): c is number => c != null) ? median(cpu) : null;
+  return { ms: median(times), rows: stdout.split('\n').filter(Boolean).length, serverCpuMs };
 }
 
 /** Statements the server saw for one check run, counted by pg_stat_statements (it must be preloaded). */
