@@ -1,9 +1,9 @@
-import { DbSession, type SessionOptions } from '../db/session.ts';
-import { probeServer } from '../db/server-facts.ts';
+// pg, the runner and the analyzers (with libpg-query's WASM) are imported when a session connects and
+// runs, not with this module: the demo's first screen is drawn before either happens.
+import type { DbSession, SessionOptions } from '../db/session.ts';
 import { resolveTarget, UsageError, type Target } from '../db/target.ts';
-import { ANALYZERS } from '../playbooks/analyzers/index.ts';
 import { loadNotebooks } from '../playbooks/loader.ts';
-import { runPlaybooks, type RunEvent } from '../playbooks/runner.ts';
+import type { RunEvent } from '../playbooks/runner.ts';
 import type { Notebook, ServerFacts, SessionData } from '../playbooks/types.ts';
 
 export interface Connected {
@@ -24,6 +24,7 @@ export async function connect(url: string | undefined, options: Partial<SessionO
     target = demo.target;
     stopDemo = demo.stop;
   }
+  const [{ DbSession }, { probeServer }] = await Promise.all([import('../db/session.ts'), import('../db/server-facts.ts')]);
   let db: DbSession;
   try {
     db = await DbSession.open(target, options);
@@ -61,5 +62,6 @@ export async function runSession(
   onEvent?: (e: RunEvent) => void,
   signal?: AbortSignal,
 ): Promise<SessionData> {
+  const [{ runPlaybooks }, { ANALYZERS }] = await Promise.all([import('../playbooks/runner.ts'), import('../playbooks/analyzers/index.ts')]);
   return runPlaybooks({ db: conn.db, server: conn.server, notebooks, analyzers: ANALYZERS, onEvent, signal });
 }

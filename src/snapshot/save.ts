@@ -2,7 +2,6 @@
 // that lets a crashed session recover its decisions.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { buildMigration } from '../migration/build.ts';
 import { ensureDir, writeFileAtomically, writeFilesAtomically } from '../util/atomic.ts';
 import { parseSnapshot, serializeSnapshot, snapshotBaseName } from './io.ts';
 import type { Snapshot } from './schema.ts';
@@ -25,6 +24,8 @@ export function sessionPaths(dir: string, snapshot: Snapshot): SavedFiles {
  */
 export async function saveSession(dir: string, snapshot: Snapshot): Promise<SavedFiles> {
   const paths = sessionPaths(dir, snapshot);
+  // imported here: it loads libpg-query's WASM, which the TUI's first screen does not need
+  const { buildMigration } = await import('../migration/build.ts');
   const migration = buildMigration(snapshot, { name: snapshotBaseName(snapshot) });
   const json = serializeSnapshot(snapshot);
   await ensureDir(dir);
