@@ -3,35 +3,58 @@
 // (../../playbooks/, ../package.json, ./demo-child.js) hold from dist, and lazy import()s stay lazy.
 // dist/.built gets the build's start time; bin/pgadvisor.js runs dist only when no file in src/ is newer.
 import { readdir, rm, utimes, writeFile } from 'node:fs/promises';
+import { dirname, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 process.chdir(fileURLToPath(new URL('../', import.meta.url)));
 const started = new Date();
+const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' };
+
+// Node loads an ES module file by file: ink brings es-toolkit/compat's 400+ modules for one function, zod
+// 95. Bundled into dist/vendor they load in a fraction of the time (the TUI's first screen is ~0.4 s
+// sooner). The ink components are bundled with ink so they share its instance; every other dependency
+// (react among them) stays in node_modules.
+const VENDORED = ['ink', 'ink-text-input', 'ink-spinner', 'zod'];
+const INLINE = /^(ink|ink-text-input|ink-spinner|es-toolkit|zod)(\/|$)/;
 
 const sources = (await readdir('src', { recursive: true })).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts'));
 await rm('dist', { recursive: true, force: true });
+
 await build({
+  ...common,
+  entryPoints: Object.fromEntries(VENDORED.map((p) => [p, p])),
+  outdir: 'dist/vendor',
+  splitting: true,
+  plugins: [externalUnless((args) => args.kind === 'entry-point' || args.path.startsWith('.') || INLINE.test(args.path), (args) => args.path)],
+});
+
+// bundle only so the plugin sees every import: each one stays external, relative ones renamed .ts → .js
+await build({
+  ...common,
   entryPoints: sources.map((f) => `src/${f}`),
   outbase: 'src',
   outdir: 'dist',
-  // bundle only so the plugin sees every import: each one stays external, relative ones renamed .ts → .js
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
   sourcemap: 'linked',
-  logLevel: 'warning',
-  plugins: [
-    {
-      name: 'one-file-per-source',
-      setup(b) {
-        b.onResolve({ filter: /.*/ }, (args) =>
-          args.kind === 'entry-point' ? undefined : { path: args.path.replace(/^(\.\.?\/.*)\.tsx?$/, '$1.js'), external: true },
-        );
-      },
-    },
-  ],
+  plugins: [externalUnless((args) => args.kind === 'entry-point', compiledSpecifier)],
 });
+
 await writeFile('dist/.built', `${started.toISOString()}\n`);
 await utimes('dist/.built', started, started);
+
+function compiledSpecifier(args) {
+  if (VENDORED.includes(args.path)) {
+    const rel = relative(dirname(args.importer), resolve('src/vendor', `${args.path}.js`));
+    return rel.startsWith('.') ? rel : `./${rel}`;
+  }
+  return args.path.replace(/^(\.\.?\/.*)\.tsx?$/, '$1.js');
+}
+
+function externalUnless(bundled, specifier) {
+  return {
+    name: 'external-unless',
+    setup(b) {
+      b.onResolve({ filter: /.*/ }, (args) => (bundled(args) ? undefined : { path: specifier(args), external: true }));
+    },
+  };
+}
