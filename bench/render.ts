@@ -12,9 +12,11 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
   out.push('| musicbrainz (516 tables, 1,096 indexes, 895 FKs) | median |', '|---|---|');
   out.push(`| pgadvisor check, in-process (connect + every playbook + close) | ${Math.round(mb.check.ms)} ms${pct(mb.check.ms, prev?.musicbrainz?.check?.ms)} |`);
   out.push(`| pgadvisor check --json, whole CLI process | ${mb.cliMs} ms${pct(mb.cliMs, prev?.musicbrainz?.cliMs)} |`);
+  if (mb.session) out.push(`| full session in-process (every probe too, as the TUI and --save run) | ${Math.round(mb.session.ms)} ms${pct(mb.session.ms, prev?.musicbrainz?.session?.ms)} |`);
   out.push(sp.skipped ? `| splinter (all lints, psql -f) | skipped: ${sp.skipped} |` : `| splinter (all lints, psql -f), ${sp.rows} rows | ${Math.round(sp.ms)} ms |`);
   const cpu = (ms: number | null | undefined) => (ms == null ? 'n/a (server not on this machine)' : `${ms} ms`);
-  out.push(`| server CPU per run: pgadvisor (all its backends) | ${cpu(mb.check.serverCpuMs)}${mb.check.serverCpuMs == null ? '' : pct(mb.check.serverCpuMs, prev?.musicbrainz?.check?.serverCpuMs)} |`);
+  out.push(`| server CPU per run: pgadvisor check (all its backends) | ${cpu(mb.check.serverCpuMs)}${mb.check.serverCpuMs == null ? '' : pct(mb.check.serverCpuMs, prev?.musicbrainz?.check?.serverCpuMs)} |`);
+  if (mb.session) out.push(`| server CPU per run: pgadvisor full session | ${cpu(mb.session.serverCpuMs)} |`);
   if (!sp.skipped) out.push(`| server CPU per run: splinter | ${cpu(sp.serverCpuMs)} |`);
   out.push(`| findings / statements sent / peak RSS | ${mb.check.findings} / ${mb.check.statements} / ${mb.check.peakRssMb} MiB |`, '');
   const rt = r.roundTrips;

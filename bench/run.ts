@@ -81,14 +81,17 @@ interface CheckRun {
   peakRssMb: number;
 }
 
-/** One in-process check: connect, run every playbook, close. */
-async function checkOnce(db: string): Promise<CheckRun> {
+/**
+ * One in-process run: connect, run every playbook, close. `check` (findings only, as `pgadvisor check` without
+ * --save) or `session` (every probe too, as the TUI, report and --save).
+ */
+async function checkOnce(db: string, mode: 'check' | 'session' = 'check'): Promise<CheckRun> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
   const started = performance.now();
   const conn = await connect(urlFor(db));
   const notebooks = await selectNotebooks(undefined);
-  const data = await runSession(conn, notebooks);
+  const data = await runSession(conn, notebooks, undefined, undefined, { findingsOnly: mode === 'check' });
   const statements = conn.db.statementCount;
   const pids = await admin<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgadvisor'`, [db]);
@@ -99,10 +102,10 @@ async function checkOnce(db: string): Promise<CheckRun> {
   return { ms, serverCpuMs, findings: data.findings.length, statements, peakRssMb: Math.round(peak / 2 ** 20) };
 }
 
-async function checkTimes(db: string): Promise<CheckRun & { all: number[] }> {
-  await checkOnce(db); // warm the server's catalog caches, as a second run in production would be
+async function checkTimes(db: string, mode: 'check' | 'session' = 'check'): Promise<CheckRun & { all: number[] }> {
+  await checkOnce(db, mode); // warm the server's catalog caches, as a second run in production would be
   const runs: CheckRun[] = [];
-  for (let i = 0; i < REPEAT; i++) runs.push(await checkOnce(db));
+  for (let i = 0; i < REPEAT; i++) runs.push(await checkOnce(db, mode));
   const ms = median(runs.map((r) => r.ms));
   const cpu = runs.map((r) => r.serverCpuMs);
   const serverCpuMs = cpu.every((c): c is number => c != null) ? median(cpu) : null;
@@ -213,7 +216,8 @@ async function main() {
   const mbCheck = await checkTimes(mb);
   const mbCli = await cliTime(['check', '--json', '--url', urlFor(mb)]);
   const splinter = await splinterTime(mb);
-  results.musicbrainz = { check: mbCheck, cliMs: Math.round(mbCli), splinter };
+  const mbSession = await checkTimes(mb, 'session');
+  results.musicbrainz = { check: mbCheck, session: mbSession, cliMs: Math.round(mbCli), splinter };
 
   const pagilaCheck = await checkTimes(pagila);
   results.roundTrips = {

@@ -23,7 +23,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   let data: SessionData;
   try {
     if (conn.demo) process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n');
-    data = await runSession(conn, notebooks);
+    // without --save nothing keeps the evidence-only probes, so only what yields findings runs
+    data = await runSession(conn, notebooks, undefined, undefined, { findingsOnly: !args.save });
   } finally {
     await conn.close();
   }

@@ -61,7 +61,13 @@ export async function runSession(
   notebooks: Notebook[],
   onEvent?: (e: RunEvent) => void,
   signal?: AbortSignal,
+  { findingsOnly = false }: { findingsOnly?: boolean } = {},
 ): Promise<SessionData> {
-  const [{ runPlaybooks }, { ANALYZERS }] = await Promise.all([import('../playbooks/runner.ts'), import('../playbooks/analyzers/index.ts')]);
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks, analyzers: ANALYZERS, onEvent, signal });
+  const [{ runPlaybooks }, { ANALYZERS }, { findingCells }] = await Promise.all([
+    import('../playbooks/runner.ts'),
+    import('../playbooks/analyzers/index.ts'),
+    import('../playbooks/findings-only.ts'),
+  ]);
+  const cells = findingsOnly ? findingCells(notebooks, conn.server, ANALYZERS) : notebooks;
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers: ANALYZERS, onEvent, signal });
 }

@@ -10,6 +10,7 @@ import { newSnapshot, readSnapshot } from '../../src/snapshot/io.ts';
 import type { Snapshot } from '../../src/snapshot/schema.ts';
 import { saveSession } from '../../src/snapshot/save.ts';
 import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../support/db.ts';
+import { runCli } from '../cli/run-cli.ts';
 
 const SETUP = `
 CREATE TABLE customers (id int PRIMARY KEY, name text NOT NULL);
@@ -45,6 +46,13 @@ describe.runIf(hasRealServer)('report and save on a real session', () => {
     const checks = snap.findings.map((f) => f.check);
     expect(checks).toContain('duplicate_indexes');
     expect(checks).toContain('fk_without_index');
+  });
+
+  it('check --json, which skips the evidence-only probes, reports exactly the findings of the full session', async () => {
+    const r = await runCli(['check', '--json', '--playbook', 'indexes', '--url', db.url]);
+    expect(r.code).toBe(0);
+    const checked = JSON.parse(r.stdout).findings as { id: string; up: string | null }[];
+    expect(checked.map((f) => [f.id, f.up])).toEqual(snap.findings.map((f) => [f.id, f.up]));
   });
 
   it('renders a report naming the real objects, with tables intact', () => {
