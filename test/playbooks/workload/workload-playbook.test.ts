@@ -18,7 +18,7 @@ CREATE TABLE authors (id int PRIMARY KEY, email text UNIQUE NOT NULL, name text)
 CREATE TABLE posts (id int PRIMARY KEY, author_id int NOT NULL REFERENCES authors (id), title text);
 CREATE TABLE tags (id int, label text);
 CREATE TABLE profiles (id int PRIMARY KEY, role text);
-CREATE TABLE big (id int PRIMARY KEY, v int);
+CREATE TABLE "Big Table" (id int PRIMARY KEY, v int);
 CREATE TABLE big_indexed (id int PRIMARY KEY, v int);
 CREATE INDEX big_indexed_v ON big_indexed (v);
 CREATE TABLE small_scanned (id int PRIMARY KEY, v int);
@@ -26,7 +26,7 @@ INSERT INTO authors SELECT g, 'a' || g || '@example.org', 'author ' || g FROM ge
 INSERT INTO posts SELECT g, g % 500 + 1, 'post ' || g FROM generate_series(1, 20000) g;
 INSERT INTO tags SELECT g % 100, 'tag ' || g FROM generate_series(1, 500) g;
 INSERT INTO profiles SELECT g, 'member' FROM generate_series(1, 100) g;
-INSERT INTO big SELECT g, g % 1000 FROM generate_series(1, 20000) g;
+INSERT INTO "Big Table" SELECT g, g % 1000 FROM generate_series(1, 20000) g;
 INSERT INTO big_indexed SELECT g, g % 1000 FROM generate_series(1, 20000) g;
 INSERT INTO small_scanned SELECT g, g % 100 FROM generate_series(1, 2000) g;
 ANALYZE;
@@ -48,8 +48,8 @@ const WORK = [
   // Slow statement and a near miss at 60 ms.
   { sql: 'SELECT pg_sleep(0.12)', times: 10 },
   { sql: 'SELECT 1 FROM pg_sleep(0.06)', times: 10 },
-  // Sequential scans: a big table without an index (planted), a small one and an indexed one (near misses).
-  { sql: 'SELECT count(*) FROM big WHERE v = $1', times: 12, params: (i: number) => [i] },
+  // Sequential scans: a big table without an index, with a name that needs quoting (planted), a small one and an indexed one (near misses).
+  { sql: 'SELECT count(*) FROM "Big Table" WHERE v = $1', times: 12, params: (i: number) => [i] },
   { sql: 'SELECT count(*) FROM small_scanned WHERE v = $1', times: 12, params: (i: number) => [i] },
   { sql: 'SELECT count(*) FROM big_indexed WHERE v = $1', times: 12, params: (i: number) => [i] },
 ];
@@ -69,7 +69,7 @@ describe.skipIf(!hasRealServer)('workload playbook (real server; needs TEST_DATA
         await runWorkload(db.url, WORK);
         // Table counters reach pg_stat_user_tables when the workload's backend exits; wait for them.
         for (let i = 0; i < 50; i++) {
-          const { rows } = await db.exec(`SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'big'`);
+          const { rows } = await db.exec(`SELECT seq_scan FROM pg_stat_user_tables WHERE relname = 'Big Table'`);
           if (Number(rows[0]?.seq_scan) >= 12) break;
           await new Promise((r) => setTimeout(r, 100));
         }
@@ -155,9 +155,9 @@ describe.skipIf(!hasRealServer)('workload playbook (real server; needs TEST_DATA
     expect(Number((found[0].evidence as { mean_ms: number }).mean_ms)).toBeGreaterThanOrEqual(100);
   });
 
-  test('sequential-scan-heavy tables: the big unindexed one only', () => {
+  test('sequential-scan-heavy tables: the big unindexed one only, its name quoted', () => {
     const found = byCheck(data, 'seq_scan_heavy');
-    expect(found.map((f) => f.target)).toEqual(['public.big']);
+    expect(found.map((f) => f.target)).toEqual(['public."Big Table"']);
     expect(found[0].rationale).toMatch(/Missing indexes from the workload/);
     const ev = found[0].evidence as { live_rows: number; seq_scan: number };
     expect(ev.live_rows).toBe(20000);
