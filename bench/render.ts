@@ -10,7 +10,7 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
   const mb = r.musicbrainz;
   const sp = mb.splinter;
   out.push('| musicbrainz (516 tables, 1,096 indexes, 895 FKs) | median |', '|---|---|');
-  out.push(`| pgadvisor check, in-process (connect + every playbook + close) | ${Math.round(mb.check.ms)} ms${pct(mb.check.ms, prev?.musicbrainz?.check?.ms)} |`);
+  out.push(`| pgadvisor check, in-process (connect, the checks of every playbook, close) | ${Math.round(mb.check.ms)} ms${pct(mb.check.ms, prev?.musicbrainz?.check?.ms)} |`);
   out.push(`| pgadvisor check --json, whole CLI process | ${mb.cliMs} ms${pct(mb.cliMs, prev?.musicbrainz?.cliMs)} |`);
   if (mb.session) out.push(`| full session in-process (every probe too, as the TUI and --save run) | ${Math.round(mb.session.ms)} ms${pct(mb.session.ms, prev?.musicbrainz?.session?.ms)} |`);
   out.push(sp.skipped ? `| splinter (all lints, psql -f) | skipped: ${sp.skipped} |` : `| splinter (all lints, psql -f), ${sp.rows} rows | ${Math.round(sp.ms)} ms |`);

@@ -196,7 +196,9 @@ async function startupOnly() {
   };
   await writeFile(`${ROOT}bench/results/full.json`, JSON.stringify(previous, null, 2) + '\n');
   const { renderBenchmarks } = await import('./render.ts');
-  await writeFile(`${ROOT}bench/results/full.md`, renderBenchmarks(previous, null));
+  const md = renderBenchmarks(previous, null);
+  await writeFile(`${ROOT}bench/results/full.md`, md);
+  await updateBenchmarksMd(md);
   console.log(JSON.stringify(previous.startup));
 }
 
@@ -252,7 +254,18 @@ async function main() {
   const { renderBenchmarks } = await import('./render.ts');
   const md = renderBenchmarks(results, previous);
   await writeFile(`${ROOT}bench/results/${quick ? 'quick' : 'full'}.md`, md);
+  if (!quick) await updateBenchmarksMd(md);
   console.log(md);
+}
+
+/** Puts a full run's tables into BENCHMARKS.md between "## Results" and the next section. */
+async function updateBenchmarksMd(md: string) {
+  const file = `${ROOT}BENCHMARKS.md`;
+  const doc = await readFile(file, 'utf8');
+  const start = doc.indexOf('## Results\n');
+  const end = doc.indexOf('\n## ', start + 1);
+  if (start < 0 || end < 0) throw new Error('BENCHMARKS.md has no "## Results" section followed by another section');
+  await writeFile(file, `${doc.slice(0, start)}## Results\n\n${md}${doc.slice(end)}`);
 }
 
 await (process.argv.includes('--startup-only') ? startupOnly() : main());
