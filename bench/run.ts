@@ -86,18 +86,21 @@ interface CheckRun {
  * --save) or `session` (every probe too, as the TUI, report and --save).
  */
 async function checkOnce(db: string, mode: 'check' | 'session' = 'check'): Promise<CheckRun> {
-  let peak = process.memoryUsage().rss;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 5);
+  let peak = process.memoryUsage.rss();
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 5);
   const started = performance.now();
   const conn = await connect(urlFor(db));
   const notebooks = await selectNotebooks(undefined);
   const data = await runSession(conn, notebooks, undefined, undefined, { findingsOnly: mode === 'check' });
+  let ms = performance.now() - started;
   const statements = conn.db.statementCount;
+  // the backends' CPU is read while they live; the lookup itself is not part of the timed run
   const pids = await admin<{ pid: number }>(
     `SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = 'pgadvisor'`, [db]);
   const serverCpuMs = backendsCpuMs(pids.map((p) => p.pid));
+  const closing = performance.now();
   await conn.close();
-  const ms = performance.now() - started;
+  ms += performance.now() - closing;
   clearInterval(sampler);
   return { ms, serverCpuMs, findings: data.findings.length, statements, peakRssMb: Math.round(peak / 2 ** 20) };
 }
