@@ -22,7 +22,8 @@ export interface RunOptions {
   db: QuerySource;
   server: ServerFacts;
   notebooks: Notebook[];
-  analyzers: Record<string, Analyzer>;
+  /** may still be loading while the SQL cells run; awaited before the first analyzer */
+  analyzers: Record<string, Analyzer> | Promise<Record<string, Analyzer>>;
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
 }
@@ -46,18 +47,20 @@ export async function runPlaybooks(opts: RunOptions): Promise<SessionData> {
     for (const cell of notebook.cells) (cell.kind === 'analyzer' ? analyzerJobs : sqlJobs).push({ notebook, cell });
   }
 
-  const execute = async ({ notebook, cell }: Job) => {
+  const execute = (analyzers: Record<string, Analyzer>) => async ({ notebook, cell }: Job) => {
     opts.onEvent?.({ type: 'cell-start', playbook: notebook.id, cell: cell.id, title: cell.title });
-    const { run, rows, found } = await runCell(notebook, cell, opts, rowsOf);
+    const { run, rows, found } = await runCell(notebook, cell, opts, analyzers, rowsOf);
     runs.set(key(notebook, cell), run);
     rowsOf.set(key(notebook, cell), rows);
     findings.set(key(notebook, cell), found);
     opts.onEvent?.({ type: 'cell-done', run });
   };
 
-  await inParallel(sqlJobs, opts.db.options.connections, execute);
+  const loading = Promise.resolve(opts.analyzers);
+  loading.catch(() => undefined); // a failed load is reported where it is awaited, not as an unhandled rejection
+  await inParallel(sqlJobs, opts.db.options.connections, execute({}));
   // Analyzers read probe rows, so they run once every SQL cell is done.
-  await inParallel(analyzerJobs, 1, execute);
+  if (analyzerJobs.length) await inParallel(analyzerJobs, 1, execute(await loading));
 
   const skipped: Skipped[] = [];
   const all: Finding[] = [];
@@ -80,6 +83,7 @@ async function runCell(
   notebook: Notebook,
   cell: Cell,
   opts: RunOptions,
+  analyzers: Record<string, Analyzer>,
   rowsOf: Map<string, Row[]>,
 ): Promise<{ run: CellRun; rows: Row[]; found: Finding[] }> {
   const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql: cell.sql };
@@ -93,7 +97,7 @@ async function runCell(
     rowCount: rows.length,
     truncated: false,
   });
-  const analyzer = cell.analyzer ? opts.analyzers[cell.analyzer] : undefined;
+  const analyzer = cell.analyzer ? analyzers[cell.analyzer] : undefined;
   if (cell.analyzer && !analyzer) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
   const unmet = unmetRequirement(cell.requires, opts.server) ?? (analyzer?.requires ? unmetRequirement(analyzer.requires, opts.server) : null);
   if (unmet) return { run: done('skipped', unmet), rows: [], found: [] };

@@ -63,11 +63,10 @@ export async function runSession(
   signal?: AbortSignal,
   { findingsOnly = false }: { findingsOnly?: boolean } = {},
 ): Promise<SessionData> {
-  const [{ runPlaybooks }, { ANALYZERS }, { findingCells }] = await Promise.all([
-    import('../playbooks/runner.ts'),
-    import('../playbooks/analyzers/index.ts'),
-    import('../playbooks/findings-only.ts'),
-  ]);
-  const cells = findingsOnly ? findingCells(notebooks, conn.server, ANALYZERS) : notebooks;
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers: ANALYZERS, onEvent, signal });
+  // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
+  const analyzers = import('../playbooks/analyzers/index.ts').then((m) => m.ANALYZERS);
+  analyzers.catch(() => undefined); // a failed load surfaces where the runner awaits it
+  const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('../playbooks/runner.ts'), import('../playbooks/findings-only.ts')]);
+  const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal });
 }

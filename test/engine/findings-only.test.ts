@@ -1,8 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { findingCells } from '../../src/playbooks/findings-only.ts';
 import { loadNotebooks, parseNotebook } from '../../src/playbooks/loader.ts';
-import { ANALYZERS } from '../../src/playbooks/analyzers/index.ts';
-import type { Analyzer } from '../../src/playbooks/analyzer.ts';
 import { server } from '../tui/fixture.ts';
 
 const NOTEBOOK = `---
@@ -45,28 +43,18 @@ SELECT 'x' AS target, 'x' AS title, 'x' AS rationale
 -- requires: extension hypopg
 -- severity: info
 \`\`\`
-
-\`\`\`analyzer own_needs
--- title: Its analyzer needs pg 99
--- analyzer: future
--- uses: overview
--- severity: info
-\`\`\`
 `;
-
-const noop: Analyzer = { run: async () => ({ columns: [], rows: [], findings: [] }) } as unknown as Analyzer;
-const analyzers = { fine: noop, future: { ...noop, requires: { minVersion: 990000 } } as Analyzer };
 
 describe('findings-only runs (check without --save)', () => {
   it('keep checks, analyzers and the probes a runnable analyzer reads; drop evidence-only probes', () => {
-    const [nb] = findingCells([parseNotebook('demo.md', NOTEBOOK)], server, analyzers);
-    expect(nb.cells.map((c) => c.id)).toEqual(['statements', 'things', 'runs', 'cannot', 'own_needs']);
+    const [nb] = findingCells([parseNotebook('demo.md', NOTEBOOK)], server);
+    expect(nb.cells.map((c) => c.id)).toEqual(['statements', 'things', 'runs', 'cannot']);
   });
 
   it('on the shipped notebooks only probes are ever left out, and a probe an analyzer reads stays when it can run', async () => {
     const all = await loadNotebooks();
     const withHypo = { ...server, extensions: [...server.extensions, { name: 'hypopg', version: '1.4.1', schema: 'public' }] };
-    const kept = findingCells(all, withHypo, ANALYZERS);
+    const kept = findingCells(all, withHypo);
     for (const [i, nb] of all.entries()) {
       const ids = new Set(kept[i].cells.map((c) => c.id));
       for (const c of nb.cells) if (c.kind !== 'probe') expect(ids.has(c.id), `${nb.id}/${c.id}`).toBe(true);
@@ -74,7 +62,7 @@ describe('findings-only runs (check without --save)', () => {
     const indexes = kept.find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
     expect(indexes).toContain('workload_tables');
     expect(indexes).not.toContain('index_overview');
-    const noHypo = findingCells(all, server, ANALYZERS).find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
+    const noHypo = findingCells(all, server).find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
     expect(noHypo).not.toContain('workload_tables');
   });
 });
