@@ -191,4 +191,16 @@ describe.skipIf(!hasRealServer)('maintenance playbook with statistics switched o
       await db.drop();
     }
   });
+
+  it('near miss: track_counts switched off by the connecting client only is no problem of the database', async () => {
+    const db = await createDatabase();
+    try {
+      const url = new URL(db.url);
+      url.searchParams.set('options', '-c track_counts=off');
+      const data = await runPlaybook(url.toString(), ['maintenance']);
+      expect(findingsOf(data, 'autovacuum_disabled')).toEqual([]);
+    } finally {
+      await db.drop();
+    }
+  });
 });
