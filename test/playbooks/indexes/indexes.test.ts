@@ -2,11 +2,11 @@ import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
 import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
-import { splitStatements } from '../../../src/migration/statements.ts';
+import { expectEachFindingRoundTrips } from '../maintenance/helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
@@ -106,13 +106,7 @@ describe('indexes playbook on planted problems and near misses', () => {
   });
 
   it.skipIf(!hasRealServer)('each finding up then down restores the identical schema, and up applies again', async () => {
-    const before = await schemaDump(db.url);
-    for (const f of data.findings.filter((f) => f.up)) {
-      for (const part of [f.up!, f.down!, f.up!, f.down!]) {
-        for (const stmt of splitStatements(part, f.id)) await db.exec(stmt.sql);
-      }
-    }
-    expect(await schemaDump(db.url)).toBe(before);
+    await expectEachFindingRoundTrips(db, data.findings.filter((f) => f.up));
   });
 });
 

@@ -68,3 +68,20 @@ export function find(data: SessionData, check: string, target: string): Finding 
 export async function apply(db: TestDatabase, f: Finding, which: 'up' | 'down'): Promise<void> {
   for (const s of splitStatements(f[which]!, `${f.id} ${which}`)) await db.exec(s.sql);
 }
+
+/**
+ * Each finding's up changes the schema and its down restores it exactly; then all ups apply together and
+ * the downs, in reverse, restore the schema again.
+ */
+export async function expectEachFindingRoundTrips(db: TestDatabase, withSql: Finding[]): Promise<void> {
+  const before = await schemaDump(db.url);
+  for (const f of withSql) {
+    await apply(db, f, 'up');
+    expect(await schemaDump(db.url), `${f.id} up changes the schema`).not.toBe(before);
+    await apply(db, f, 'down');
+    expect(await schemaDump(db.url), `${f.id} down restores it`).toBe(before);
+  }
+  for (const f of withSql) await apply(db, f, 'up');
+  for (const f of [...withSql].reverse()) await apply(db, f, 'down');
+  expect(await schemaDump(db.url)).toBe(before);
+}

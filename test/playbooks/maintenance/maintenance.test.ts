@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SessionData } from '../../../src/playbooks/types.ts';
-import { createDatabase, hasRealServer, schemaDump, withClient, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, hasRealServer, withClient, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import { apply, expectOneStatementPerCell, find, migrateAndRollBack, targets } from './helpers.ts';
+import { expectEachFindingRoundTrips, expectOneStatementPerCell, find, migrateAndRollBack, targets } from './helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 
@@ -164,16 +164,7 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
   it('each finding up then down restores the identical schema, and up applies again', async () => {
     const withSql = data.findings.filter((f) => f.up);
     expect(withSql.length).toBeGreaterThan(10);
-    const before = await schemaDump(db.url);
-    for (const f of withSql) {
-      await apply(db, f, 'up');
-      expect(await schemaDump(db.url), `${f.id} up changes the schema`).not.toBe(before);
-      await apply(db, f, 'down');
-      expect(await schemaDump(db.url), `${f.id} down restores it`).toBe(before);
-    }
-    for (const f of withSql) await apply(db, f, 'up');
-    for (const f of [...withSql].reverse()) await apply(db, f, 'down');
-    expect(await schemaDump(db.url)).toBe(before);
+    await expectEachFindingRoundTrips(db, withSql);
   });
 });
 

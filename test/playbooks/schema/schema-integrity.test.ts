@@ -3,9 +3,9 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitStatements } from '../../../src/migration/statements.ts';
 import type { SessionData } from '../../../src/playbooks/types.ts';
-import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import { apply, expectOneStatementPerCell, find, migrateAndRollBack, targets } from '../maintenance/helpers.ts';
+import { apply, expectEachFindingRoundTrips, expectOneStatementPerCell, find, migrateAndRollBack, targets } from '../maintenance/helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 
@@ -238,15 +238,6 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
       'serial_columns',
       'serial_columns',
     ]);
-    const before = await schemaDump(db.url);
-    for (const f of withSql) {
-      await apply(db, f, 'up');
-      expect(await schemaDump(db.url), `${f.id} up changes the schema`).not.toBe(before);
-      await apply(db, f, 'down');
-      expect(await schemaDump(db.url), `${f.id} down restores it`).toBe(before);
-    }
-    for (const f of withSql) await apply(db, f, 'up');
-    for (const f of [...withSql].reverse()) await apply(db, f, 'down');
-    expect(await schemaDump(db.url)).toBe(before);
+    await expectEachFindingRoundTrips(db, withSql);
   });
 });
