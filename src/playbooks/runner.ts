@@ -57,7 +57,8 @@ export async function runPlaybooks(opts: RunOptions): Promise<SessionData> {
   };
 
   const loading = Promise.resolve(opts.analyzers);
-  loading.catch(() => undefined); // a failed load is reported where it is awaited, not as an unhandled rejection
+  // handled before the first await: a failed load is reported where it is awaited, not as an unhandled rejection
+  loading.catch(() => undefined);
   await inParallel(sqlJobs, opts.db.options.connections, execute({}));
   // Analyzers read probe rows, so they run once every SQL cell is done.
   if (analyzerJobs.length) await inParallel(analyzerJobs, 1, execute(await loading));

@@ -63,10 +63,9 @@ export async function runSession(
   signal?: AbortSignal,
   { findingsOnly = false }: { findingsOnly?: boolean } = {},
 ): Promise<SessionData> {
-  // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
-  const analyzers = import('../playbooks/analyzers/index.ts').then((m) => m.ANALYZERS);
-  analyzers.catch(() => undefined); // a failed load surfaces where the runner awaits it
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('../playbooks/runner.ts'), import('../playbooks/findings-only.ts')]);
   const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
+  // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
+  const analyzers = import('../playbooks/analyzers/index.ts').then((m) => m.ANALYZERS);
   return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal });
 }
