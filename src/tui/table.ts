@@ -43,7 +43,7 @@ const hiddenNote = (n: number) => (n ? ` +${n} col${n === 1 ? '' : 's'}` : '');
 /**
  * Long headers of numeric columns give way first (to MIN_NUMERIC), then text columns (widest
  * first) down to MIN_TEXT; after that trailing columns are dropped rather than cutting every header
- * and value to a stub, and the room they free is handed back.
+ * and value to a few characters, and the room they free is handed back.
  */
 function fitColumns(natural: number[], content: number[], numeric: boolean[], room: number): Fit {
   // content: the widest value of each column (a numeric header is never cut narrower than it)
