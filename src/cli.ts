@@ -51,8 +51,9 @@ await yargs(hideBin(process.argv))
       save: { type: 'string', describe: 'also write the snapshot and migration into this folder' },
       accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
       baseline: sessionOptions.baseline,
+      'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
     },
-    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'] }))(),
+    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'], allowErrors: a['allow-errors'] }))(),
   )
   .command(
     'export <file>',

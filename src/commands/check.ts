@@ -1,3 +1,4 @@
+import { cellErrors } from '../playbooks/cell-errors.ts';
 import { SEVERITIES, severityRank, type Decision, type Finding, type Severity, type SessionData } from '../playbooks/types.ts';
 import { UsageError } from '../db/target.ts';
 import { connect, runSession, selectNotebooks } from '../session/live.ts';
@@ -11,9 +12,14 @@ export interface CheckArgs {
   save?: string;
   accept?: string;
   baseline?: string;
+  allowErrors?: boolean;
 }
 
-/** Non-interactive run of the playbooks for CI and scripts. Exit 1 when a finding reaches --fail-on. */
+/**
+ * Non-interactive run of the playbooks for CI and scripts. Exit 2 when a cell failed (its findings are
+ * missing, so a clean result cannot be told from a check that did not run) unless --allow-errors;
+ * else 1 when a finding reaches --fail-on.
+ */
 export async function checkCommand(args: CheckArgs): Promise<number> {
   const failOn = args.failOn ? parseLevel(args.failOn, '--fail-on') : null;
   const accept = args.save ? parseAccept(args.accept ?? 'none') : null;
@@ -34,6 +40,11 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     saved = await saveChecked(args.save, data, accept, conn.demo, args.baseline);
   }
   process.stdout.write(args.json ? JSON.stringify(jsonReport(data), null, 2) + '\n' : textReport(data, conn.target.display, saved));
+  const errors = cellErrors(data.playbooks);
+  if (errors.length && !args.allowErrors) {
+    process.stderr.write(`pgadvisor: ${errors.length} cell${errors.length === 1 ? '' : 's'} failed (${errors.map((e) => `${e.playbook}/${e.check}`).join(', ')}); exit 2 (--allow-errors to ignore)\n`);
+    return 2;
+  }
   if (failOn && data.findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) return 1;
   return 0;
 }
@@ -71,7 +82,7 @@ function parseAccept(v: string): Severity | 'all' | 'none' {
 }
 
 export function jsonReport(data: SessionData) {
-  return { findings: data.findings, skipped: data.skipped, server: data.server };
+  return { findings: data.findings, skipped: data.skipped, errors: cellErrors(data.playbooks), server: data.server };
 }
 
 const MARK: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
@@ -81,16 +92,17 @@ function textReport(data: SessionData, display: string, saved: { snapshot: strin
   out.push(`pgadvisor ${TOOL_VERSION} — ${display} — ${data.server.product}`);
   for (const p of data.playbooks) {
     const found = data.findings.filter((f) => f.playbook === p.id);
-    const errors = p.runs.filter((r) => r.status === 'error' || r.status === 'timeout');
+    const errors = cellErrors([p]);
     out.push('', `## ${p.title} (${found.length} finding${found.length === 1 ? '' : 's'})`);
     for (const f of [...found].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))) {
       out.push(`  ${MARK[f.severity]}  ${f.target}  ${f.title}${f.up ? '' : '  [advice]'}`);
     }
-    for (const r of errors) out.push(`  ERR   ${r.cell}: ${r.status === 'timeout' ? 'timed out' : 'failed'}: ${r.reason}`);
+    for (const e of errors) out.push(`  ERR   ${e.check}: ${e.error}`);
   }
   const bySeverity = SEVERITIES.map((s) => `${data.findings.filter((f) => f.severity === s).length} ${s}`).reverse().join(', ');
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-  out.push('', `${n(data.findings.length, 'finding')} (${bySeverity}); ${n(data.skipped.length, 'check')} skipped`);
+  const failed = cellErrors(data.playbooks);
+  out.push('', `${n(data.findings.length, 'finding')} (${bySeverity}); ${n(data.skipped.length, 'check')} skipped; ${n(failed.length, 'cell')} failed`);
   for (const s of data.skipped) out.push(`  skipped ${s.playbook}/${s.check}: ${s.reason}`);
   if (saved) out.push('', `snapshot:  ${saved.snapshot}`, `migration: ${saved.migration}`, `rollback:  ${saved.rollback}`);
   return out.join('\n') + '\n';
