@@ -9,7 +9,7 @@ import pg from 'pg';
 import { syntheticCatalogSql } from './catalog.ts';
 import { backendsCpuMs, scriptCpuMs } from './server-cpu.ts';
 import { measureSnapshot, measureTui } from './ui.tsx';
-import { connect, runSession, selectNotebooks } from '../src/session/live.ts';
+import { connect, runLive, selectNotebooks } from '../src/playbooks/live.ts';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
@@ -91,7 +91,7 @@ async function checkOnce(db: string, mode: 'check' | 'session' = 'check'): Promi
   const started = performance.now();
   const conn = await connect(urlFor(db));
   const notebooks = await selectNotebooks(undefined);
-  const data = await runSession(conn, notebooks, undefined, undefined, { findingsOnly: mode === 'check' });
+  const data = await runLive(conn, notebooks, undefined, undefined, { findingsOnly: mode === 'check' });
   let ms = performance.now() - started;
   const statements = conn.db.statementCount;
   // the backends' CPU is read while they live; the lookup itself is not part of the timed run

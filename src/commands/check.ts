@@ -1,7 +1,7 @@
 import { cellErrors } from '../playbooks/cell-errors.ts';
-import { SEVERITIES, severityRank, type Decision, type Finding, type Severity, type SessionData } from '../playbooks/types.ts';
+import { SEVERITIES, severityRank, type Decision, type Finding, type Severity, type RunResult } from '../playbooks/types.ts';
 import { UsageError } from '../db/target.ts';
-import { connect, runSession, selectNotebooks } from '../session/live.ts';
+import { connect, runLive, selectNotebooks } from '../playbooks/live.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 export interface CheckArgs {
@@ -26,11 +26,11 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   if (args.accept && !args.save) throw new UsageError('--accept needs --save DIR');
   const notebooks = await selectNotebooks(args.playbook);
   const conn = await connect(args.url);
-  let data: SessionData;
+  let data: RunResult;
   try {
     if (conn.demo) process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n');
     // without --save nothing keeps the evidence-only probes, so only what yields findings runs
-    data = await runSession(conn, notebooks, undefined, undefined, { findingsOnly: !args.save });
+    data = await runLive(conn, notebooks, undefined, undefined, { findingsOnly: !args.save });
   } finally {
     await conn.close();
   }
@@ -49,7 +49,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   return 0;
 }
 
-async function saveChecked(dir: string, data: SessionData, accept: Severity | 'all' | 'none', demo: boolean, baselineFile?: string) {
+async function saveChecked(dir: string, data: RunResult, accept: Severity | 'all' | 'none', demo: boolean, baselineFile?: string) {
   const { newSnapshot } = await import('../snapshot/io.ts');
   const { saveSession } = await import('../snapshot/save.ts');
   const at = new Date().toISOString();
@@ -81,13 +81,13 @@ function parseAccept(v: string): Severity | 'all' | 'none' {
   return v as Severity;
 }
 
-export function jsonReport(data: SessionData) {
+export function jsonReport(data: RunResult) {
   return { findings: data.findings, skipped: data.skipped, errors: cellErrors(data.playbooks), server: data.server };
 }
 
 const MARK: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
 
-function textReport(data: SessionData, display: string, saved: { snapshot: string; migration: string; rollback: string } | null): string {
+function textReport(data: RunResult, display: string, saved: { snapshot: string; migration: string; rollback: string } | null): string {
   const out: string[] = [];
   out.push(`pgadvisor ${TOOL_VERSION} — ${display} — ${data.server.product}`);
   for (const p of data.playbooks) {

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { UsageError, resolveTarget } from '../db/target.ts';
 import type { Decision } from '../playbooks/types.ts';
-import { connect, runSession, selectNotebooks, type Connected } from '../session/live.ts';
+import { connect, runLive, selectNotebooks, type Connected } from '../playbooks/live.ts';
 import { readSnapshot, SnapshotError } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findAutosave } from '../snapshot/save.ts';
@@ -62,9 +62,9 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
             onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
             conn = await connect(undefined);
           }
-          return runSession(conn, notebooks, onEvent, signal);
+          return runLive(conn, notebooks, onEvent, signal);
         },
-        rerun: (ids, onEvent, signal) => runSession(conn!, notebooks.filter((n) => ids.includes(n.id)), onEvent, signal),
+        rerun: (ids, onEvent, signal) => runLive(conn!, notebooks.filter((n) => ids.includes(n.id)), onEvent, signal),
       },
       decisions: resumed,
       baseline: carried,

@@ -1,5 +1,5 @@
 import type { Privilege, ServerFacts } from '../playbooks/types.ts';
-import type { DbSession } from './session.ts';
+import type { ReadOnlyDb } from './read-only.ts';
 
 /** Settings the playbooks and the report show; never anything that can hold a secret. */
 export const REPORTED_SETTINGS = [
@@ -66,7 +66,7 @@ export const SUPABASE_SCHEMAS = [
   'graphql_public', 'pgsodium', 'pgsodium_masks', 'vault', 'net', 'cron', 'pgbouncer', '_analytics',
 ];
 
-export async function probeServer(db: DbSession): Promise<ServerFacts> {
+export async function probeServer(db: ReadOnlyDb): Promise<ServerFacts> {
   const { rows } = await db.query(FACTS_SQL, [REPORTED_SETTINGS, SUPABASE_SCHEMAS]);
   const r = rows[0] as Record<string, unknown>;
   const full = String(r.full_version);

@@ -1,9 +1,9 @@
 import { clean } from '../db/errors.ts';
-import { isConnectionLoss } from '../db/session.ts';
+import { isConnectionLoss } from '../db/read-only.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { unmetRequirement } from './requirements.ts';
-import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type SessionData, type Skipped } from './types.ts';
+import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
 
 export interface QuerySource {
   query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
@@ -34,7 +34,7 @@ interface Job {
 }
 
 /** Runs every cell of the given notebooks; probes in parallel over the session's connections. */
-export async function runPlaybooks(opts: RunOptions): Promise<SessionData> {
+export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   const { notebooks } = opts;
   const runs = new Map<string, CellRun>();
   const rowsOf = new Map<string, Row[]>();

@@ -136,7 +136,7 @@ export interface Skipped {
 }
 
 /** Everything one run of the playbooks produced, before any decision. */
-export interface SessionData {
+export interface RunResult {
   server: ServerFacts;
   playbooks: PlaybookResult[];
   findings: Finding[];

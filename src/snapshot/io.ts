@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
-import type { CellRun, Decision, Row, SessionData } from '../playbooks/types.ts';
+import type { CellRun, Decision, Row, RunResult } from '../playbooks/types.ts';
 import { SNAPSHOT_FORMAT, SNAPSHOT_MINOR, snapshotSchema, type Snapshot } from './schema.ts';
 
 /** A snapshot that cannot be read or built; the message is one line, fit to print as-is. */
@@ -117,7 +117,7 @@ export function isUserDataColumn(name: string): boolean {
   return USER_DATA_COLUMN.test(name);
 }
 
-export function newSnapshot(data: SessionData, opts: NewSnapshotOptions): Snapshot {
+export function newSnapshot(data: RunResult, opts: NewSnapshotOptions): Snapshot {
   const cap = opts.rowsPerCell ?? DEFAULT_ROWS_PER_CELL;
   const s = data.server;
   const doc: Snapshot = {

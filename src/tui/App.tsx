@@ -4,9 +4,9 @@ import path from 'node:path';
 import React, { useEffect, useMemo, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import type { RunEvent } from '../playbooks/runner.ts';
-import type { Decision, SessionData } from '../playbooks/types.ts';
-import { commandFor, type Command } from '../session/keymap.ts';
-import { decisionCounts, focusedItem, initialState, lostSections, outline, reducer, type Action, type SavedPaths, type SessionState, type Source } from '../session/reducer.ts';
+import type { Decision, RunResult } from '../playbooks/types.ts';
+import { commandFor, type Command } from '../review/keymap.ts';
+import { decisionCounts, focusedItem, initialState, lostSections, outline, reducer, type Action, type SavedPaths, type ReviewState, type Source } from '../review/state.ts';
 import { autosave, saveSession, sessionPaths } from '../snapshot/save.ts';
 import { bannerLine, messageLines, statusLine } from './Chrome.tsx';
 import { LineView } from './LineView.tsx';
@@ -14,7 +14,7 @@ import type { Line } from './lines.ts';
 import { NotebookPane } from './NotebookPane.tsx';
 import { layoutDetail, layoutSection } from './notebook.ts';
 import { HelpOverlay, NoteEditor, QuitConfirm, TooSmall } from './Overlays.tsx';
-import { buildSnapshot, type PersistOptions } from './persist.ts';
+import { buildSnapshot, type PersistOptions } from '../review/persist.ts';
 import { RunProgress } from './RunProgress.tsx';
 import { SectionList } from './SectionList.tsx';
 import { printable, plural } from './text.ts';
@@ -28,15 +28,15 @@ const DOCK_HEIGHT = 7;
 export interface LiveRun {
   /** cells that will run (for "12 of 40 done") */
   total: number;
-  start(onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<SessionData>;
+  start(onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<RunResult>;
   /** runs these sections again (after a lost connection), on a fresh connection from the pool */
-  rerun?(playbooks: string[], onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<SessionData>;
+  rerun?(playbooks: string[], onEvent: (e: RunEvent) => void, signal: AbortSignal): Promise<RunResult>;
 }
 
 export interface AppProps extends PersistOptions {
   source: Source;
   /** replay: the snapshot's data */
-  data?: SessionData;
+  data?: RunResult;
   /** the snapshot's takenAt (replay: the original's; savedAt then names the derived files) */
   takenAt?: string;
   /** replay: the original file, never overwritten */
@@ -62,7 +62,7 @@ export function App(props: AppProps) {
   const [state, dispatch] = useReducer(
     reducer,
     props,
-    (p): SessionState => {
+    (p): ReviewState => {
       let s = initialState({ source: p.source, data: p.data ?? null, decisions: p.decisions, baseline: p.baseline?.decisions });
       if (p.run) s = reducer(s, { type: 'run-started', total: p.run.total });
       return p.notice?.length ? { ...s, message: { tone: 'info', lines: p.notice } } : s;

@@ -1,7 +1,7 @@
 // The rows around the notebook: banner on top, message and status bar at the bottom.
 import React from 'react';
 import type { DecisionState } from '../playbooks/types.ts';
-import type { Message, Source } from '../session/reducer.ts';
+import type { Message, Source } from '../review/state.ts';
 import type { Line } from './lines.ts';
 import { LineView } from './LineView.tsx';
 import { displayWidth, printable, wrap } from './text.ts';

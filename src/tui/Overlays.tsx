@@ -2,7 +2,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import TextInput from 'ink-text-input';
-import { helpRows } from '../session/keymap.ts';
+import { helpRows } from '../review/keymap.ts';
 import { printable, padEnd } from './text.ts';
 
 export function HelpOverlay({ width, height }: { width: number; height: number }) {

@@ -1,7 +1,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
-import type { Progress } from '../session/reducer.ts';
+import type { Progress } from '../review/state.ts';
 import { printable } from './text.ts';
 
 /** While the probes run: a spinner, how far along, and the cells running right now. */

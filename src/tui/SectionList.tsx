@@ -1,6 +1,6 @@
 import React from 'react';
 import { Box } from 'ink';
-import type { Section } from '../session/reducer.ts';
+import type { Section } from '../review/state.ts';
 import type { Line, Seg } from './lines.ts';
 import { LineView } from './LineView.tsx';
 import { SEVERITY_STYLE } from './notebook.ts';

@@ -1,7 +1,7 @@
 // Lays a section out as screen lines: prose, cells (status, SQL, results) and findings.
 // Pure: the pane renders only the rows in view, so a section of 10,000 findings stays fluid.
 import type { CellRun, Decision, Finding, PlaybookResult, Severity } from '../playbooks/types.ts';
-import type { Item, Section } from '../session/reducer.ts';
+import type { Item, Section } from '../review/state.ts';
 import { blank, line, verbatim, wrapSegs, type Line, type Seg } from './lines.ts';
 import { markdownLines } from './markdown.ts';
 import { tableLines } from './table.ts';

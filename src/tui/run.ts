@@ -1,6 +1,6 @@
 // Shared by the `session` and `replay` commands: the terminal guard and running the App until it exits.
 import type { AppProps } from './App.tsx';
-import type { SavedPaths } from '../session/reducer.ts';
+import type { SavedPaths } from '../review/state.ts';
 
 export function needsTerminal(command: 'session' | 'replay'): string {
   const instead = command === 'session' ? '`pgadvisor check` for scripts and CI' : '`pgadvisor report FILE` for a text report';

@@ -5,7 +5,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_DIR, demoCacheFile, parseWorkload, startDemo, type Demo } from '../../src/db/demo.ts';
 import { readCachedTarball } from '../../src/db/pglite-server.ts';
-import { DbSession } from '../../src/db/session.ts';
+import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
 import { demoFacts, EXPECTED_FACTS } from './demo-facts.ts';
 
@@ -86,7 +86,7 @@ describe('embedded demo database', () => {
   });
 
   it('serves the read-only advisor session', async () => {
-    const session = await DbSession.open(demo!.target);
+    const session = await ReadOnlyDb.open(demo!.target);
     try {
       const r = await session.query(`SELECT count(*)::int AS n FROM pg_stat_statements WHERE calls > $1`, [1]);
       expect(r.rows[0].n).toBeGreaterThan(5);

@@ -34,7 +34,7 @@ describe('PGlite socket server', () => {
     }
   });
 
-  it('runs a multi-statement simple query of session settings (as DbSession does)', async () => {
+  it('runs a multi-statement simple query of session settings (as ReadOnlyDb does)', async () => {
     const c = new pg.Client({ connectionString: server.url });
     await c.connect();
     try {

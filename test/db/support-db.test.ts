@@ -1,6 +1,6 @@
 // The test-database helper on whichever tier is active (real server, or PGlite when TEST_DATABASE_URL is unset).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbSession } from '../../src/db/session.ts';
+import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { fromUrl } from '../../src/db/target.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
 
@@ -19,7 +19,7 @@ describe(`createDatabase (${hasRealServer ? 'real server' : 'PGlite'})`, () => {
   });
 
   it('serves a read-only advisor session with parallel probes', async () => {
-    const session = await DbSession.open(fromUrl(db.url, 'url'), { connections: 4 });
+    const session = await ReadOnlyDb.open(fromUrl(db.url, 'url'), { connections: 4 });
     try {
       const results = await Promise.all(
         Array.from({ length: 12 }, (_, i) => session.query(`SELECT $1::int AS i, count(*)::int AS n FROM "Weird ""Name"" ü"`, [i])),

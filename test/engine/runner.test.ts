@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
-import { DbSession } from '../../src/db/session.ts';
+import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { fromUrl } from '../../src/db/target.ts';
 import { probeServer } from '../../src/db/server-facts.ts';
 import { loadNotebooks } from '../../src/playbooks/loader.ts';
@@ -75,7 +75,7 @@ describe('runner against a real server', () => {
   afterAll(() => db?.drop());
 
   it('runs cells, skips unmet ones with reasons, reports errors per cell and goes on', async () => {
-    const session = await DbSession.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 1000 });
+    const session = await ReadOnlyDb.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 1000 });
     const events: RunEvent[] = [];
     try {
       const server = await probeServer(session);
@@ -109,7 +109,7 @@ describe('runner against a real server', () => {
       `---\nid: m\ntitle: M\norder: 1\n---\n\`\`\`sql check c\n-- severity: info\n` +
         `SELECT t AS target, t AS title, 'r' AS rationale FROM unnest(ARRAY['auth.users', 'public.users', '"auth".sessions', 'setting ssl']) t\n\`\`\`\n`,
     );
-    const session = await DbSession.open(fromUrl(db.url, 'url'));
+    const session = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
     try {
       const server = { ...(await probeServer(session)), managedSchemas: ['auth'] };
       const data = await runPlaybooks({ db: session, server, notebooks: await loadNotebooks(dir2), analyzers: {} });
@@ -126,7 +126,7 @@ describe('runner against a real server', () => {
       join(dir3, 'lost.md'),
       `---\nid: lost\ntitle: Lost\norder: 1\n---\n\`\`\`sql probe victim\nSELECT pg_sleep(5) AS slept\n\`\`\`\n\`\`\`sql probe fine\nSELECT 1 AS one\n\`\`\`\n`,
     );
-    const session = await DbSession.open(fromUrl(db.url, 'url'), { connections: 1 });
+    const session = await ReadOnlyDb.open(fromUrl(db.url, 'url'), { connections: 1 });
     try {
       const server = await probeServer(session);
       const notebooks = await loadNotebooks(dir3);
@@ -146,7 +146,7 @@ describe('runner against a real server', () => {
   });
 
   it.skipIf(!hasRealServer)('cancels a running probe on the server', async () => {
-    const session = await DbSession.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 20_000 });
+    const session = await ReadOnlyDb.open(fromUrl(db.url, 'url'), { statementTimeoutMs: 20_000 });
     try {
       const server = await probeServer(session);
       const controller = new AbortController();

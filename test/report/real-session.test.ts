@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connect, runSession, selectNotebooks, type Connected } from '../../src/session/live.ts';
+import { connect, runLive, selectNotebooks, type Connected } from '../../src/playbooks/live.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { newSnapshot, readSnapshot } from '../../src/snapshot/io.ts';
 import type { Snapshot } from '../../src/snapshot/schema.ts';
@@ -31,7 +31,7 @@ describe.runIf(hasRealServer)('report and save on a real session', () => {
     db = await createDatabase(SETUP);
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgadv-real-'));
     conn = await connect(db.url);
-    const data = await runSession(conn, await selectNotebooks(['indexes']));
+    const data = await runLive(conn, await selectNotebooks(['indexes']));
     const decisions = Object.fromEntries(data.findings.map((f) => [f.id, { state: 'accepted' as const, note: 'from the test', at: '2025-03-04T06:00:00.000Z' }]));
     snap = newSnapshot(data, { toolVersion: '0.1.0', takenAt: '2025-03-04T05:06:07.000Z', demo: false, decisions });
   });

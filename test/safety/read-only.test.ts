@@ -33,9 +33,9 @@ describe.skipIf(!hasRealServer)('the advisor never changes the database it inspe
   });
 
   it('the session it opens is read-only, with timeouts and its application_name', async () => {
-    const { DbSession } = await import('../../src/db/session.ts');
+    const { ReadOnlyDb } = await import('../../src/db/read-only.ts');
     const { fromUrl } = await import('../../src/db/target.ts');
-    const s = await DbSession.open(fromUrl(db.url, 'url'));
+    const s = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
     try {
       const { rows } = await s.query(
         `SELECT current_setting('transaction_read_only') AS ro, current_setting('statement_timeout') AS st,

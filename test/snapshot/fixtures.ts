@@ -1,5 +1,5 @@
 // A realistic session (what the runner produces on a small shop database) and snapshots built from it.
-import type { CellRun, Decision, Finding, SessionData } from '../../src/playbooks/types.ts';
+import type { CellRun, Decision, Finding, RunResult } from '../../src/playbooks/types.ts';
 import { newSnapshot } from '../../src/snapshot/io.ts';
 import type { Snapshot } from '../../src/snapshot/schema.ts';
 
@@ -103,7 +103,7 @@ export function findings(): Finding[] {
   ];
 }
 
-export function sessionData(): SessionData {
+export function sessionData(): RunResult {
   return {
     server: {
       version: '15.18',
@@ -219,7 +219,7 @@ export function decisions(): Record<string, Decision> {
   };
 }
 
-export function snapshotFixture(overrides: { data?: SessionData; decisions?: Record<string, Decision>; takenAt?: string } = {}): Snapshot {
+export function snapshotFixture(overrides: { data?: RunResult; decisions?: Record<string, Decision>; takenAt?: string } = {}): Snapshot {
   return newSnapshot(overrides.data ?? sessionData(), {
     toolVersion: '0.1.0',
     takenAt: overrides.takenAt ?? TAKEN_AT,

@@ -2,12 +2,12 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbSession } from '../../src/db/session.ts';
+import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { probeServer } from '../../src/db/server-facts.ts';
 import { fromUrl } from '../../src/db/target.ts';
 import { loadNotebooks } from '../../src/playbooks/loader.ts';
 import { runPlaybooks } from '../../src/playbooks/runner.ts';
-import type { SessionData } from '../../src/playbooks/types.ts';
+import type { RunResult } from '../../src/playbooks/types.ts';
 import { newSnapshot, redactSecrets, serializeSnapshot, snapshotBaseName, SnapshotError } from '../../src/snapshot/io.ts';
 import { createDatabase, hasRealServer, TEST_DATABASE_URL, type TestDatabase } from '../support/db.ts';
 import { sessionData, snapshotFixture, TAKEN_AT, TEST_PASSWORD } from './fixtures.ts';
@@ -47,8 +47,8 @@ SELECT format('%I.%I', schemaname, tablename) AS target, 'has statistics' AS tit
 
 describe('newSnapshot on a real session', () => {
   let db: TestDatabase;
-  let session: DbSession;
-  let data: SessionData;
+  let session: ReadOnlyDb;
+  let data: RunResult;
   let nbDir: string;
 
   beforeAll(async () => {
@@ -58,7 +58,7 @@ describe('newSnapshot on a real session', () => {
       ANALYZE customers;`);
     nbDir = await fs.mkdtemp(path.join(os.tmpdir(), 'pgadv-nb-'));
     await fs.writeFile(path.join(nbDir, 'stats.md'), NOTEBOOK);
-    session = await DbSession.open(fromUrl(db.url, 'url'));
+    session = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
     const server = await probeServer(session);
     data = await runPlaybooks({ db: session, server, notebooks: await loadNotebooks(nbDir), analyzers: {} });
   });

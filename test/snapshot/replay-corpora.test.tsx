@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import React from 'react';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { SessionData } from '../../src/playbooks/types.ts';
+import type { RunResult } from '../../src/playbooks/types.ts';
 import { newSnapshot, readSnapshot } from '../../src/snapshot/io.ts';
 import { saveSession } from '../../src/snapshot/save.ts';
 import type { Snapshot } from '../../src/snapshot/schema.ts';
@@ -55,7 +55,7 @@ function expectedCounts(findings: { playbook: string; severity: string }[], play
   return out;
 }
 
-async function roundTrip(live: SessionData, demo: boolean): Promise<{ file: string; snap: Snapshot }> {
+async function roundTrip(live: RunResult, demo: boolean): Promise<{ file: string; snap: Snapshot }> {
   const dir = await mkdtemp(join(tmpdir(), 'pgadv-replay-src-'));
   dirs.push(dir);
   const saved = await saveSession(dir, newSnapshot(live, { toolVersion: 'test', takenAt: new Date().toISOString(), demo }));
@@ -75,7 +75,7 @@ describe('offline replay shows what the live run found', () => {
   for (const corpus of ['pagila', 'musicbrainz', 'basejump'] as const) {
     it.skipIf(!hasRealServer)(`${corpus}: same findings after save, read and replay`, async () => {
       const db = await loadCorpus(corpus); // no workload: its pg_stat_statements_reset() would disturb other test files
-      let live: SessionData;
+      let live: RunResult;
       try {
         live = await runPlaybook(db.url);
       } finally {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import React from 'react';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunEvent } from '../../src/playbooks/runner.ts';
-import type { SessionData } from '../../src/playbooks/types.ts';
-import { helpRows } from '../../src/session/keymap.ts';
+import type { RunResult } from '../../src/playbooks/types.ts';
+import { helpRows } from '../../src/review/keymap.ts';
 import { readSnapshot } from '../../src/snapshot/io.ts';
 import { App, type AppProps } from '../../src/tui/App.tsx';
 import { fixtureData, HOSTILE, UNUSED_COUNT } from './fixture.ts';
@@ -282,7 +282,7 @@ describe('the session screen', () => {
 describe('a live run', () => {
   it('shows a spinner with the running cells, then the notebook; Esc cancels through the signal', async () => {
     let emit: (e: RunEvent) => void = () => undefined;
-    let finish: (d: SessionData) => void = () => undefined;
+    let finish: (d: RunResult) => void = () => undefined;
     let signal: AbortSignal | null = null;
     const s = await show(
       props({

@@ -1,5 +1,5 @@
 // A session built in test code: three playbooks, hostile identifiers, and 1,200 findings in one check.
-import type { CellRun, Finding, PlaybookResult, ServerFacts, SessionData, Severity } from '../../src/playbooks/types.ts';
+import type { CellRun, Finding, PlaybookResult, ServerFacts, RunResult, Severity } from '../../src/playbooks/types.ts';
 
 export const HOSTILE = {
   quoted: 'public."Weird ""Name"" Table"."Ünïcødé idx"',
@@ -64,7 +64,7 @@ function finding(playbook: string, check: string, target: string, severity: Seve
 
 export const UNUSED_COUNT = 1200;
 
-export function fixtureData(unusedCount = UNUSED_COUNT): SessionData {
+export function fixtureData(unusedCount = UNUSED_COUNT): RunResult {
   const dupes = [
     finding('indexes', 'duplicate_indexes', HOSTILE.quoted, 'warning', 'Duplicate index on "Weird ""Name"" Table"', {
       up: `DROP INDEX CONCURRENTLY IF EXISTS ${HOSTILE.quoted};`,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { commandFor, helpRows, KEYMAP } from '../../src/session/keymap.ts';
+import { commandFor, helpRows, KEYMAP } from '../../src/review/keymap.ts';
 
 describe('key map', () => {
   it('maps the keys of the design', () => {

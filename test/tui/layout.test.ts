@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outline } from '../../src/session/reducer.ts';
+import { outline } from '../../src/review/state.ts';
 import { lineText, wrapSegs, verbatim } from '../../src/tui/lines.ts';
 import { markdownLines } from '../../src/tui/markdown.ts';
 import { layoutDetail, layoutSection, resolveLine } from '../../src/tui/notebook.ts';

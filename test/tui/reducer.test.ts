@@ -8,23 +8,23 @@ import {
   outline,
   reducer,
   type Action,
-  type SessionState,
-} from '../../src/session/reducer.ts';
+  type ReviewState,
+} from '../../src/review/state.ts';
 import { fixtureData, HOSTILE, UNUSED_COUNT } from './fixture.ts';
 
 const live = { kind: 'live' as const, display: 'advisor@db:5432/shop' };
 const AT = '2025-03-01T10:00:00.000Z';
 
-function ready(extra: Partial<Parameters<typeof initialState>[0]> = {}): SessionState {
+function ready(extra: Partial<Parameters<typeof initialState>[0]> = {}): ReviewState {
   return initialState({ source: live, data: fixtureData(), ...extra });
 }
 
-function apply(state: SessionState, ...actions: Action[]): SessionState {
+function apply(state: ReviewState, ...actions: Action[]): ReviewState {
   return actions.reduce(reducer, state);
 }
 
 /** the index of a finding's item in its section */
-function itemIndex(state: SessionState, findingId: string): number {
+function itemIndex(state: ReviewState, findingId: string): number {
   const sections = outline(state.data!);
   return sections[state.cursor.section].items.findIndex((i) => i.kind === 'finding' && i.finding.id === findingId);
 }
@@ -269,7 +269,7 @@ describe('overlays, saving and quitting', () => {
 
 describe('status before the first cell', () => {
   it('shows what the session is doing until a cell starts', async () => {
-    const { reducer, initialState } = await import('../../src/session/reducer.ts');
+    const { reducer, initialState } = await import('../../src/review/state.ts');
     let s = reducer(initialState({ source: { kind: 'demo', display: 'embedded demo database' }, data: null }), { type: 'run-started', total: 3 });
     s = reducer(s, { type: 'run-event', event: { type: 'status', text: 'starting the embedded demo database (PGlite)…' } });
     expect(s.progress.status).toBe('starting the embedded demo database (PGlite)…');
@@ -281,7 +281,7 @@ describe('status before the first cell', () => {
 
 describe('a connection lost during the run', () => {
   it('says so with the sections R runs again, and merging their new results keeps every decision', async () => {
-    const { reducer, initialState, lostSections } = await import('../../src/session/reducer.ts');
+    const { reducer, initialState, lostSections } = await import('../../src/review/state.ts');
     const { fixtureData } = await import('./fixture.ts');
     const data = fixtureData(10);
     const lostRun = { ...data.playbooks[0].runs[0], status: 'error' as const, reason: 'connection lost: Connection terminated unexpectedly', rows: [], rowCount: 0 };

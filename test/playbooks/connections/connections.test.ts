@@ -4,11 +4,11 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, describe, expect, test } from 'vitest';
 import { startPgliteServer } from '../../../src/db/pglite-server.ts';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
 
-const of = (d: SessionData, check: string): Finding[] => d.findings.filter((f) => f.playbook === 'connections' && f.check === check);
+const of = (d: RunResult, check: string): Finding[] => d.findings.filter((f) => f.playbook === 'connections' && f.check === check);
 const tag = () => randomBytes(4).toString('hex');
 
 async function client(url: string, applicationName: string, user?: { name: string; password: string }): Promise<pg.Client> {

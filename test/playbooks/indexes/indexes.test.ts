@@ -4,16 +4,16 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
-import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
+import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import { expectEachFindingRoundTrips } from '../maintenance/helpers.ts';
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
-const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
+const targets = (data: RunResult, check: string) => findingsOf(data, check).map((f) => f.target).sort();
 
 describe('indexes playbook on planted problems and near misses', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
   beforeAll(async () => {
     db = await createDatabase(fixture);
     data = await runPlaybook(db.url, ['indexes']);
@@ -121,7 +121,7 @@ describe('unused indexes with old statistics', () => {
     expect(src).toContain(`interval '30 days'`);
     await writeFile(join(dir, 'indexes.md'), src.replaceAll(`interval '30 days'`, `interval '0 seconds'`));
     const conn = await connect(db.url);
-    const data = await runSession(conn, await selectNotebooks(['indexes'], dir)).finally(() => conn.close());
+    const data = await runLive(conn, await selectNotebooks(['indexes'], dir)).finally(() => conn.close());
     const unused = findingsOf(data, 'unused_indexes');
     const t = unused.map((f) => f.target);
     expect(t).toContain('app.users.users_email_desc');

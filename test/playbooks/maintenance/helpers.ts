@@ -6,14 +6,14 @@ import { join } from 'node:path';
 import { expect } from 'vitest';
 import { buildMigration } from '../../../src/migration/build.ts';
 import { splitStatements } from '../../../src/migration/statements.ts';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
-import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
+import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
 import { createDatabase, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
 import { findingsOf } from '../../support/run.ts';
 
 /** Accepts every finding, applies the migration with psql, then its rollback; the schema must change and come back exactly. */
-export async function migrateAndRollBack(db: TestDatabase, data: SessionData): Promise<void> {
+export async function migrateAndRollBack(db: TestDatabase, data: RunResult): Promise<void> {
   const at = '2025-01-01T00:00:00.000Z';
   const decisions = Object.fromEntries(data.findings.map((f) => [f.id, { state: 'accepted' as const, note: '', at }]));
   const migration = buildMigration(newSnapshot(data, { toolVersion: '0.0.0-test', takenAt: at, demo: false, decisions }), { name: 'all' });
@@ -38,7 +38,7 @@ export async function statementsPerRun(url: string, playbook: string): Promise<n
   const conn = await connect(url);
   try {
     const before = conn.db.statementCount;
-    await runSession(conn, await selectNotebooks([playbook]));
+    await runLive(conn, await selectNotebooks([playbook]));
     return conn.db.statementCount - before;
   } finally {
     await conn.close();
@@ -56,9 +56,9 @@ export async function expectOneStatementPerCell(url: string, playbook: string, c
   }
 }
 
-export const targets = (data: SessionData, check: string) => findingsOf(data, check).map((f) => f.target).sort();
+export const targets = (data: RunResult, check: string) => findingsOf(data, check).map((f) => f.target).sort();
 
-export function find(data: SessionData, check: string, target: string): Finding {
+export function find(data: RunResult, check: string, target: string): Finding {
   const f = findingsOf(data, check).find((x) => x.target === target);
   if (!f) throw new Error(`no ${check} finding for ${target}`);
   return f;

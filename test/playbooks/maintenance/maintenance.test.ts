@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, withClient, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
 import { expectEachFindingRoundTrips, expectOneStatementPerCell, find, migrateAndRollBack, targets } from './helpers.ts';
@@ -10,7 +10,7 @@ const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8'
 
 describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and near misses', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
   let locker: pg.Client;
 
   beforeAll(async () => {
@@ -151,7 +151,7 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
 
   it('finding ids are stable across runs', async () => {
     const again = await runPlaybook(db.url, ['maintenance']);
-    const stable = (d: SessionData) => d.findings.filter((f) => f.check !== 'xid_wraparound').map((f) => f.id).sort();
+    const stable = (d: RunResult) => d.findings.filter((f) => f.check !== 'xid_wraparound').map((f) => f.id).sort();
     expect(stable(again)).toEqual(stable(data));
   });
 

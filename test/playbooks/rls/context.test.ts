@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { allowedAs, applyAll, byCheck, dropRoles, expectDiscriminating, fixture, newSuffix, rowsOf, visibleRows, type AsUser, expectEachFixRollsBack } from './helpers.ts';
 
 const s = newSuffix();
@@ -26,7 +26,7 @@ const writes: [AsUser, string][] = [
 
 describe.skipIf(!hasRealServer)('rls-security with app.current_user_id context variables', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
 
   beforeAll(async () => {
     db = await createDatabase(fixture('context', s));

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { expect } from 'vitest';
 import { schemaDump, TEST_DATABASE_URL, withClient } from '../../support/db.ts';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 
 /** Roles are cluster-wide and other test runs share the server: every fixture role carries this suffix. */
 export function newSuffix(): string {
@@ -60,20 +60,20 @@ export async function applyAll(url: string, statements: string[]): Promise<void>
   for (const sql of statements) await withClient(url, (c) => c.query(sql));
 }
 
-export function byCheck(data: SessionData, check: string): Finding[] {
+export function byCheck(data: RunResult, check: string): Finding[] {
   return data.findings.filter((f) => f.check === check);
 }
 
-export function targetsOf(data: SessionData, check: string): string[] {
+export function targetsOf(data: RunResult, check: string): string[] {
   return byCheck(data, check).map((f) => f.target).sort();
 }
 
-export function rowsOf(data: SessionData, cell: string): Record<string, unknown>[] {
+export function rowsOf(data: RunResult, cell: string): Record<string, unknown>[] {
   for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return r.rows;
   throw new Error(`no cell ${cell}`);
 }
 
-export function statusOf(data: SessionData, cell: string): string {
+export function statusOf(data: RunResult, cell: string): string {
   for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return `${r.status}${r.reason ? `: ${r.reason}` : ''}`;
   throw new Error(`no cell ${cell}`);
 }
@@ -100,7 +100,7 @@ export function expectDiscriminating(seen: Record<string, string[]>, tables: str
 }
 
 /** Each fix, applied and rolled back on its own, leaves the schema exactly as it was. */
-export async function expectEachFixRollsBack(url: string, data: SessionData): Promise<void> {
+export async function expectEachFixRollsBack(url: string, data: RunResult): Promise<void> {
   const before = await schemaDump(url);
   for (const f of data.findings.filter((x) => x.up)) {
     await applyAll(url, [f.up!]);

@@ -11,7 +11,7 @@ import { buildMigration } from '../../../src/migration/build.ts';
 import { renderMigrationText } from '../../../src/migration/render.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
 import { runPlaybook } from '../../support/run.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { allowedAs, byCheck, dropRoles, expectDiscriminating, fixture, newSuffix, rowsOf, targetsOf, visibleRows, type AsUser } from './helpers.ts';
 
 const s = newSuffix();
@@ -48,7 +48,7 @@ async function applyBare(url: string, statements: string[]): Promise<void> {
 
 describe.skipIf(!hasRealServer)('rls-security with hostile identifiers', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
 
   beforeAll(async () => {
     db = await createDatabase(

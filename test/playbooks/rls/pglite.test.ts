@@ -4,12 +4,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPgliteServer, type PgliteServer } from '../../../src/db/pglite-server.ts';
 import { runPlaybook } from '../../support/run.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { byCheck, fixture, targetsOf } from './helpers.ts';
 
 describe('rls-security on PGlite', () => {
   let server: PgliteServer;
-  let data: SessionData;
+  let data: RunResult;
 
   beforeAll(async () => {
     server = await startPgliteServer();

@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, schemaDump, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { applyAll, byCheck, dropRoles, fixture, newSuffix, rowsOf, statusOf, targetsOf } from './helpers.ts';
 
 const s = newSuffix();
@@ -12,7 +12,7 @@ const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin
 
 describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
 
   beforeAll(async () => {
     db = await createDatabase(fixture('planted', s) + `\nDO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET password_encryption = md5', current_database()); END $$;`);

@@ -5,13 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hasRealServer, loadCorpus, type TestDatabase } from '../../support/db.ts';
 import { runPlaybook } from '../../support/run.ts';
 import { newSnapshot } from '../../../src/snapshot/io.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { applyAll, byCheck, expectDiscriminating, fixture, queryAs, rowsOf, statusOf, targetsOf, visibleRows, type AsUser, expectEachFixRollsBack } from './helpers.ts';
 
 // checks whose result depends on the shared cluster (roles, server settings), not on the corpus
 const CLUSTER_WIDE = new Set(['bypass_roles_can_login', 'security_settings', 'md5_passwords']);
 
-function countsByCheck(data: SessionData): Record<string, number> {
+function countsByCheck(data: RunResult): Record<string, number> {
   const out: Record<string, number> = {};
   for (const f of data.findings) if (!CLUSTER_WIDE.has(f.check)) out[f.check] = (out[f.check] ?? 0) + 1;
   return out;
@@ -33,8 +33,8 @@ const tables = ['public.profiles', 'basejump.accounts', 'basejump.account_user']
 
 describe.skipIf(!hasRealServer)('rls-security on the Supabase-style basejump corpus', () => {
   let db: TestDatabase;
-  let corpus: SessionData;
-  let data: SessionData;
+  let corpus: RunResult;
+  let data: RunResult;
 
   beforeAll(async () => {
     db = await loadCorpus('basejump');

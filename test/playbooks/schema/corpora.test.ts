@@ -1,12 +1,12 @@
 // The maintenance and schema-integrity playbooks on the shared real-world schemas: every cell runs, the
 // findings are the ones checked by hand (counts per check), and the whole accepted set migrates and rolls back.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { hasRealServer, loadCorpus, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
 import { migrateAndRollBack } from '../maintenance/helpers.ts';
 
-const counts = (data: SessionData, playbook: string) => {
+const counts = (data: RunResult, playbook: string) => {
   const out: Record<string, [number, number]> = {};
   for (const r of data.playbooks.find((p) => p.id === playbook)!.runs) {
     if (r.kind === 'probe') continue;
@@ -50,7 +50,7 @@ const cases = [
 for (const c of cases) {
   describe.skipIf(!hasRealServer)(`maintenance and schema-integrity on ${c.corpus}`, () => {
     let db: TestDatabase;
-    let data: SessionData;
+    let data: RunResult;
     beforeAll(async () => {
       db = await loadCorpus(c.corpus, c.corpus === 'pagila');
       data = await runPlaybook(db.url, ['maintenance', 'schema-integrity']);

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { splitStatements } from '../../../src/migration/statements.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
 import { apply, expectEachFindingRoundTrips, expectOneStatementPerCell, find, migrateAndRollBack, targets } from '../maintenance/helpers.ts';
@@ -24,7 +24,7 @@ async function rolledBack<T>(url: string, fn: (c: pg.Client) => Promise<T>): Pro
 
 describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems and near misses', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
   beforeAll(async () => {
     db = await createDatabase(fixture);
     data = await runPlaybook(db.url, ['schema-integrity']);

@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { hasRealServer, loadCorpus, psqlFile, type TestDatabase } from '../../support/db.ts';
 import { cellRun, indexCellsNotebook, recordedCalls, runNotebooks } from './support.ts';
 
@@ -16,8 +16,8 @@ const CUSTOMER_LOOKUP = 'SELECT first_name, last_name, email FROM customer WHERE
 
 describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TEST_DATABASE_URL)', () => {
   let db: TestDatabase;
-  let workload: SessionData;
-  let indexes: SessionData;
+  let workload: RunResult;
+  let indexes: RunResult;
   let dir: string;
 
   beforeAll(async () => {
@@ -31,7 +31,7 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
       if ((await recordedCalls(db, CUSTOMER_LOOKUP)) < 100) continue;
       workload = await runNotebooks(db.url, undefined, ['workload']);
       indexes = await runNotebooks(db.url, dir);
-      const seen = (d: SessionData, cell: string) => cellRun(d, cell).rows.some((r) => r.query === CUSTOMER_LOOKUP);
+      const seen = (d: RunResult, cell: string) => cellRun(d, cell).rows.some((r) => r.query === CUSTOMER_LOOKUP);
       if (seen(workload, 'statements') && seen(indexes, 'workload_statements')) return;
     }
     throw new Error('pg_stat_statements kept being reset by another run; could not analyse pagila');
@@ -40,7 +40,7 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
     await db?.drop();
   });
 
-  const of = (d: SessionData, check: string): Finding[] => d.findings.filter((f) => f.check === check);
+  const of = (d: RunResult, check: string): Finding[] => d.findings.filter((f) => f.check === check);
 
   test('the N+1 loop is found: customer and film-by-inventory lookups driven by the rental list', () => {
     const found = of(workload, 'n_plus_one');

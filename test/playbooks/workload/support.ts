@@ -4,8 +4,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
-import type { CellRun, SessionData } from '../../../src/playbooks/types.ts';
+import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
+import type { CellRun, RunResult } from '../../../src/playbooks/types.ts';
 import type { TestDatabase } from '../../support/db.ts';
 
 export type Statement = [sql: string, params?: unknown[]];
@@ -59,16 +59,16 @@ export async function indexCellsNotebook(): Promise<string> {
   return notebookDir({ 'indexes.md': `---\nid: indexes\ntitle: Indexes (workload cells)\norder: 10\n---\n\n${cells}` });
 }
 
-export async function runNotebooks(url: string, dir?: string, ids?: string[]): Promise<SessionData> {
+export async function runNotebooks(url: string, dir?: string, ids?: string[]): Promise<RunResult> {
   const conn = await connect(url);
   try {
-    return await runSession(conn, await selectNotebooks(ids, dir));
+    return await runLive(conn, await selectNotebooks(ids, dir));
   } finally {
     await conn.close();
   }
 }
 
-export function cellRun(data: SessionData, cell: string): CellRun {
+export function cellRun(data: RunResult, cell: string): CellRun {
   for (const p of data.playbooks) for (const r of p.runs) if (r.cell === cell) return r;
   throw new Error(`no cell ${cell} ran`);
 }

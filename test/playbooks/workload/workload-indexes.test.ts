@@ -5,7 +5,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DbSession } from '../../../src/db/session.ts';
+import { ReadOnlyDb } from '../../../src/db/read-only.ts';
 import { resolveTarget } from '../../../src/db/target.ts';
 import { probeServer } from '../../../src/db/server-facts.ts';
 import { validateDrop } from '../../../src/playbooks/analyzers/hypo-drop.ts';
@@ -120,7 +120,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   });
 
   test('runs on the read-only session and leaves it as it found it', async () => {
-    const session = await DbSession.open(resolveTarget(db.url));
+    const session = await ReadOnlyDb.open(resolveTarget(db.url));
     try {
       const server = await probeServer(session);
       const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
@@ -146,7 +146,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   });
 
   test('hypopg works inside a read-only transaction, and a lost connection is detected', async () => {
-    const session = await DbSession.open(resolveTarget(db.url), { connections: 1 });
+    const session = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
     try {
       const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
       const opened = await HypoLab.open(q);
@@ -162,7 +162,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
       expect((await q(`SELECT current_setting('transaction_read_only') AS ro, (SELECT count(*)::int FROM hypopg()) AS n`))[0]).toEqual({ ro: 'on', n: 0 });
 
       // A query function that lands on another backend each time is refused, not trusted.
-      const other = await DbSession.open(resolveTarget(db.url), { connections: 1 });
+      const other = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
       try {
         let flip = false;
         const hopping = async (sql: string, params?: unknown[]) => ((flip = !flip) ? session : other).query(sql, params).then((r) => r.rows);
@@ -178,7 +178,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   });
 
   test('a DROP cannot be proven with hypopg before 1.4: said so, nothing hidden', async () => {
-    const session = await DbSession.open(resolveTarget(db.url), { connections: 1 });
+    const session = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
     try {
       const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
       const [ix] = await q(`SELECT 'covered_account_created'::regclass::oid::int AS oid`);

@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, psqlFile, type TestDatabase } from '../../support/db.ts';
 import { cellRun, retryOnReset, runNotebooks, runWorkload } from './support.ts';
 
@@ -54,13 +54,13 @@ const WORK = [
   { sql: 'SELECT count(*) FROM big_indexed WHERE v = $1', times: 12, params: (i: number) => [i] },
 ];
 
-function byCheck(data: SessionData, check: string): Finding[] {
+function byCheck(data: RunResult, check: string): Finding[] {
   return data.findings.filter((f) => f.playbook === 'workload' && f.check === check);
 }
 
 describe.skipIf(!hasRealServer)('workload playbook (real server; needs TEST_DATABASE_URL)', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
 
   beforeAll(async () => {
     db = await createDatabase(SETUP);

@@ -1,7 +1,7 @@
 // The interactive session's state and every change to it: a pure reducer, no ink, no I/O.
 // Times come in the actions (at: ISO string) so the same actions always give the same state.
 import type { RunEvent } from '../playbooks/runner.ts';
-import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type DecisionState, type Finding, type SessionData, type Severity } from '../playbooks/types.ts';
+import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type DecisionState, type Finding, type RunResult, type Severity } from '../playbooks/types.ts';
 
 export type Source =
   | { kind: 'live'; display: string }
@@ -44,8 +44,8 @@ export interface Message {
   lines: string[];
 }
 
-export interface SessionState {
-  data: SessionData | null;
+export interface ReviewState {
+  data: RunResult | null;
   progress: Progress;
   decisions: Record<string, Decision>;
   /** decisions of the baseline snapshot, by finding id */
@@ -69,11 +69,11 @@ export type MoveTo = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end';
 export type Action =
   | { type: 'run-started'; total: number }
   | { type: 'run-event'; event: RunEvent }
-  | { type: 'run-finished'; data: SessionData }
+  | { type: 'run-finished'; data: RunResult }
   | { type: 'run-failed'; message: string }
   /** sections run again (after a lost connection): their results replace the old ones, decisions stay */
   | { type: 'rerun-started'; playbooks: string[] }
-  | { type: 'run-merged'; data: SessionData }
+  | { type: 'run-merged'; data: RunResult }
   | { type: 'cancel-run' }
   /** page: items (or lines, in an opened item) per page; maxScroll: last scroll line of the opened item */
   | { type: 'move'; to: MoveTo; page?: number; maxScroll?: number }
@@ -96,13 +96,13 @@ export type Action =
 
 export interface InitOptions {
   source: Source;
-  data?: SessionData | null;
+  data?: RunResult | null;
   decisions?: Record<string, Decision>;
   baseline?: Record<string, Decision>;
 }
 
-export function initialState(opts: InitOptions): SessionState {
-  const state: SessionState = {
+export function initialState(opts: InitOptions): ReviewState {
+  const state: ReviewState = {
     data: null,
     progress: { running: [], done: 0, total: 0, cancelling: false },
     decisions: { ...(opts.decisions ?? {}) },
@@ -135,10 +135,10 @@ export interface Section {
   statuses: Record<CellStatus, number>;
 }
 
-const outlines = new WeakMap<SessionData, Section[]>();
+const outlines = new WeakMap<RunResult, Section[]>();
 
 /** Sections of the data (cached per data object, so 10,000 findings are grouped once). */
-export function outline(data: SessionData): Section[] {
+export function outline(data: RunResult): Section[] {
   const cached = outlines.get(data);
   if (cached) return cached;
   const byCell = new Map<string, Finding[]>();
@@ -172,23 +172,23 @@ export function outline(data: SessionData): Section[] {
   return sections;
 }
 
-export function currentSection(state: SessionState): Section | null {
+export function currentSection(state: ReviewState): Section | null {
   return state.data ? (outline(state.data)[state.cursor.section] ?? null) : null;
 }
 
 /** The item keys act on: the opened one, else the selected one. */
-export function focusedItem(state: SessionState): Item | null {
+export function focusedItem(state: ReviewState): Item | null {
   const section = currentSection(state);
   if (!section) return null;
   if (state.cursor.opened) return section.items.find((i) => i.key === state.cursor.opened) ?? null;
   return section.items[state.cursor.item] ?? null;
 }
 
-export function decisionOf(state: Pick<SessionState, 'decisions'>, findingId: string): Decision {
+export function decisionOf(state: Pick<ReviewState, 'decisions'>, findingId: string): Decision {
   return state.decisions[findingId] ?? { state: 'pending', note: '', at: '' };
 }
 
-export function decisionCounts(state: SessionState): Record<DecisionState, number> {
+export function decisionCounts(state: ReviewState): Record<DecisionState, number> {
   const counts = { accepted: 0, rejected: 0, pending: 0 };
   for (const f of state.data?.findings ?? []) counts[state.decisions[f.id]?.state ?? 'pending']++;
   return counts;
@@ -197,7 +197,7 @@ export function decisionCounts(state: SessionState): Record<DecisionState, numbe
 // ---------------------------------------------------------------------------------------------
 
 /** Baseline decisions fill the findings not decided yet in this session. */
-function withData(state: SessionState, data: SessionData): SessionState {
+function withData(state: ReviewState, data: RunResult): ReviewState {
   const decisions = { ...state.decisions };
   for (const f of data.findings) {
     const before = state.baseline[f.id];
@@ -207,12 +207,12 @@ function withData(state: SessionState, data: SessionData): SessionState {
 }
 
 /** The sections with cells that lost their connection: the ones R runs again. */
-export function lostSections(data: SessionData | null): string[] {
+export function lostSections(data: RunResult | null): string[] {
   if (!data) return [];
   return data.playbooks.filter((p) => p.runs.some((r) => r.status === 'error' && r.reason?.startsWith(CONNECTION_LOST))).map((p) => p.id);
 }
 
-function withLostNotice(state: SessionState): SessionState {
+function withLostNotice(state: ReviewState): ReviewState {
   const lost = lostSections(state.data);
   if (!lost.length) return state;
   return {
@@ -242,7 +242,7 @@ function step(to: MoveTo, page: number): number {
   }
 }
 
-function move(state: SessionState, to: MoveTo, page = 10, maxScroll?: number): SessionState {
+function move(state: ReviewState, to: MoveTo, page = 10, maxScroll?: number): ReviewState {
   const section = currentSection(state);
   if (!section) return state;
   const c = state.cursor;
@@ -257,7 +257,7 @@ function move(state: SessionState, to: MoveTo, page = 10, maxScroll?: number): S
   return next === c.item ? state : { ...state, cursor: { ...c, item: next } };
 }
 
-function decide(state: SessionState, decision: DecisionState, at: string): SessionState {
+function decide(state: ReviewState, decision: DecisionState, at: string): ReviewState {
   const item = focusedItem(state);
   if (!item || item.kind !== 'finding') {
     return { ...state, message: { tone: 'error', lines: ['select a finding first (a accept, r reject, u pending act on findings)'] } };
@@ -265,14 +265,14 @@ function decide(state: SessionState, decision: DecisionState, at: string): Sessi
   const id = item.finding.id;
   const prev = decisionOf(state, id);
   const unchanged = prev.state === decision;
-  const next: SessionState = unchanged
+  const next: ReviewState = unchanged
     ? { ...state, message: null }
     : { ...state, decisions: { ...state.decisions, [id]: { state: decision, note: prev.note, at } }, dirty: true, message: null };
   // A rejection asks why; the note is what the next session shows as "rejected before".
   return decision === 'rejected' ? { ...next, overlay: { kind: 'note', findingId: id, draft: prev.note } } : next;
 }
 
-export function reducer(state: SessionState, action: Action): SessionState {
+export function reducer(state: ReviewState, action: Action): ReviewState {
   switch (action.type) {
     case 'run-started':
       return { ...state, data: null, runError: null, progress: { running: [], done: 0, total: action.total, cancelling: false } };
@@ -297,7 +297,7 @@ export function reducer(state: SessionState, action: Action): SessionState {
     case 'run-merged': {
       if (!state.data) return state;
       const again = new Set(action.data.playbooks.map((p) => p.id));
-      const data: SessionData = {
+      const data: RunResult = {
         ...state.data,
         playbooks: state.data.playbooks.map((p) => action.data.playbooks.find((q) => q.id === p.id) ?? p),
         findings: [...state.data.findings.filter((f) => !again.has(f.playbook)), ...action.data.findings],

@@ -1,5 +1,5 @@
 // From the session state to a snapshot document (for `w` and the autosave).
-import type { Decision, SessionData } from '../playbooks/types.ts';
+import type { Decision, RunResult } from '../playbooks/types.ts';
 import { carryDecisions } from '../snapshot/carry.ts';
 import { newSnapshot } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
@@ -18,7 +18,7 @@ export interface PersistOptions {
 }
 
 /** Only decisions on findings of this session go into the document. */
-export function presentDecisions(data: SessionData, decisions: Record<string, Decision>): Record<string, Decision> {
+export function presentDecisions(data: RunResult, decisions: Record<string, Decision>): Record<string, Decision> {
   const out: Record<string, Decision> = {};
   for (const f of data.findings) if (decisions[f.id]) out[f.id] = decisions[f.id];
   return out;
@@ -26,9 +26,9 @@ export function presentDecisions(data: SessionData, decisions: Record<string, De
 
 // newSnapshot scrubs and validates every finding; with 10,000 of them that is worth doing once per
 // session rather than at every autosave, so the decision-free document is kept and decisions swapped in.
-const bases = new WeakMap<SessionData, { key: unknown[]; snapshot: Snapshot }>();
+const bases = new WeakMap<RunResult, { key: unknown[]; snapshot: Snapshot }>();
 
-function baseSnapshot(data: SessionData, takenAt: string, opts: PersistOptions): Snapshot {
+function baseSnapshot(data: RunResult, takenAt: string, opts: PersistOptions): Snapshot {
   const key = [takenAt, opts.toolVersion, opts.demo, opts.derivedFrom ?? null, opts.savedAt ?? null, opts.baseline ?? null];
   const cached = bases.get(data);
   if (cached && cached.key.every((k, i) => k === key[i])) return cached.snapshot;
@@ -45,7 +45,7 @@ function baseSnapshot(data: SessionData, takenAt: string, opts: PersistOptions):
   return snapshot;
 }
 
-export function buildSnapshot(data: SessionData, decisions: Record<string, Decision>, takenAt: string, opts: PersistOptions): Snapshot {
+export function buildSnapshot(data: RunResult, decisions: Record<string, Decision>, takenAt: string, opts: PersistOptions): Snapshot {
   const snapshot: Snapshot = { ...baseSnapshot(data, takenAt, opts), decisions: presentDecisions(data, decisions) };
   return opts.carryFrom ? carryDecisions(opts.carryFrom.snapshot, snapshot, opts.carryFrom.file) : snapshot;
 }

@@ -1,13 +1,13 @@
 // pg, the runner and the analyzers (with libpg-query's WASM) are imported when a session connects and
 // runs, not with this module: the demo's first screen is drawn before either happens.
-import type { DbSession, SessionOptions } from '../db/session.ts';
+import type { ReadOnlyDb, ReadOnlyDbOptions } from '../db/read-only.ts';
 import { resolveTarget, UsageError, type Target } from '../db/target.ts';
-import { loadNotebooks } from '../playbooks/loader.ts';
-import type { RunEvent } from '../playbooks/runner.ts';
-import type { Notebook, ServerFacts, SessionData } from '../playbooks/types.ts';
+import { loadNotebooks } from './loader.ts';
+import type { RunEvent } from './runner.ts';
+import type { Notebook, ServerFacts, RunResult } from './types.ts';
 
 export interface Connected {
-  db: DbSession;
+  db: ReadOnlyDb;
   target: Target;
   server: ServerFacts;
   demo: boolean;
@@ -15,7 +15,7 @@ export interface Connected {
 }
 
 /** Opens the read-only session: --url, DATABASE_URL, PG* variables, else the embedded demo. */
-export async function connect(url: string | undefined, options: Partial<SessionOptions> = {}): Promise<Connected> {
+export async function connect(url: string | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
   let target = resolveTarget(url);
   let stopDemo: (() => Promise<void>) | undefined;
   if (target.source === 'demo') {
@@ -24,10 +24,10 @@ export async function connect(url: string | undefined, options: Partial<SessionO
     target = demo.target;
     stopDemo = demo.stop;
   }
-  const [{ DbSession }, { probeServer }] = await Promise.all([import('../db/session.ts'), import('../db/server-facts.ts')]);
-  let db: DbSession;
+  const [{ ReadOnlyDb }, { probeServer }] = await Promise.all([import('../db/read-only.ts'), import('../db/server-facts.ts')]);
+  let db: ReadOnlyDb;
   try {
-    db = await DbSession.open(target, options);
+    db = await ReadOnlyDb.open(target, options);
   } catch (err) {
     await stopDemo?.();
     throw err;
@@ -56,16 +56,16 @@ export async function selectNotebooks(ids: string[] | undefined, dir?: string): 
   return all.filter((n) => ids.includes(n.id));
 }
 
-export async function runSession(
+export async function runLive(
   conn: Connected,
   notebooks: Notebook[],
   onEvent?: (e: RunEvent) => void,
   signal?: AbortSignal,
   { findingsOnly = false }: { findingsOnly?: boolean } = {},
-): Promise<SessionData> {
-  const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('../playbooks/runner.ts'), import('../playbooks/findings-only.ts')]);
+): Promise<RunResult> {
+  const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
   const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
   // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
-  const analyzers = import('../playbooks/analyzers/index.ts').then((m) => m.ANALYZERS);
+  const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
   return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal });
 }

@@ -3,7 +3,7 @@ import type { Row } from '../playbooks/types.ts';
 import { describeConnectError } from './errors.ts';
 import type { Target } from './target.ts';
 
-export interface SessionOptions {
+export interface ReadOnlyDbOptions {
   /** per statement, ms */
   statementTimeoutMs: number;
   /** per lock wait, ms */
@@ -12,7 +12,7 @@ export interface SessionOptions {
   connections: number;
 }
 
-export const DEFAULT_SESSION_OPTIONS: SessionOptions = {
+export const DEFAULT_SESSION_OPTIONS: ReadOnlyDbOptions = {
   statementTimeoutMs: 30_000,
   lockTimeoutMs: 2_000,
   connections: 2,
@@ -32,13 +32,13 @@ export interface QueryResult {
  * server connection that other clients share next: ours must leave no trace there, and must hold even
  * when consecutive statements reach different server connections.
  */
-export class DbSession {
+export class ReadOnlyDb {
   private readonly begin: string;
 
   private constructor(
     private readonly pool: pg.Pool,
     readonly target: Target,
-    readonly options: SessionOptions,
+    readonly options: ReadOnlyDbOptions,
     private statements = 0,
   ) {
     this.begin =
@@ -49,7 +49,7 @@ export class DbSession {
       `SET LOCAL jit = off`;
   }
 
-  static async open(target: Target, options: Partial<SessionOptions> = {}): Promise<DbSession> {
+  static async open(target: Target, options: Partial<ReadOnlyDbOptions> = {}): Promise<ReadOnlyDb> {
     const opts = { ...DEFAULT_SESSION_OPTIONS, ...options };
     const pool = new pg.Pool({
       ...target.config,
@@ -61,7 +61,7 @@ export class DbSession {
     });
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
-    const session = new DbSession(pool, target, opts);
+    const session = new ReadOnlyDb(pool, target, opts);
     try {
       const ro = await session.query(`SELECT current_setting('transaction_read_only') AS ro`);
       if (ro.rows[0]?.ro !== 'on') throw new ConnectError(`refusing to run: the session to ${target.display} is not read-only`);
