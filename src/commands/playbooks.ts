@@ -1,5 +1,5 @@
 import { loadNotebooks } from '../playbooks/loader.ts';
-import { ANALYZERS } from '../playbooks/analyzers/index.ts';
+import { ANALYZER_INPUTS } from '../playbooks/inputs.ts';
 import { formatVersion } from '../playbooks/requirements.ts';
 import type { Requirement } from '../playbooks/types.ts';
 
@@ -10,7 +10,7 @@ export async function playbooksCommand(): Promise<number> {
   for (const nb of notebooks) {
     out.push(`${nb.id} — ${nb.title}${nb.summary ? `: ${nb.summary}` : ''}`);
     for (const c of nb.cells) {
-      const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZERS[c.analyzer]?.requires) : {}) });
+      const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZER_INPUTS[c.analyzer]?.requires) : {}) });
       out.push(`  ${c.kind.padEnd(8)} ${c.id.padEnd(34)} ${c.title}${needs ? `  [needs ${needs}]` : ''}`);
     }
     out.push('');
@@ -27,6 +27,7 @@ function mergeNeeds(a: Requirement, b: Requirement | undefined): Requirement {
     extensions: [...new Set([...(a.extensions ?? []), ...(b.extensions ?? [])])],
     extensionVersions: { ...b.extensionVersions, ...a.extensionVersions },
     privileges: a.privileges ?? b.privileges,
+    workload: a.workload || b.workload || undefined,
   };
 }
 
@@ -36,5 +37,6 @@ function describe(r: Requirement): string {
   if (r.maxVersion) parts.push(`PG < ${formatVersion(r.maxVersion + 1)}`);
   for (const e of r.extensions ?? []) parts.push(`extension ${e}${r.extensionVersions?.[e] ? ` ≥ ${r.extensionVersions[e]}` : ''}`);
   if (r.privileges?.length) parts.push(r.privileges.join(' or '));
+  if (r.workload) parts.push('a workload (pg_stat_statements or --workload FILE)');
   return parts.join(', ');
 }

@@ -2,6 +2,7 @@
 // runs, not with this module: the demo's first screen is drawn before either happens.
 import type { ReadOnlyDb, ReadOnlyDbOptions } from '../db/read-only.ts';
 import { resolveTarget, UsageError, type Target } from '../db/target.ts';
+import { ANALYZER_INPUTS } from './inputs.ts';
 import { loadNotebooks } from './loader.ts';
 import type { RunEvent } from './runner.ts';
 import type { Notebook, ServerFacts, RunResult } from './types.ts';
@@ -45,7 +46,12 @@ export async function connect(url: string | undefined, options: Partial<ReadOnly
   };
 }
 
-/** The notebooks to run: all, or those named (an unknown name is a usage error listing the valid ones). */
+/**
+ * The notebooks to run: all, or those named (an unknown name is a usage error listing the valid ones). When a
+ * named notebook reads the workload and the notebook whose probe feeds it is not named, that notebook comes
+ * along with only the cells that read and show the workload, so the one read of pg_stat_statements stays a
+ * visible cell.
+ */
 export async function selectNotebooks(ids: string[] | undefined, dir?: string): Promise<Notebook[]> {
   const all = await loadNotebooks(dir);
   if (!ids?.length) return all;
@@ -53,7 +59,17 @@ export async function selectNotebooks(ids: string[] | undefined, dir?: string): 
   if (unknown.length) {
     throw new UsageError(`unknown playbook ${unknown.map((u) => `"${u}"`).join(', ')} (available: ${all.map((n) => n.id).join(', ')})`);
   }
-  return all.filter((n) => ids.includes(n.id));
+  const chosen = all.filter((n) => ids.includes(n.id));
+  const feeding = all.find((n) => n.cells.some((c) => c.feeds));
+  const readsWorkload = chosen.some((n) => n.cells.some((c) => ANALYZER_INPUTS[c.analyzer ?? '']?.workload));
+  if (!feeding || chosen.includes(feeding) || !readsWorkload) return chosen;
+  const workloadOnly = (c: Notebook['cells'][number]) => {
+    const d = ANALYZER_INPUTS[c.analyzer ?? ''];
+    return c.feeds !== null || (d !== undefined && d.workload && !d.findings && !Object.keys(d.probes).length);
+  };
+  const keep = new Set(feeding.cells.filter(workloadOnly).map((c) => c.id));
+  const partial = { ...feeding, cells: feeding.cells.filter((c) => keep.has(c.id)), blocks: feeding.blocks.filter((b) => b.type === 'cell' && keep.has(b.cellId)) };
+  return all.filter((n) => n === feeding || chosen.includes(n)).map((n) => (n === feeding ? partial : n));
 }
 
 export async function runLive(

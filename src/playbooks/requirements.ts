@@ -15,14 +15,28 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+/** What a run has besides the server: the workload files given with --workload. */
+export interface RunInputs {
+  workloadFiles: number;
+}
+
+/** Why there is no workload, and both ways to give one. */
+export function workloadUnavailable(server: ServerFacts): string {
+  const how = server.availableExtensions.includes('pg_stat_statements')
+    ? 'CREATE EXTENSION pg_stat_statements, with pg_stat_statements in shared_preload_libraries'
+    : 'install the pg_stat_statements package (contrib), add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements';
+  return `needs a workload: pg_stat_statements in this database (${how}), or --workload FILE with the application's statements (a server log, a .sql file, or a pg_stat_statements export)`;
+}
+
 /** The reason a cell cannot run on this server, or null when every need is met. */
-export function unmetRequirement(req: Requirement, server: ServerFacts): string | null {
+export function unmetRequirement(req: Requirement, server: ServerFacts, run: RunInputs = { workloadFiles: 0 }): string | null {
   if (req.minVersion && server.versionNum < req.minVersion) {
     return `needs PostgreSQL ${formatVersion(req.minVersion)} or later (server is ${server.version})`;
   }
   if (req.maxVersion && server.versionNum > req.maxVersion) {
     return `applies to PostgreSQL before ${formatVersion(req.maxVersion + 1)} (server is ${server.version})`;
   }
+  if (req.workload && !run.workloadFiles && !server.extensions.some((e) => e.name === 'pg_stat_statements')) return workloadUnavailable(server);
   for (const ext of req.extensions ?? []) {
     if (!server.extensions.some((e) => e.name === ext)) {
       const how = server.availableExtensions.includes(ext)

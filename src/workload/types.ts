@@ -49,6 +49,8 @@ export interface WorkloadSourceSummary {
   /** distinct statements it contributed */
   statements: number;
   skipped: WorkloadSkip[];
+  /** what the reader should know about the figures (one line each, no statement text) */
+  notes: string[];
 }
 
 export interface Workload {
@@ -60,4 +62,15 @@ export interface Workload {
    * sources gave none (pg_stat_statements normalizes them away).
    */
   samples(id: string): readonly (readonly (string | null)[])[];
+}
+
+/** Formats a --workload file can have; detected from its content unless forced with --workload-format. */
+export const WORKLOAD_FORMATS = ['stderr', 'csvlog', 'jsonlog', 'sql', 'csv', 'json'] as const;
+export type WorkloadFormat = (typeof WORKLOAD_FORMATS)[number];
+
+/** A --workload file as the user named it. */
+export interface WorkloadFileSpec {
+  path: string;
+  /** forced with --workload-format; null to detect it from the content */
+  format: WorkloadFormat | null;
 }
