@@ -1,3 +1,4 @@
+import { serverLabel } from '../db/providers.ts';
 import { cellErrors } from '../playbooks/cell-errors.ts';
 import { SEVERITIES, severityRank, type Decision, type Finding, type Severity, type RunResult } from '../playbooks/types.ts';
 import { UsageError } from '../db/target.ts';
@@ -89,7 +90,7 @@ const MARK: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', info
 
 function textReport(data: RunResult, display: string, saved: { snapshot: string; migration: string; rollback: string } | null): string {
   const out: string[] = [];
-  out.push(`pgadvisor ${TOOL_VERSION} — ${display} — ${data.server.product}`);
+  out.push(`pgadvisor ${TOOL_VERSION} — ${display} — ${serverLabel(data.server)}`);
   for (const p of data.playbooks) {
     const found = data.findings.filter((f) => f.playbook === p.id);
     const errors = cellErrors([p]);

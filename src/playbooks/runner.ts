@@ -1,9 +1,11 @@
 import { clean } from '../db/errors.ts';
+import { providerInfo } from '../db/providers.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
 import type { BuildResult } from '../workload/build.ts';
 import type { WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
+import { adaptToProvider } from './provider-advice.ts';
 import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
 import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
@@ -213,7 +215,7 @@ function finish(
   rows: Row[],
   findingRows: Row[],
 ): CellResult {
-  const all = toFindings(notebook.id, cell, findingRows);
+  const all = adaptToProvider(toFindings(notebook.id, cell, findingRows), opts.server);
   const managed = new Set(opts.server.managedSchemas);
   const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
   const setAside = all.length - found.length;
@@ -231,7 +233,11 @@ function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 
     return { ...base, ...empty, status: 'timeout', reason: `timed out after statement_timeout ${opts.db.options.statementTimeoutMs / 1000} s` };
   }
   // Missing privilege or a preload the server lacks: the cell cannot run here, which is a skip, not a failure.
-  if (e.code === '42501' || e.code === '55000') return { ...base, ...empty, status: 'skipped', reason: clean(e.message) };
+  if (e.code === '42501' || e.code === '55000') {
+    const provider = providerInfo(opts.server.provider?.id);
+    const withheld = e.code === '42501' && provider && !provider.superuser ? ` (${provider.name} gives its customers no superuser and no file access)` : '';
+    return { ...base, ...empty, status: 'skipped', reason: `${clean(e.message)}${withheld}` };
+  }
   return { ...base, ...empty, status: 'error', reason: clean(e.message) || String(err) };
 }
 

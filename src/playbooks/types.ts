@@ -132,6 +132,8 @@ export interface ServerFacts {
   postmasterStart: string | null;
   /** schemas a managed platform (Supabase) owns: findings there are set aside */
   managedSchemas: string[];
+  /** the managed provider the server's marks identify (src/db/providers.ts); absent in older snapshots */
+  provider?: { id: string; name: string; evidence: string[] } | null;
 }
 
 export interface Skipped {

@@ -1,6 +1,7 @@
 // `pgadvisor report`: a Markdown health-check report from a snapshot, in the shape of a hand-written one
 // (facts, executive summary, a section per playbook, rollout, rollback, monitoring). Deterministic:
 // everything comes from the snapshot, nothing from the clock or the machine.
+import { serverLabel } from '../db/providers.ts';
 import { SEVERITIES, type Severity } from '../playbooks/types.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { code, inline, table } from './markdown.ts';
@@ -37,7 +38,7 @@ function header(s: Snapshot): string[] {
     `# PostgreSQL Health Check Report: ${inline(s.server.database)}`,
     '',
     `**Date**: ${stamp(s.takenAt)}  `,
-    `**Database**: ${inline(s.server.database)} on ${inline(s.server.product)}  `,
+    `**Database**: ${inline(s.server.database)} on ${inline(serverLabel(s.server))}  `,
     `**Analysis scope**: ${s.playbooks.length} playbooks, ${checks} checks, ${s.findings.length} findings, ${s.skipped.length} skipped  `,
     `**Tool**: pgadvisor ${inline(s.tool.version)}`,
   ];
@@ -52,6 +53,7 @@ function facts(s: Snapshot): string[] {
   const privileges = (Object.keys(v.privileges) as (keyof typeof v.privileges)[]).filter((k) => v.privileges[k]);
   const rows: [string, string][] = [
     ['Server', v.product],
+    ...(v.provider ? [['Provider', `${v.provider.name} (recognised by ${v.provider.evidence.join('; ')})`] as [string, string]] : []),
     ['Version', `${v.version} (${v.versionNum})`],
     ['Database', v.database],
     ['Inspected as', v.user],

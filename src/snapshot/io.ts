@@ -143,6 +143,7 @@ export function newSnapshot(data: RunResult, opts: NewSnapshotOptions): Snapshot
       statsReset: s.statsReset,
       postmasterStart: s.postmasterStart,
       managedSchemas: [...(s.managedSchemas ?? [])],
+      provider: s.provider ? { id: s.provider.id, name: s.provider.name, evidence: [...s.provider.evidence] } : null,
     },
     playbooks: data.playbooks.map((p) => ({
       id: p.id,
