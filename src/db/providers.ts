@@ -205,7 +205,7 @@ export const PROVIDERS: Record<ProviderId, ProviderInfo> = {
       `Heroku refuses ALTER SYSTEM and fixes most server settings by plan: only a few are exposed (heroku pg:settings, e.g. ` +
       `log-min-duration-statement); for ${name}, a role- or database-level ALTER … SET where the setting allows it, else it cannot be changed`,
     restart: 'Heroku restarts the database only during maintenance',
-    extensions: { hypopg: 'not in every plan: check heroku pg:extensions', pg_stat_statements: true, pg_trgm: true },
+    extensions: { hypopg: "not on every plan: see Heroku's list of supported extensions", pg_stat_statements: true, pg_trgm: true },
     grantMonitoring: null,
   },
 };

@@ -50,7 +50,7 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     requires: { workload: true, extensions: ['hypopg'] },
   },
   'drop-validation': {
-    probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS },
+    probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS, stale_indexes: DROPS },
     workload: true,
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },

@@ -196,7 +196,7 @@ describe('skip reasons on a managed provider', () => {
       'needs the hypopg extension: CREATE EXTENSION hypopg (on Azure Database for PostgreSQL hypopg is offered once allow-listed in the azure.extensions server parameter)',
     );
     expect(unmetRequirement({ extensions: ['hypopg'] }, serverOn('heroku', noHypopg))).toBe(
-      'needs the hypopg extension: not available on this server: on Heroku Postgres hypopg is not in every plan: check heroku pg:extensions',
+      "needs the hypopg extension: not available on this server: on Heroku Postgres hypopg is not on every plan: see Heroku's list of supported extensions",
     );
     expect(unmetRequirement({ extensions: ['postgis'] }, serverOn('neon', noHypopg))).toBe(
       'needs the postgis extension: not available on this server: Neon installs only the extensions it supports',

@@ -5,9 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellErrors } from '../../src/playbooks/cell-errors.ts';
 import type { Finding, SessionData } from '../../src/playbooks/types.ts';
-import { loadCorpus, withClient, type TestDatabase } from '../support/db.ts';
+import { createDatabase, loadCorpus, withClient, type TestDatabase } from '../support/db.ts';
 import { matrixServers, type MatrixServer } from '../support/matrix.ts';
-import { runPlaybook } from '../support/run.ts';
+import { findingsOf, runOf, runPlaybook } from '../support/run.ts';
 
 const CORPORA = ['pagila', 'musicbrainz', 'basejump'] as const;
 type Corpus = (typeof CORPORA)[number];
@@ -17,6 +17,11 @@ const GATED: { cell: string; runsOn: (major: number) => boolean; why: string }[]
   { cell: 'rls-security/views_bypass_rls', runsOn: (m) => m >= 15, why: 'security_invoker views exist from PostgreSQL 15' },
   { cell: 'workload/statements_window', runsOn: (m) => m >= 14, why: 'pg_stat_statements_info (window start, evictions) exists from PostgreSQL 14' },
   { cell: 'workload/statements_window_pre14', runsOn: (m) => m < 14, why: 'before 14 the window is the server start: this cell replaces statements_window there' },
+  { cell: 'indexes/stale_indexes', runsOn: (m) => m >= 16, why: 'last_idx_scan (when an index was last scanned) exists from PostgreSQL 16' },
+  { cell: 'connections/checkpoints', runsOn: (m) => m >= 17, why: 'pg_stat_checkpointer exists from PostgreSQL 17' },
+  { cell: 'connections/checkpoints_pre17', runsOn: (m) => m < 17, why: 'the same counters in pg_stat_bgwriter, which 17 moved out' },
+  { cell: 'connections/io_by_backend', runsOn: (m) => m >= 16, why: 'pg_stat_io exists from PostgreSQL 16' },
+  { cell: 'connections/backend_writes', runsOn: (m) => m >= 16, why: 'only pg_stat_io (16+) tells a query’s own writes from COPY’s and VACUUM’s' },
   // not a version difference: hypopg is built for Debian's 15 only (the npm servers ship contrib, no hypopg)
   { cell: 'indexes/workload_indexes', runsOn: (m) => m === 15, why: 'hypopg is installed on the matrix’s 15 only' },
   { cell: 'indexes/drop_validation', runsOn: (m) => m === 15, why: 'hypopg is installed on the matrix’s 15 only' },
@@ -29,7 +34,8 @@ const GATED: { cell: string; runsOn: (major: number) => boolean; why: string }[]
  */
 const NOT_COMPARED = new Set([
   'connections/connection_saturation', 'connections/idle_in_transaction', 'connections/long_running_queries', 'connections/settings_review',
-  'connections/pg_stat_statements_preload', 'rls-security/bypass_roles_can_login', 'rls-security/security_settings', 'rls-security/md5_passwords',
+  'connections/pg_stat_statements_preload', 'connections/backend_writes', 'rls-security/bypass_roles_can_login', 'rls-security/security_settings',
+  'rls-security/md5_passwords',
   // and checks judged on measured execution time, which follows the machine's load at that moment, not the version
   'workload/slow_statements', 'workload/hot_tiny_statements',
 ]);
@@ -133,6 +139,30 @@ if (!servers) {
             if (b) expect([server.major, id, b]).toEqual([server.major, id, a]);
           }
         }
+      });
+    }
+
+    // pg_stat_io is cluster-wide: this runs after the corpora, when nothing else writes on these servers
+    for (const server of servers.filter((s) => s.major >= 16)) {
+      it(`PostgreSQL ${server.major}: backend_writes stays quiet after a reset and reports queries that had to write dirty buffers`, async () => {
+        const db = await createDatabase('CREATE TABLE filler (id int, pad text)', { server: server.url });
+        dbs.push(db);
+        await db.exec(`SELECT pg_stat_reset_shared('io')`);
+        await db.exec('CHECKPOINT');
+        const quiet = await runPlaybook(db.url, ['connections']);
+        expect(runOf(quiet, 'backend_writes').status).toBe('ok');
+        expect(findingsOf(quiet, 'backend_writes')).toEqual([]);
+        // shared_buffers plus 80 MB of new rows through an ordinary INSERT: the backend evicts the dirty buffers it made
+        const { rows } = await db.exec(`SELECT pg_size_bytes(current_setting('shared_buffers')) AS bytes`);
+        const count = Math.ceil((Number(rows[0].bytes) + 80 * 1024 * 1024) / 1100);
+        await db.exec(`INSERT INTO filler SELECT g, repeat('x', 1000) FROM generate_series(1, $1::int) g`, [count]);
+        const busy = await runPlaybook(db.url, ['connections']);
+        const found = findingsOf(busy, 'backend_writes');
+        expect(found).toHaveLength(1);
+        expect(found[0]).toMatchObject({ id: 'connections/backend_writes/server', target: 'server', up: null });
+        expect(found[0].evidence.backend_writes).toBeGreaterThanOrEqual(5000);
+        expect(found[0].evidence.backend_share).toBeGreaterThanOrEqual(0.1);
+        expect(found[0].rationale).toContain(`client backends wrote ${found[0].evidence.backend_writes} of the`);
       });
     }
   });
