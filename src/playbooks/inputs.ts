@@ -13,6 +13,8 @@ export interface AnalyzerInputs {
   findings: boolean;
   /** needs beyond its cell's own `-- requires:` lines */
   requires?: Requirement;
+  /** probes whose skip (a version gate) leaves the analyzer to work on the others, as if they had no rows */
+  optional?: readonly string[];
 }
 
 /** The name an analyzer cell lists in `-- uses:` for the run's workload (no cell may take this id). */
@@ -54,6 +56,8 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     workload: true,
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },
+    // last_idx_scan exists from PostgreSQL 16: before, the other checks' drops are still validated
+    optional: ['stale_indexes'],
   },
   'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true } },
   'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },

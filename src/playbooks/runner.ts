@@ -167,6 +167,10 @@ async function runAnalyzerCell(
   for (const [id, columns] of Object.entries(declared.probes)) {
     const { run, rows } = inputOf(notebook, id);
     if (!run) return { run: done('error', `its input "${id}" did not run`), rows: [], found: [] };
+    if (run.status === 'skipped' && declared.optional?.includes(id)) {
+      inputs[id] = [];
+      continue;
+    }
     if (run.status === 'skipped') return { run: done('skipped', `its input "${id}" was skipped: ${run.reason}`), rows: [], found: [] };
     if (run.status !== 'ok') return { run: done('error', `its input "${id}" did not complete (${run.status}): ${run.reason}`), rows: [], found: [] };
     const missing = columns.filter((c) => !run.columns.includes(c));

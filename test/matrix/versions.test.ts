@@ -4,7 +4,7 @@
 // private cluster per major: Debian's 15 with hypopg, and the npm packages' 13, 14, 16, 17, 18.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cellErrors } from '../../src/playbooks/cell-errors.ts';
-import type { Finding, SessionData } from '../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../src/playbooks/types.ts';
 import { createDatabase, loadCorpus, withClient, type TestDatabase } from '../support/db.ts';
 import { matrixServers, type MatrixServer } from '../support/matrix.ts';
 import { findingsOf, runOf, runPlaybook } from '../support/run.ts';
@@ -81,7 +81,7 @@ if (!servers) {
   });
 } else {
   describe('version matrix (PostgreSQL 13–18)', () => {
-    const runs = new Map<string, SessionData>();
+    const runs = new Map<string, RunResult>();
     const dbs: TestDatabase[] = [];
     const key = (major: number, corpus: Corpus) => `${major}/${corpus}`;
 
@@ -178,8 +178,8 @@ async function prepare(db: TestDatabase, server: MatrixServer): Promise<void> {
 }
 
 /** Checks that ran (not skipped) on both runs: only those can be compared. */
-function ranOn(a: SessionData, b: SessionData): Set<string> {
-  const ok = (d: SessionData) => new Set(d.playbooks.flatMap((p) => p.runs.filter((r) => r.status === 'ok').map((r) => `${p.id}/${r.cell}`)));
+function ranOn(a: RunResult, b: RunResult): Set<string> {
+  const ok = (d: RunResult) => new Set(d.playbooks.flatMap((p) => p.runs.filter((r) => r.status === 'ok').map((r) => `${p.id}/${r.cell}`)));
   const inB = ok(b);
   return new Set([...ok(a)].filter((c) => inB.has(c) && !NOT_COMPARED.has(c)));
 }
@@ -191,7 +191,7 @@ function ranOn(a: SessionData, b: SessionData): Set<string> {
  * as <database>. Generated index names carry an OID-based suffix, so the DDL itself is not compared, only whether
  * there is any.
  */
-function comparable(d: SessionData, checks: Set<string>): Map<string, { severity: string; migration: boolean }> {
+function comparable(d: RunResult, checks: Set<string>): Map<string, { severity: string; migration: boolean }> {
   const out = new Map<string, { severity: string; migration: boolean }>();
   for (const f of d.findings.filter((x) => checks.has(`${x.playbook}/${x.check}`))) {
     out.set(withStatements(f, d.server.database), { severity: f.severity, migration: f.up !== null });
