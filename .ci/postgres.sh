@@ -152,8 +152,9 @@ pg_start_matrix_server() {
     # The package's postinstall makes the shared libraries' symlinks; an npm that did not run it leaves them out.
     [[ -e $pkg/native/lib/libpq.so.5 ]] || (cd "$pkg" && node scripts/hydrate-symlinks.js)
     native=$(pg_npm_native "$major")
-    if [[ $native != "$pkg/native" && ! -x $native/bin/postgres ]]; then
-      rm -rf "${native%/native}"; mkdir -p "${native%/native}"; cp -a "$pkg/native" "$native"
+    # (a copy left by an earlier run of another version is replaced)
+    if [[ $native != "$pkg/native" ]] && ! cmp -s "$pkg/package.json" "${native%/native}/package.json"; then
+      rm -rf "${native%/native}"; mkdir -p "${native%/native}"; cp -a "$pkg/native" "$native"; cp "$pkg/package.json" "${native%/native}/"
     fi
   fi
   bin=$(pg_matrix_bin "$major")
