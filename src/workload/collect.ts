@@ -12,6 +12,8 @@ export const WORKLOAD_CAPS = {
   sampleChars: 4096,
   /** a statement longer than this (characters) is skipped, counted in the source's summary */
   statementChars: 100_000,
+  /** a log entry (message with its continuation lines) longer than this is skipped */
+  recordChars: 1_000_000,
   /** lines named in a skip reason, as examples */
   exampleLines: 5,
 };
@@ -35,6 +37,8 @@ export interface Observation {
 
 export interface Collected extends Omit<Observation, 'sample'> {
   samples: (string | null)[][];
+  /** the source's entries that made it (rows, log entries, statements of a file) */
+  entries: number;
 }
 
 export class SourceCollector {
@@ -54,11 +58,12 @@ export class SourceCollector {
     const had = this.statements.get(o.fingerprint);
     if (!had) {
       const { sample, ...rest } = o;
-      this.statements.set(o.fingerprint, { ...rest, samples: keepable(sample) ? [sample!] : [] });
+      this.statements.set(o.fingerprint, { ...rest, samples: keepable(sample) ? [sample!] : [], entries: 1 });
       if (this.statements.size > WORKLOAD_CAPS.statements * 1.1) this.evict();
       return;
     }
     had.calls += o.calls;
+    had.entries++;
     had.totalMs = sum(had.totalMs, o.totalMs);
     had.rows = sum(had.rows, o.rows);
     had.tempBlksWritten = sum(had.tempBlksWritten, o.tempBlksWritten);
@@ -66,7 +71,10 @@ export class SourceCollector {
     had.sharedBlksRead = sum(had.sharedBlksRead, o.sharedBlksRead);
     had.toplevel ||= o.toplevel;
     had.queryid ??= o.queryid;
-    if (had.samples.length < WORKLOAD_CAPS.samples && keepable(o.sample) && !had.samples.some((s) => sameSample(s, o.sample!))) had.samples.push(o.sample!);
+    // a sample fits the text it was taken with ($n numbering differs between texts of one fingerprint)
+    if (o.query === had.query && had.samples.length < WORKLOAD_CAPS.samples && keepable(o.sample) && !had.samples.some((s) => sameSample(s, o.sample!))) {
+      had.samples.push(o.sample!);
+    }
   }
 
   /** A statement left out, counted under a one-line reason that holds no statement text; `line` names where (files). */
@@ -75,6 +83,18 @@ export class SourceCollector {
     s.count++;
     if (line != null && s.lines.length < WORKLOAD_CAPS.exampleLines) s.lines.push(line);
     this.skips.set(reason, s);
+  }
+
+  /** Leaves out the statements `drop` names, counting their entries under `reason`. */
+  remove(drop: (c: Collected) => string | null): void {
+    for (const c of [...this.statements.values()]) {
+      const reason = drop(c);
+      if (!reason) continue;
+      this.statements.delete(c.fingerprint);
+      const s = this.skips.get(reason) ?? { count: 0, lines: [] };
+      s.count += c.entries;
+      this.skips.set(reason, s);
+    }
   }
 
   collected(): Collected[] {
@@ -89,7 +109,7 @@ export class SourceCollector {
     }));
     if (this.evicted) {
       skipped.push({
-        reason: `more than ${WORKLOAD_CAPS.statements.toLocaleString('en-US')} distinct statements: those that took the least time (or had the fewest calls) were left out, counted here in calls`,
+        reason: `more than ${WORKLOAD_CAPS.statements.toLocaleString('en-US')} distinct statements: those that took the least time (or had the fewest calls) were left out`,
         count: this.evicted,
       });
     }
@@ -101,7 +121,7 @@ export class SourceCollector {
     const keep = [...this.statements.values()].sort((a, b) => (b.totalMs ?? -1) - (a.totalMs ?? -1) || b.calls - a.calls);
     for (const c of keep.slice(WORKLOAD_CAPS.statements)) {
       this.statements.delete(c.fingerprint);
-      this.evicted += c.calls;
+      this.evicted += c.entries;
     }
   }
 }
