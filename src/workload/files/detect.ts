@@ -47,7 +47,7 @@ async function readHead(path: string): Promise<string> {
   }
 }
 
-const LEVEL = /(?:^|[\s:\]>])(?:LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|STATEMENT|NOTICE|INFO|DEBUG[1-5]?): {2}/;
+const LEVEL = /(?:^|[\s:\]>-])(?:LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|STATEMENT|NOTICE|INFO|DEBUG[1-5]?): {2}/;
 // csvlog's first field: the time with its zone abbreviation (or offset), then the comma
 const CSVLOG = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(?:\.\d+)?(?: [A-Za-z][A-Za-z0-9_/+-]*| [+-]\d\d(?::?\d\d)?)?,/;
 

@@ -65,6 +65,8 @@ export class LogStatements {
     this.records++;
     const pid = r.pid ?? '';
     if (r.severity === 'ERROR') {
+      // with log_statement = all the failed statement was logged before its error: it never completed
+      this.open.delete(pid);
       if (this.mine(r)) {
         this.source.entries++;
         this.source.skip(FAILED, r.line);
@@ -224,13 +226,16 @@ function readPlan(body: string): { text: string; params: Map<number, string | nu
   if (at < 0) return null;
   const text = [lines[at].slice('Query Text: '.length)];
   let params: Map<number, string | null> | null = null;
-  for (const l of lines.slice(at + 1)) {
+  // the plan's first node: "Seq Scan on t  (cost=…" / "Limit  (actual time=…"
+  const node = (l: string) => / {2}\((?:cost|actual)[ =]/.test(l);
+  const rest = lines.slice(at + 1);
+  for (const [i, l] of rest.entries()) {
     if (l.startsWith('Query Parameters: ')) {
-      params = parseParameters(l);
+      const end = rest.findIndex((x, j) => j > i && node(x));
+      params = parseParameters(rest.slice(i, end < 0 ? undefined : end).join('\n'));
       break;
     }
-    // the plan's first node: "Seq Scan on t  (cost=…" / "Limit  (actual time=…"
-    if (/ {2}\((?:cost|actual)[ =]/.test(l)) break;
+    if (node(l)) break;
     text.push(l);
   }
   return { text: text.join('\n'), params };

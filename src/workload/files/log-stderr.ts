@@ -7,7 +7,7 @@
 import { WORKLOAD_CAPS } from '../collect.ts';
 import { TOO_LONG, type LogRecord } from './log-records.ts';
 
-const LEVEL = /(^|[\s:\]>])(LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|HINT|STATEMENT|CONTEXT|NOTICE|INFO|QUERY|LOCATION|DEBUG[1-5]?): {2}/;
+const LEVEL = /(^|[\s:\]>-])(LOG|ERROR|WARNING|FATAL|PANIC|DETAIL|HINT|STATEMENT|CONTEXT|NOTICE|INFO|QUERY|LOCATION|DEBUG[1-5]?): {2}/;
 const SYSLOG_CONTINUATION = /\[\d+-([2-9]|\d\d+)\] ?/;
 
 type Shape = 'empty' | 'date' | 'pid' | 'other';

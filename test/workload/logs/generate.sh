@@ -3,7 +3,9 @@
 # under four configurations (see SCENARIOS). Needs a scratch cluster it may restart, owned by the postgres user,
 # with pg_stat_statements and auto_explain available:
 #   generate.sh PGBIN PGDATA PORT NAME      e.g. generate.sh /usr/lib/postgresql/15/bin /tmp/data15 56115 pg15
-# Writes NAME-<scenario>.log / .csv / .json beside this script. Not run by the tests: they read the files.
+# Writes NAME-<scenario>.log / .csv / .json beside this script, and the database's pg_stat_statements after the
+# scenarios as NAME-pgss.csv (\copy … CSV HEADER) and NAME-pgss.json (json_agg). Not run by the tests: they read
+# the files.
 set -euo pipefail
 BIN=$1 DATA=$2 PORT=$3 NAME=$4
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -43,6 +45,7 @@ SQL
 psql -X -q -d "$URL/shop" -f "$HERE/schema.sql"
 psql -X -q -d "$URL/shop" -c 'CREATE TABLE legacy_audit (what text)'
 psql -X -q -d "$URL/other" -c 'CREATE TABLE things (label text)'
+psql -X -q -d "$URL/shop" -c 'CREATE EXTENSION pg_stat_statements' -c 'SELECT pg_stat_statements_reset()' >/dev/null
 
 # scenario → settings
 declare -A SCENARIOS=(
@@ -62,3 +65,7 @@ for s in debian keyvalue rds explainjson; do
   sleep 1
   for ext in log csv json; do [ -f "$LOGDIR/$s.$ext" ] && cp "$LOGDIR/$s.$ext" "$HERE/$NAME-$s.$ext"; done
 done
+pgss="SELECT * FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'shop') ORDER BY queryid, toplevel"
+[ "$ver" -lt 140000 ] && pgss="SELECT * FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = 'shop') ORDER BY queryid"
+psql -X -q -d "$URL/shop" -c "\\copy ($pgss) TO '$HERE/$NAME-pgss.csv' CSV HEADER"
+psql -X -q -At -d "$URL/shop" -c "SELECT json_agg(s) FROM ($pgss) s" > "$HERE/$NAME-pgss.json"
