@@ -44,7 +44,7 @@ describe.skipIf(!hasRealServer)('workload files (real server)', () => {
 
   beforeAll(async () => {
     const { readFile } = await import('node:fs/promises');
-    db = await createDatabase(await readFile(SCHEMA, 'utf8'));
+    db = await createDatabase(`CREATE EXTENSION pg_stat_statements;\n${await readFile(SCHEMA, 'utf8')}`);
     conn = await connect(db.url);
   });
   afterAll(async () => {
@@ -169,6 +169,32 @@ describe.skipIf(!hasRealServer)('workload files (real server)', () => {
         { reason: 'statements that refer to relations this database lacks (missing_table), or temporary tables', count: 1 },
       ]),
     );
+  });
+
+  test('the same statement from pg_stat_statements and a log is one entry: the figures of the source with more calls, the samples of the log', async () => {
+    const { loadNotebooks } = await import('../../src/playbooks/loader.ts');
+    const { runWorkload } = await import('../playbooks/workload/support.ts');
+    await runWorkload(db.url, [{ sql: EXTENDED, times: 30, params: (i) => [i, 'paid'] }]);
+    const feed = (await loadNotebooks()).flatMap((n) => n.cells).find((c) => c.feeds)!;
+    const fed = await conn.db.query(feed.sql!);
+    const run = { cell: feed.id, status: 'ok', reason: null, columns: fed.columns } as never;
+    const built = await buildWorkload({
+      server: conn.server,
+      feed: { run, rows: fed.rows },
+      files: [{ path: join(LOGS, 'pg15-debian.log'), format: 'stderr' }],
+      logDatabase: 'shop',
+      query: async (sql, params) => (await conn.db.query(sql, params)).rows,
+    });
+    const w = built.workload!;
+    const s = byQuery(w, EXTENDED)!;
+    // pg_stat_statements may have more than the 30 calls if another test file ran it here; never the log's 5
+    expect(s.calls).toBeGreaterThanOrEqual(30);
+    expect(s.sources).toEqual(['pg_stat_statements', 'log']);
+    expect(s.queryid).toMatch(/^-?\d+$/);
+    expect(s.id).toBe(`fp:${s.fingerprint}`);
+    expect(s.rows).toBeGreaterThan(0);
+    expect(w.samples(s.id)).toContainEqual(['101', SECRET]);
+    expect(w.sources.map((x) => x.kind)).toEqual(['pg_stat_statements', 'log']);
   });
 
   test('log entries of one database only: the inspected one unless --workload-database names another', async () => {
