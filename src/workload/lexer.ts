@@ -19,6 +19,12 @@ const isSpace = (c: number) => c === 32 || c === 9 || c === 10 || c === 13 || c 
 /** Every token of `sql`, whitespace and comments included; an unterminated string or comment runs to the end. */
 export function lex(sql: string): Token[] {
   const out: Token[] = [];
+  scan(sql, (type, start, end) => out.push({ type, start, end }));
+  return out;
+}
+
+/** The tokens of `sql` handed to `fn` one by one, as lex gives them (no array built: large logs lex every entry). */
+export function scan(sql: string, fn: (type: TokenType, start: number, end: number) => void): void {
   const n = sql.length;
   let i = 0;
   while (i < n) {
@@ -93,9 +99,8 @@ export function lex(sql: string): Token[] {
       else while (i < n && '+-*/<>=~!@#%^&|`?'.includes(sql[i]) && !(sql[i] === '-' && sql[i + 1] === '-') && !(sql[i] === '/' && sql[i + 1] === '*')) i++;
       type = 'op';
     }
-    out.push({ type, start, end: i });
+    fn(type, start, i);
   }
-  return out;
 }
 
 function quoted(sql: string, i: number, q: number, backslash: boolean): number {

@@ -8,7 +8,7 @@
 // shape becomes which $n, so the next statement of that shape gets its sample from its own literals.
 import { fingerprintSync, loadModule, normalizeSync } from 'libpg-query';
 import { WORKLOAD_CAPS } from './collect.ts';
-import { lex, literalValue, type Token } from './lexer.ts';
+import { lex, literalValue, scan, type Token } from './lexer.ts';
 
 /** How a new $k of the normalized text gets its value: from the shape's n-th literal, or a keyword's constant. */
 type Slot = { literal: number; negate: boolean } | { constant: string | null };
@@ -45,11 +45,10 @@ export class Normalizer {
    */
   normalize(sql: string, params: ReadonlyMap<number, string | null> | null = null): Normalized {
     if (sql.length > WORKLOAD_CAPS.statementChars) return { skip: TOO_LONG };
-    const tokens = lex(sql).filter((t) => t.type !== 'space' && t.type !== 'comment');
-    const { key, literals, ownParams } = shapeOf(sql, tokens);
+    const { key, literals, ownParams } = shapeOf(sql);
     let shape = this.shapes.get(key);
     if (!shape) {
-      shape = this.parse(sql, tokens, ownParams);
+      shape = this.parse(sql, lex(sql).filter((t) => t.type !== 'space' && t.type !== 'comment'), ownParams);
       if (this.shapes.size >= CACHE) this.shapes.clear();
       this.shapes.set(key, shape);
     }
@@ -81,21 +80,21 @@ export class Normalizer {
 }
 
 /** The statement with its literals as `?` (the shape key), the literals' values, and its own highest $n. */
-function shapeOf(sql: string, tokens: Token[]): { key: string; literals: (string | undefined)[]; ownParams: number } {
-  const parts: string[] = [];
+function shapeOf(sql: string): { key: string; literals: (string | undefined)[]; ownParams: number } {
+  let key = '';
   const literals: (string | undefined)[] = [];
   let ownParams = 0;
-  for (const t of tokens) {
-    if (t.type === 'string' || t.type === 'number') {
-      parts.push('?');
-      literals.push(literalValue(sql, t));
+  scan(sql, (type, start, end) => {
+    if (type === 'space' || type === 'comment') return;
+    if (type === 'string' || type === 'number') {
+      key += '? ';
+      literals.push(literalValue(sql, { type, start, end }));
     } else {
-      const text = sql.slice(t.start, t.end);
-      if (t.type === 'param') ownParams = Math.max(ownParams, Number(text.slice(1)));
-      parts.push(text);
+      if (type === 'param') ownParams = Math.max(ownParams, Number(sql.slice(start + 1, end)));
+      key += `${sql.slice(start, end)} `;
     }
-  }
-  return { key: parts.join(' '), literals, ownParams };
+  });
+  return { key, literals, ownParams };
 }
 
 /** Which literal of the original becomes which new $k of the normalized text; null when they cannot be matched. */

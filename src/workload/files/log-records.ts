@@ -162,7 +162,8 @@ export class LogStatements {
     if (p.database) this.matched++;
     else this.unnamed++;
     if (p.application === 'pgadvisor' || isOwnStatement(p.text)) return this.source.skip(OWN);
-    const parts = p.params ? [{ text: p.text }] : splitStatements(p.text);
+    // an extended-protocol statement is one statement; a simple-protocol string may hold several
+    const parts = p.params || !p.text.includes(';') ? [{ text: p.text }] : splitStatements(p.text);
     for (const part of parts) {
       const n = this.normalizer.normalize(part.text, p.params);
       if ('skip' in n) {

@@ -19,16 +19,23 @@ export interface PrefixFields {
   pid: string | null;
 }
 
+const pair = (names: string) => new RegExp(`(?:^|[\\s,:\\]\\[])(?:${names})=([^,\\s\\]]*)`);
+const DB = pair('db|database|dbname');
+const USER = pair('user|usr|username');
+const APP = pair('app|application|application_name');
+const PID = pair('pid');
+const USER_AT_DB = /([^\s@:[\]()=,]*)@([^\s@:[\]()=,]+)(?!.*@)/;
+
 /** The fields a log_line_prefix shows: key=value pairs (user=, db=, app=, pid=), user@database, [pid]. */
 export function prefixFields(prefix: string): PrefixFields {
-  const kv = (names: string) => new RegExp(`(?:^|[\\s,:\\]\\[])(?:${names})=([^,\\s\\]]*)`).exec(prefix)?.[1] || null;
-  let database = kv('db|database|dbname');
-  let user = kv('user|usr|username');
-  const at = [...prefix.matchAll(/([^\s@:[\]()=,]*)@([^\s@:[\]()=,]+)/g)].at(-1);
+  const kv = (re: RegExp) => (prefix.includes('=') ? re.exec(prefix)?.[1] || null : null);
+  let database = kv(DB);
+  let user = kv(USER);
+  const at = prefix.includes('@') ? USER_AT_DB.exec(prefix) : null;
   if (at && !database) database = at[2];
   if (at && !user && at[1]) user = at[1];
-  const pid = kv('pid') ?? /\[(\d+)\]/.exec(prefix)?.[1] ?? null;
-  return { database, user, application: kv('app|application|application_name'), pid };
+  const pid = kv(PID) ?? /\[(\d+)\]/.exec(prefix)?.[1] ?? null;
+  return { database, user, application: kv(APP), pid };
 }
 
 function shapeOf(prefix: string): Shape {
