@@ -31,8 +31,8 @@ export interface Observation {
   tempBlksWritten: number | null;
   sharedBlksHit: number | null;
   sharedBlksRead: number | null;
-  /** the constants of this execution ($1…$n in text form), when the source has them */
-  sample: (string | null)[] | null;
+  /** the constants of this execution ($1…$n in text form), when the source has them; computed only when kept */
+  sample: (() => (string | null)[] | null) | null;
 }
 
 export interface Collected extends Omit<Observation, 'sample'> {
@@ -58,7 +58,8 @@ export class SourceCollector {
     const had = this.statements.get(o.fingerprint);
     if (!had) {
       const { sample, ...rest } = o;
-      this.statements.set(o.fingerprint, { ...rest, samples: keepable(sample) ? [sample!] : [], entries: 1 });
+      const first = sample?.() ?? null;
+      this.statements.set(o.fingerprint, { ...rest, samples: keepable(first) ? [first!] : [], entries: 1 });
       if (this.statements.size > WORKLOAD_CAPS.statements * 1.1) this.evict();
       return;
     }
@@ -72,8 +73,9 @@ export class SourceCollector {
     had.toplevel ||= o.toplevel;
     had.queryid ??= o.queryid;
     // a sample fits the text it was taken with ($n numbering differs between texts of one fingerprint)
-    if (o.query === had.query && had.samples.length < WORKLOAD_CAPS.samples && keepable(o.sample) && !had.samples.some((s) => sameSample(s, o.sample!))) {
-      had.samples.push(o.sample!);
+    if (o.sample && o.query === had.query && had.samples.length < WORKLOAD_CAPS.samples) {
+      const sample = o.sample();
+      if (keepable(sample) && !had.samples.some((s) => sameSample(s, sample!))) had.samples.push(sample!);
     }
   }
 

@@ -24,7 +24,8 @@ interface Shape {
 
 type Cached = Shape | { skip: string };
 
-export type Normalized = { fingerprint: string; query: string; sample: (string | null)[] | null } | { skip: string };
+/** `sample` computes the statement's constants on demand: most entries of a large log are not kept as samples. */
+export type Normalized = { fingerprint: string; query: string; sample: () => (string | null)[] | null } | { skip: string };
 
 export const NOT_PARSED = 'statements the parser (libpg-query, PostgreSQL 18 grammar) cannot read';
 export const KEEPS_CONSTANTS = 'statements whose constants the parser leaves in place (DDL and other utility statements)';
@@ -53,7 +54,8 @@ export class Normalizer {
       this.shapes.set(key, shape);
     }
     if ('skip' in shape) return shape;
-    return { fingerprint: shape.fingerprint, query: shape.query, sample: sampleOf(shape, literals, params) };
+    const found = shape;
+    return { fingerprint: shape.fingerprint, query: shape.query, sample: () => sampleOf(sql, found, literals, params) };
   }
 
   private parse(sql: string, tokens: Token[], ownParams: number): Cached {
@@ -79,16 +81,16 @@ export class Normalizer {
   }
 }
 
-/** The statement with its literals as `?` (the shape key), the literals' values, and its own highest $n. */
-function shapeOf(sql: string): { key: string; literals: (string | undefined)[]; ownParams: number } {
+/** The statement with its literals as `?` (the shape key), the literals' tokens, and its own highest $n. */
+function shapeOf(sql: string): { key: string; literals: Token[]; ownParams: number } {
   let key = '';
-  const literals: (string | undefined)[] = [];
+  const literals: Token[] = [];
   let ownParams = 0;
   scan(sql, (type, start, end) => {
     if (type === 'space' || type === 'comment') return;
     if (type === 'string' || type === 'number') {
       key += '? ';
-      literals.push(literalValue(sql, { type, start, end }));
+      literals.push({ type, start, end });
     } else {
       if (type === 'param') ownParams = Math.max(ownParams, Number(sql.slice(start + 1, end)));
       key += `${sql.slice(start, end)} `;
@@ -128,7 +130,7 @@ function align(sql: string, orig: Token[], normalized: string, norm: Token[], ow
   return i === orig.length ? slots : null;
 }
 
-function sampleOf(shape: Shape, literals: (string | undefined)[], params: ReadonlyMap<number, string | null> | null): (string | null)[] | null {
+function sampleOf(sql: string, shape: Shape, literals: Token[], params: ReadonlyMap<number, string | null> | null): (string | null)[] | null {
   if (!shape.slots || !shape.params) return null;
   const out: (string | null)[] = [];
   for (let k = 1; k <= shape.params; k++) {
@@ -137,7 +139,8 @@ function sampleOf(shape: Shape, literals: (string | undefined)[], params: Readon
     if (!slot) v = params?.get(k);
     else if ('constant' in slot) v = slot.constant;
     else {
-      const lit = literals[slot.literal];
+      const token = literals[slot.literal];
+      const lit = token && literalValue(sql, token);
       v = lit === undefined ? undefined : slot.negate ? `-${lit}` : lit;
     }
     if (v === undefined) return null;

@@ -24,16 +24,23 @@ const DB = pair('db|database|dbname');
 const USER = pair('user|usr|username');
 const APP = pair('app|application|application_name');
 const PID = pair('pid');
-const USER_AT_DB = /([^\s@:[\]()=,]*)@([^\s@:[\]()=,]+)(?!.*@)/;
+const FIELD_END = /[\s@:[\]()=,]/;
 
 /** The fields a log_line_prefix shows: key=value pairs (user=, db=, app=, pid=), user@database, [pid]. */
 export function prefixFields(prefix: string): PrefixFields {
   const kv = (re: RegExp) => (prefix.includes('=') ? re.exec(prefix)?.[1] || null : null);
   let database = kv(DB);
   let user = kv(USER);
-  const at = prefix.includes('@') ? USER_AT_DB.exec(prefix) : null;
-  if (at && !database) database = at[2];
-  if (at && !user && at[1]) user = at[1];
+  // user@database: the last @ of the prefix, each side up to a separator
+  const a = prefix.lastIndexOf('@');
+  if (a >= 0) {
+    let u = a;
+    while (u > 0 && !FIELD_END.test(prefix[u - 1])) u--;
+    let d = a + 1;
+    while (d < prefix.length && !FIELD_END.test(prefix[d])) d++;
+    if (!database && d > a + 1) database = prefix.slice(a + 1, d);
+    if (!user && u < a) user = prefix.slice(u, a);
+  }
   const pid = kv(PID) ?? /\[(\d+)\]/.exec(prefix)?.[1] ?? null;
   return { database, user, application: kv(APP), pid };
 }
