@@ -4,9 +4,8 @@ import type { Row, ServerFacts } from '../playbooks/types.ts';
 import { SourceCollector, WORKLOAD_CAPS, type Collected } from './collect.ts';
 import { readWorkloadFile } from './files/read.ts';
 import { readLive, type LiveFeed } from './live.ts';
-import { Normalizer } from './normalize.ts';
-import { fingerprinter } from './parse.ts';
-import { missingRelations, refKey, relationsOf, showRelation, type RelationRef } from './resolve.ts';
+import { Normalizer, NOT_PARSED } from './normalize.ts';
+import { loadParser, missingRelations, refKey, relationsOf, showRelation, type RelationRef } from './resolve.ts';
 import type { Workload, WorkloadFormat, WorkloadSourceKind, WorkloadStatement } from './types.ts';
 
 export interface BuildOptions {
@@ -27,7 +26,7 @@ export async function buildWorkload(opts: BuildOptions): Promise<BuildResult> {
   const files = opts.files ?? [];
   const sources: SourceCollector[] = [];
   if (opts.feed) {
-    const live = readLive(opts.feed, opts.server, await fingerprinter());
+    const live = readLive(opts.feed, opts.server);
     if (live.source) sources.push(live.source);
     else if (!files.length) return { workload: null, reason: live.reason, failed: opts.feed.run.status !== 'skipped' };
     else if (opts.feed.run.status !== 'skipped') {
@@ -42,6 +41,7 @@ export async function buildWorkload(opts: BuildOptions): Promise<BuildResult> {
     const normalizer = await Normalizer.create();
     for (const f of files) sources.push(await readWorkloadFile(f.path, f.format, { normalizer, database: opts.logDatabase ?? opts.server.database, signal: opts.signal }));
   }
+  await loadParser();
   await dropUnresolved(sources, opts.query);
   return { workload: mergeSources(sources), reason: null };
 }
@@ -60,7 +60,7 @@ async function dropUnresolved(sources: SourceCollector[], query: BuildOptions['q
     const reason = `statements that refer to relations this database lacks (${shown}${names.length > WORKLOAD_CAPS.exampleLines ? `, … ${names.length} in all` : ''}), or temporary tables`;
     s.remove((c) => {
       const refs = refsOf.get(c);
-      if (refs === null) return 'statements the parser (libpg-query, PostgreSQL 18 grammar) cannot read';
+      if (refs === null) return NOT_PARSED;
       return refs?.some((r) => missing.has(refKey(r))) ? reason : null;
     });
   }

@@ -1,12 +1,13 @@
-// Statements from files, normalized as pg_stat_statements would: libpg-query replaces each constant with $n
-// and gives the fingerprint that groups the statement however its constants vary. The constants themselves
+// Statements from files, normalized as pg_stat_statements would: libpg-query replaces each constant with $n,
+// and the statement's fingerprint (key.ts) groups it however its constants vary. The constants themselves
 // become the statement's sample ($1…$n in text form), kept in memory only.
 //
 // libpg-query runs in WebAssembly and costs a fraction of a millisecond per call, too slow for the millions of
 // entries of a large log. So each statement is first lexed here (cheap), and statements that differ only in
 // their constants share one shape key: the parser runs once per shape, and records which literal of the
 // shape becomes which $n, so the next statement of that shape gets its sample from its own literals.
-import { fingerprintSync, loadModule, normalizeSync } from 'libpg-query';
+import { loadModule, normalizeSync } from 'libpg-query';
+import { statementFingerprint } from './key.ts';
 import { WORKLOAD_CAPS } from './collect.ts';
 import { lex, literalValue, scan, type Token } from './lexer.ts';
 
@@ -60,10 +61,8 @@ export class Normalizer {
 
   private parse(sql: string, tokens: Token[], ownParams: number): Cached {
     let normalized: string;
-    let fingerprint: string;
     try {
       normalized = normalizeSync(sql);
-      fingerprint = fingerprintSync(sql);
     } catch {
       return { skip: NOT_PARSED };
     }
@@ -77,7 +76,7 @@ export class Normalizer {
       .replace(/[ \t]+\n/g, '\n')
       .trim();
     const params = Math.max(0, ...code.filter((t) => t.type === 'param').map((t) => Number(normalized.slice(t.start + 1, t.end))));
-    return { fingerprint, query, slots: align(sql, tokens, normalized, code, ownParams), params };
+    return { fingerprint: statementFingerprint(query), query, slots: align(sql, tokens, normalized, code, ownParams), params };
   }
 }
 
