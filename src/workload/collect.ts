@@ -35,6 +35,12 @@ export interface Observation {
   sample: (() => (string | null)[] | null) | null;
 }
 
+/** A statement a file gave (a log entry, a statement of a .sql file): calls and, from a log, its time; nothing else is known. */
+export function fileObservation(n: { fingerprint: string; query: string; sample: Observation['sample'] }, calls: number, totalMs: number | null): Observation {
+  const unknown = { queryid: null, rows: null, tempBlksWritten: null, sharedBlksHit: null, sharedBlksRead: null };
+  return { fingerprint: n.fingerprint, query: n.query, calls, totalMs, toplevel: true, sample: n.sample, ...unknown };
+}
+
 export interface Collected extends Omit<Observation, 'sample'> {
   samples: (string | null)[][];
   /** the source's entries that made it (rows, log entries, statements of a file) */

@@ -8,7 +8,7 @@
 //   from PostgreSQL 16 the bind values in `Query Parameters:`; a plan followed by the same statement's
 //   duration line counts once.
 // Entries of other databases (when the line names its database) and pgadvisor's own are left out.
-import { WORKLOAD_CAPS, type SourceCollector } from '../collect.ts';
+import { fileObservation, WORKLOAD_CAPS, type SourceCollector } from '../collect.ts';
 import { splitStatements } from '../lexer.ts';
 import type { Normalizer } from '../normalize.ts';
 import { isOwnStatement } from '../own.ts';
@@ -170,19 +170,7 @@ export class LogStatements {
         this.source.skip(n.skip, p.line);
         continue;
       }
-      this.source.add({
-        fingerprint: n.fingerprint,
-        query: n.query,
-        queryid: null,
-        calls: 1,
-        totalMs: p.durationMs == null ? null : p.durationMs / parts.length,
-        rows: null,
-        toplevel: true,
-        tempBlksWritten: null,
-        sharedBlksHit: null,
-        sharedBlksRead: null,
-        sample: n.sample,
-      });
+      this.source.add(fileObservation(n, 1, p.durationMs == null ? null : p.durationMs / parts.length));
     }
   }
 }

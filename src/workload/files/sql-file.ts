@@ -1,7 +1,7 @@
 // A .sql file of the application's statements, separated by semicolons. A comment `-- calls: N` before a
 // statement says how often it runs (1 when absent); psql meta-commands (\set, \timing …) are skipped.
 // Read in chunks: only the statement being read is held in memory.
-import { WORKLOAD_CAPS, type SourceCollector } from '../collect.ts';
+import { fileObservation, WORKLOAD_CAPS, type SourceCollector } from '../collect.ts';
 import { lex, type Token } from '../lexer.ts';
 import type { Normalizer } from '../normalize.ts';
 import { isOwnStatement } from '../own.ts';
@@ -28,19 +28,7 @@ export async function readSqlFile(source: SourceCollector, normalizer: Normalize
     if (!calls) return source.skip('statements marked -- calls: 0', at);
     const n = normalizer.normalize(text.slice(code[0].start, code.at(-1)!.end));
     if ('skip' in n) return source.skip(n.skip, at);
-    source.add({
-      fingerprint: n.fingerprint,
-      query: n.query,
-      queryid: null,
-      calls,
-      totalMs: null,
-      rows: null,
-      toplevel: true,
-      tempBlksWritten: null,
-      sharedBlksHit: null,
-      sharedBlksRead: null,
-      sample: n.sample,
-    });
+    source.add(fileObservation(n, calls, null));
   };
   const take = (final: boolean) => {
     const tokens = lex(buffer);
