@@ -4,8 +4,10 @@ import { SEVERITIES, severityRank, type Decision, type Finding, type Severity, t
 import { UsageError } from '../db/target.ts';
 import { connect, runLive, selectNotebooks } from '../playbooks/live.ts';
 import { TOOL_VERSION } from '../version.ts';
+import type { WorkloadSourceSummary } from '../workload/types.ts';
+import { workloadFiles, type WorkloadArgs } from './workload-files.ts';
 
-export interface CheckArgs {
+export interface CheckArgs extends WorkloadArgs {
   url?: string;
   playbook?: string[];
   json?: boolean;
@@ -26,12 +28,13 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const accept = args.save ? parseAccept(args.accept ?? 'none') : null;
   if (args.accept && !args.save) throw new UsageError('--accept needs --save DIR');
   const notebooks = await selectNotebooks(args.playbook);
+  const files = await workloadFiles(args);
   const conn = await connect(args.url);
   let data: RunResult;
   try {
     if (conn.demo) process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n');
     // without --save nothing keeps the evidence-only probes, so only what yields findings runs
-    data = await runLive(conn, notebooks, undefined, undefined, { findingsOnly: !args.save });
+    data = await runLive(conn, notebooks, undefined, undefined, { findingsOnly: !args.save, workloadFiles: files, workloadDatabase: args.workloadDatabase });
   } finally {
     await conn.close();
   }
@@ -83,7 +86,17 @@ function parseAccept(v: string): Severity | 'all' | 'none' {
 }
 
 export function jsonReport(data: RunResult) {
-  return { findings: data.findings, skipped: data.skipped, errors: cellErrors(data.playbooks), server: data.server };
+  return { findings: data.findings, skipped: data.skipped, errors: cellErrors(data.playbooks), server: data.server, workload: data.workload ?? [] };
+}
+
+/** One source of the workload: what it gave, what it left out and why (counts and reasons, never statement text). */
+function workloadLines(s: WorkloadSourceSummary): string[] {
+  const skipped = s.skipped.reduce((a, k) => a + k.count, 0);
+  return [
+    `  ${s.name} (${s.format}): ${s.entries} entries, ${s.statements} statements${skipped ? `, ${skipped} left out` : ''}`,
+    ...s.skipped.map((k) => `    ${k.count} × ${k.reason}`),
+    ...s.notes.map((note) => `    note: ${note}`),
+  ];
 }
 
 const MARK: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
@@ -105,6 +118,7 @@ function textReport(data: RunResult, display: string, saved: { snapshot: string;
   const failed = cellErrors(data.playbooks);
   out.push('', `${n(data.findings.length, 'finding')} (${bySeverity}); ${n(data.skipped.length, 'check')} skipped; ${n(failed.length, 'cell')} failed`);
   for (const s of data.skipped) out.push(`  skipped ${s.playbook}/${s.check}: ${s.reason}`);
+  if (data.workload?.length) out.push('', 'Workload:', ...data.workload.flatMap(workloadLines));
   if (saved) out.push('', `snapshot:  ${saved.snapshot}`, `migration: ${saved.migration}`, `rollback:  ${saved.rollback}`);
   return out.join('\n') + '\n';
 }

@@ -2,7 +2,7 @@ import { clean } from '../db/errors.ts';
 import { providerInfo } from '../db/providers.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
 import type { BuildResult } from '../workload/build.ts';
-import type { WorkloadSourceSummary } from '../workload/types.ts';
+import type { WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { adaptToProvider } from './provider-advice.ts';
@@ -31,6 +31,10 @@ export interface RunOptions {
   analyzers: Record<string, Analyzer> | Promise<Record<string, Analyzer>>;
   /** what each analyzer reads, by name (default: the shipped analyzers' declarations) */
   inputs?: Readonly<Record<string, AnalyzerInputs>>;
+  /** --workload files (formats resolved), read into the workload with the probe that feeds it */
+  workloadFiles?: { path: string; format: WorkloadFormat }[];
+  /** the database whose entries a log gives (default: the inspected one) */
+  workloadDatabase?: string;
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
 }
@@ -47,7 +51,7 @@ interface Job {
 export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   const { notebooks } = opts;
   const declarations = opts.inputs ?? ANALYZER_INPUTS;
-  const runInputs: RunInputs = { workloadFiles: 0 };
+  const runInputs: RunInputs = { workloadFiles: opts.workloadFiles?.length ?? 0 };
   const runs = new Map<string, CellRun>();
   const rowsOf = new Map<string, Row[]>();
   const findings = new Map<string, Finding[]>();
@@ -200,6 +204,8 @@ async function loadWorkload(opts: RunOptions, feed: { run: CellRun; rows: Row[] 
     return await buildWorkload({
       server: opts.server,
       feed,
+      files: opts.workloadFiles,
+      logDatabase: opts.workloadDatabase,
       query: async (sql: string, params?: unknown[]) => (await opts.db.query(sql, params, opts.signal)).rows,
       signal: opts.signal,
     });
