@@ -72,7 +72,8 @@ export function terminalBlock(s: string): string {
  * Inline Markdown (a heading, a list item, a table cell, a paragraph) that renders as exactly the text:
  * the terminal rule first (one line, escapes visible), then every character Markdown would read as markup
  * backslash-escaped — emphasis, code, links, images, raw HTML, table pipes, entities, block markers at
- * the start — and autolinks (`https://`, `www.`, e-mail) broken so no name becomes a link.
+ * the start — autolinks (`https://`, `www.`, e-mail) broken so no name becomes a link, and spaces at either
+ * end written as `&#32;`, which block and table-cell parsing would otherwise trim.
  */
 export function markdownText(s: string): string {
   return terminalText(s)
@@ -81,8 +82,19 @@ export function markdownText(s: string): string {
     .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
     .replace(/:(?=\/\/)/g, '\\:')
     .replace(/(?<![A-Za-z0-9])(www)\./gi, '$1\\.')
-    .replace(/^(\s*)([#+\-=])(?=\s|$)/, '$1\\$2')
-    .replace(/^(\s*\d+)([.)])(?=\s|$)/, '$1\\$2');
+    .replace(/^([#+\-=])/, '\\$1')
+    .replace(/^(\d+)([.)])/, '$1\\$2')
+    .replace(/^ +| +$/g, (spaces) => '&#32;'.repeat(spaces.length));
+}
+
+/** A Markdown code span holding the text literally (terminal rule applied), fenced so no backtick run closes it. */
+export function markdownCode(s: string): string {
+  const t = terminalText(s);
+  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((m) => m.length));
+  const fence = '`'.repeat(longest + 1);
+  // a span strips one space at each end when both are there: pad to keep them, and to keep a backtick off the fence
+  const pad = longest > 0 || (t.startsWith(' ') && t.endsWith(' ') && t.trim() !== '') ? ' ' : '';
+  return `${fence}${pad}${t}${pad}${fence}`;
 }
 
 /**
@@ -97,15 +109,6 @@ export function markdownProse(text: string): string {
     .replace(/^(\s{0,3})\[([^\]\n]*)\]:(?!\s*(https?:|mailto:|#))/gim, '$1\\[$2\\]:');
 }
 
-/** A Markdown code span holding the text literally (terminal rule applied), fenced so no backtick run closes it. */
-export function markdownCode(s: string): string {
-  const t = terminalText(s);
-  const longest = Math.max(0, ...(t.match(/`+/g) ?? []).map((m) => m.length));
-  const fence = '`'.repeat(longest + 1);
-  const pad = t.startsWith('`') || t.endsWith('`') || longest > 0 ? ' ' : '';
-  return `${fence}${pad}${t}${pad}${fence}`;
-}
-
 /**
  * A fenced Markdown code block no content can close early. `text` keeps its lines; any other unsafe
  * character is escaped (terminalBlock). SQL meant to be pasted should go through displaySql first, which
@@ -115,7 +118,7 @@ export function markdownCodeBlock(text: string, lang = ''): string {
   const body = terminalBlock(text).replace(/\s+$/, '');
   const longest = Math.max(0, ...(body.match(/^[ \t]*`{3,}/gm) ?? []).map((m) => m.trim().length));
   const fence = '`'.repeat(Math.max(3, longest + 1));
-  return `${fence}${lang}\n${body}\n${fence}`;
+  return `${fence}${lang}\n${body ? `${body}\n` : ''}${fence}`;
 }
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
