@@ -28,13 +28,13 @@ export const UNTRUSTED_SQL = [
 
 /** What a terminal must never receive from a name: the raw sequences, and any raw control or bidi character. */
 export function expectNoRawNames(output: string, label = 'output'): void {
-  for (const n of Object.values(NAMES)) {
+  for (const n of [...Object.values(NAMES), POLICY]) {
     if (/[\u0000-\u001f\u202e]/.test(n)) expect(output.includes(n), `${label} holds ${JSON.stringify(n)} raw`).toBe(false);
   }
   expect(output, `${label}: OSC`).not.toContain('\u001b]');
   expect(output, `${label}: BEL`).not.toContain('\u0007');
   expect(output, `${label}: the colour a name asked for`).not.toContain('\u001b[31mRED');
-  expect(output, `${label}: clear screen`).not.toContain('\u001b[2J');
+  expect(output, `${label}: the blink a string asked for`).not.toContain('\u001b[5m');
   expect(output, `${label}: bidi`).not.toMatch(/[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
   expect(output, `${label}: C1`).not.toMatch(/[\u0080-\u009f]/);
 }
