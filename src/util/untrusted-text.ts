@@ -82,8 +82,9 @@ export function markdownText(s: string): string {
     .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
     .replace(/:(?=\/\/)/g, '\\:')
     .replace(/(?<![A-Za-z0-9])(www)\./gi, '$1\\.')
-    .replace(/^([#+\-=])/, '\\$1')
-    .replace(/^(\d+)([.)])/, '$1\\$2')
+    // a block marker only counts before a space, the line's end, or (rules, setext underlines) its own repeat
+    .replace(/^([#+\-=])(?=\s|$|\1)/, '\\$1')
+    .replace(/^(\d+)([.)])(?=\s|$)/, '$1\\$2')
     .replace(/^ +| +$/g, (spaces) => '&#32;'.repeat(spaces.length));
 }
 
