@@ -19,6 +19,12 @@
 const UNSAFE =
   /[\u0000-\u001f\u007f-\u009f\u061c\u200b\u200e\u200f\u2028\u2029\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]|\udb40[\udc00-\udc7f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
+/** A superset of UNSAFE as one character class (fast to test): most text has none, and is returned as it is. */
+const MAYBE_UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/;
+
+/** What JSON.stringify can leave raw of UNSAFE (it escapes every C0 control inside strings). */
+const JSON_MAYBE_UNSAFE = /[\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff\ud800-\udfff]/;
+
 const NAMED: Record<string, string> = { '\n': '\\n', '\t': '\\t', '\r': '\\r' };
 
 /** The visible escape of one unsafe character: `\n`, `\x1b`, `\u202e`, `\u{e0041}`. */
@@ -33,7 +39,7 @@ function escapeChar(c: string): string {
 
 /** Each unsafe character of `s` replaced by `fn(c)`: for escapes in another syntax (JavaScript, SQL). */
 export function replaceUnsafe(s: string, fn: (c: string) => string): string {
-  return s.replace(UNSAFE, fn);
+  return MAYBE_UNSAFE.test(s) ? s.replace(UNSAFE, fn) : s;
 }
 
 /**
@@ -44,11 +50,13 @@ export function replaceUnsafe(s: string, fn: (c: string) => string): string {
 export function jsonText(value: unknown, space?: number): string {
   // inside strings JSON.stringify escapes every C0 control: a raw line feed is the indentation's own
   const escape = (c: string) => (c === '\n' ? c : Array.from({ length: c.length }, (_, i) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`).join(''));
-  return replaceUnsafe(JSON.stringify(value, null, space), escape);
+  const text = JSON.stringify(value, null, space);
+  return JSON_MAYBE_UNSAFE.test(text) ? text.replace(UNSAFE, escape) : text;
 }
 
 /** True when `s` holds a character the rule escapes. */
 export function hasUnsafeText(s: string): boolean {
+  if (!MAYBE_UNSAFE.test(s)) return false;
   UNSAFE.lastIndex = 0;
   const found = UNSAFE.test(s);
   UNSAFE.lastIndex = 0;
@@ -60,12 +68,12 @@ export function hasUnsafeText(s: string): boolean {
  * Backslashes are left as they are, so the rule applied twice gives the same text.
  */
 export function terminalText(s: string): string {
-  return s.replace(UNSAFE, escapeChar);
+  return replaceUnsafe(s, escapeChar);
 }
 
 /** Like terminalText, but line feeds and tabs stay: for text shown as a block (SQL, notebook prose). */
 export function terminalBlock(s: string): string {
-  return s.replace(UNSAFE, (c) => (c === '\n' || c === '\t' ? c : escapeChar(c)));
+  return replaceUnsafe(s, (c) => (c === '\n' || c === '\t' ? c : escapeChar(c)));
 }
 
 /**
