@@ -84,7 +84,7 @@ describe('displaySql', () => {
   describe.skipIf(!hasRealServer)('on the real server', () => {
     it('means exactly what the original means: same names, same strings', async () => {
       const names = [...CONTROLS.filter((c) => c !== '\u0000').map((c) => `n${c}é\\"`), 'osc\u001b]0;TITLE\u0007tbl', 'tag\u{e0041}x', 'rtl\u202etxt'];
-      const db = await createDatabase();
+      const db = await createDatabase('', { untracked: true });
       try {
         for (const name of names) {
           const original = `SELECT ${lit(name)} AS ${q(name)}, E'\\\\' || ${lit(name)} AS e, $d$${name}$d$ AS d`;

@@ -60,7 +60,7 @@ describe.skipIf(!hasRealServer)('hostile identifiers (property-based)', () => {
     await fc.assert(
       fc.asyncProperty(names, async (n) => {
         const [schema, , child] = n;
-        const db = await createDatabase(fixture(n));
+        const db = await createDatabase(fixture(n), { untracked: true });
         const dir = await mkdtemp(join(tmpdir(), 'pgadv-hostile-'));
         try {
           const data = await runPlaybook(db.url);

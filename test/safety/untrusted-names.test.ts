@@ -50,7 +50,7 @@ describe.skipIf(!hasRealServer)('names from the database are untrusted', () => {
   let rollback: string;
 
   beforeAll(async () => {
-    db = await createDatabase(UNTRUSTED_SQL);
+    db = await createDatabase(UNTRUSTED_SQL, { untracked: true });
     tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'pgadv-untrusted-'));
   });
   afterAll(async () => {
@@ -145,7 +145,7 @@ describe.skipIf(!hasRealServer)('names from the database are untrusted', () => {
     const block = r.stdout.slice(at);
     const sql = /```sql\n([\s\S]*?)\n```/.exec(block)![1];
     expect(sql).toContain('U&"osc\\001b]0;TITLE\\0007tbl"');
-    const fresh = await createDatabase(UNTRUSTED_SQL);
+    const fresh = await createDatabase(UNTRUSTED_SQL, { untracked: true });
     try {
       const file = path.join(tmp, 'pasted.sql');
       await fs.writeFile(file, sql);
@@ -179,7 +179,7 @@ describe.skipIf(!hasRealServer)('names from the database are untrusted', () => {
       const sqlText = (await Promise.all(written.filter((f) => /\.(sql|js)$/.test(f)).map((f) => fs.readFile(f, 'utf8')))).join('\n');
       expect(sqlText).toMatch(/(pgadvisor migration|verify)/);
 
-      const fresh = await createDatabase(UNTRUSTED_SQL);
+      const fresh = await createDatabase(UNTRUSTED_SQL, { untracked: true });
       try {
         if (format === 'node-pg-migrate') await nodePgMigrate(out, fresh.url).createBookkeeping();
         const run = await toolRunner(format, out, fresh.url);

@@ -40,8 +40,12 @@ function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.QueryR
   return withClient(url, (c) => c.query(sql, params));
 }
 
-/** A fresh, empty database; `setup` (multi-statement SQL) runs in it first. */
-export async function createDatabase(setup = '', opts: { extensions?: string[] } = {}): Promise<TestDatabase> {
+/**
+ * A fresh, empty database; `setup` (multi-statement SQL) runs in it first. `untracked`: pg_stat_statements
+ * records nothing from it (its 5,000 entries are shared by every test database; each one that runs every
+ * playbook adds a few hundred, and evicting entries breaks the tests that read the workload).
+ */
+export async function createDatabase(setup = '', opts: { extensions?: string[]; untracked?: boolean } = {}): Promise<TestDatabase> {
   if (!TEST_DATABASE_URL) {
     const { startPgliteServer } = await import('../../src/db/pglite-server.ts');
     const server = await startPgliteServer({ extensions: opts.extensions });
@@ -52,6 +56,10 @@ export async function createDatabase(setup = '', opts: { extensions?: string[] }
   const name = `pgadv_t_${randomBytes(5).toString('hex')}`;
   await execOn(TEST_DATABASE_URL, `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
   const url = urlFor(TEST_DATABASE_URL, name);
+  if (opts.untracked) {
+    const { rows } = await execOn(TEST_DATABASE_URL, `SELECT 1 FROM pg_settings WHERE name = 'pg_stat_statements.track'`);
+    if (rows.length) await execOn(TEST_DATABASE_URL, `ALTER DATABASE ${name} SET pg_stat_statements.track = 'none'`);
+  }
   if (setup) await execOn(url, setup);
   return {
     url,

@@ -31,7 +31,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
   let pty: Pty | null = null;
 
   beforeAll(async () => {
-    db = await createDatabase(UNTRUSTED_SQL);
+    db = await createDatabase(UNTRUSTED_SQL, { untracked: true });
     out = await fs.mkdtemp(path.join(os.tmpdir(), 'pgadv-tui-untrusted-'));
   });
   afterAll(async () => {
