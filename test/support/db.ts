@@ -42,9 +42,11 @@ function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.QueryR
 
 /**
  * A fresh, empty database; `setup` (multi-statement SQL) runs in it first. On the real server named by
- * TEST_DATABASE_URL, or on `opts.server` (one of the version matrix's servers).
+ * TEST_DATABASE_URL, or on `opts.server` (one of the version matrix's servers). `untracked`: pg_stat_statements
+ * records nothing from it (its 5,000 entries are shared by every test database; each one that runs every
+ * playbook adds a few hundred, and evicting entries breaks the tests that read the workload).
  */
-export async function createDatabase(setup = '', opts: { extensions?: string[]; server?: string } = {}): Promise<TestDatabase> {
+export async function createDatabase(setup = '', opts: { extensions?: string[]; server?: string; untracked?: boolean } = {}): Promise<TestDatabase> {
   const server = opts.server ?? TEST_DATABASE_URL;
   if (!server) {
     const { startPgliteServer } = await import('../../src/db/pglite-server.ts');
@@ -56,6 +58,10 @@ export async function createDatabase(setup = '', opts: { extensions?: string[]; 
   const name = `pgadv_t_${randomBytes(5).toString('hex')}`;
   await execOn(server, `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
   const url = urlFor(server, name);
+  if (opts.untracked) {
+    const { rows } = await execOn(server, `SELECT 1 FROM pg_settings WHERE name = 'pg_stat_statements.track'`);
+    if (rows.length) await execOn(server, `ALTER DATABASE ${name} SET pg_stat_statements.track = 'none'`);
+  }
   if (setup) await execOn(url, setup);
   return {
     url,
