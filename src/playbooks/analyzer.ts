@@ -27,6 +27,8 @@ export interface AnalyzerContext {
   /** a statement on the read-only session; all of one run's statements use the same connection */
   query: (sql: string, params?: unknown[]) => Promise<Row[]>;
   signal: AbortSignal;
+  /** the cell's declared thresholds (configured values, else the declared defaults); the runner always passes them */
+  thresholds?: Record<string, number>;
 }
 
 export interface AnalyzerResult {

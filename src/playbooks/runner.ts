@@ -4,6 +4,7 @@ import type { BuildResult } from '../workload/build.ts';
 import type { WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
+import { thresholdValues, withThresholds } from './thresholds.ts';
 import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
 import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
@@ -31,6 +32,8 @@ export interface RunOptions {
   inputs?: Readonly<Record<string, AnalyzerInputs>>;
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
+  /** configured thresholds by `playbook/check` (a config file's [thresholds]); cells use their defaults otherwise */
+  thresholds?: Record<string, Record<string, number>>;
 }
 
 /** The run's workload, built once for all the analyzers that read it; null with the reason when there is none. */
@@ -115,8 +118,12 @@ function unmet(cell: Cell, declared: AnalyzerInputs | undefined, opts: RunOption
 
 type CellResult = { run: CellRun; rows: Row[]; found: Finding[] };
 
-function cellResult(notebook: Notebook, cell: Cell) {
-  const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql: cell.sql };
+function cellResult(notebook: Notebook, cell: Cell, opts: RunOptions) {
+  const configured = opts.thresholds?.[`${notebook.id}/${cell.id}`];
+  // the SQL as sent, configured thresholds in place: what the snapshot shows is what ran
+  const sql = cell.sql === null ? null : withThresholds(cell.sql, configured);
+  const thresholds = thresholdValues(cell, configured);
+  const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql };
   const done = (status: CellRun['status'], reason: string | null, durationMs = 0, columns: string[] = [], rows: Row[] = []): CellRun => ({
     ...base,
     status,
@@ -127,17 +134,17 @@ function cellResult(notebook: Notebook, cell: Cell) {
     rowCount: rows.length,
     truncated: false,
   });
-  return { base, done };
+  return { base, done, sql, thresholds };
 }
 
 async function runSqlCell(notebook: Notebook, cell: Cell, opts: RunOptions, runInputs: RunInputs): Promise<CellResult> {
-  const { base, done } = cellResult(notebook, cell);
+  const { base, done, sql } = cellResult(notebook, cell, opts);
   const why = unmetRequirement(cell.requires, opts.server, runInputs);
   if (why) return { run: done('skipped', why), rows: [], found: [] };
   if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
   const started = performance.now();
   try {
-    const { columns, rows } = await opts.db.query(cell.sql!, [], opts.signal);
+    const { columns, rows } = await opts.db.query(sql!, [], opts.signal);
     return finish(notebook, cell, opts, done, started, columns, rows, cell.kind === 'check' ? rows : []);
   } catch (err) {
     return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
@@ -153,7 +160,7 @@ async function runAnalyzerCell(
   inputOf: (nb: Notebook, id: string) => { run: CellRun | undefined; rows: Row[] },
   workload: WorkloadResult | null,
 ): Promise<CellResult> {
-  const { base, done } = cellResult(notebook, cell);
+  const { base, done, thresholds } = cellResult(notebook, cell, opts);
   const analyzer = analyzers[cell.analyzer!];
   if (!analyzer || !declared) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
   const why = unmet(cell, declared, opts, runInputs);
@@ -179,7 +186,7 @@ async function runAnalyzerCell(
   const started = performance.now();
   try {
     const signal = opts.signal ?? new AbortController().signal;
-    const ctx = { server: opts.server, inputs, workload: declared.workload ? workload!.workload : null, signal };
+    const ctx = { server: opts.server, inputs, workload: declared.workload ? workload!.workload : null, signal, thresholds };
     const result = await opts.db.pinned((query) => analyzer.run({ ...ctx, query }), signal);
     return finish(notebook, cell, opts, done, started, result.columns, result.rows, result.findings as unknown as Row[]);
   } catch (err) {
