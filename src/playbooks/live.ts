@@ -15,9 +15,9 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Opens the read-only session: --url, DATABASE_URL, PG* variables, else the embedded demo. */
-export async function connect(url: string | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
-  let target = resolveTarget(url);
+/** Opens the read-only session: --url (or a target already resolved), DATABASE_URL, PG* variables, else the embedded demo. */
+export async function connect(url: string | Target | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
+  let target = typeof url === 'object' ? url : resolveTarget(url);
   let stopDemo: (() => Promise<void>) | undefined;
   if (target.source === 'demo') {
     const { startDemoProcess } = await import('../db/demo-process.ts');
@@ -77,11 +77,11 @@ export async function runLive(
   notebooks: Notebook[],
   onEvent?: (e: RunEvent) => void,
   signal?: AbortSignal,
-  { findingsOnly = false }: { findingsOnly?: boolean } = {},
+  { findingsOnly = false, thresholds }: { findingsOnly?: boolean; thresholds?: Record<string, Record<string, number>> } = {},
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
   const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
   // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
   const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal });
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, thresholds });
 }
