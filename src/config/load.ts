@@ -57,17 +57,10 @@ type Node = { type: string; loc: { start: { line: number } }; [k: string]: unkno
 
 /** Records the line of every key, table and array element by its dotted path (array elements by index). */
 function collectLines(top: Node, lines: KeyLines): void {
-  const arrayCounts = new Map<string, number>();
   for (const item of top.body as Node[]) {
     if (item.type === 'TOMLTable') {
-      const key = (item.resolvedKey as (string | number)[]).map(String);
-      let path = key;
-      if (item.kind === 'array') {
-        const at = key.join('.');
-        const n = arrayCounts.get(at) ?? 0;
-        arrayCounts.set(at, n + 1);
-        path = [...key, String(n)];
-      }
+      // an array table's resolved key ends with its index: [[ignore]] → ignore, 0
+      const path = (item.resolvedKey as (string | number)[]).map(String);
       setLine(lines, path, item.loc.start.line);
       for (const kv of item.body as Node[]) keyValue(kv, path, lines);
     } else keyValue(item, [], lines);
