@@ -42,18 +42,36 @@ await yargs(hideBin(process.argv))
   )
   .command(
     'check',
-    'run every playbook non-interactively and print the findings',
+    'run every playbook non-interactively and print the findings (one database, or many)',
     {
-      url: sessionOptions.url,
+      url: { type: 'string', array: true, describe: 'connection URL; repeat for several databases (else DATABASE_URL, else PG* variables, else the embedded demo)' },
+      'urls-file': { type: 'string', describe: 'check every database listed in FILE (one URL a line, # comments)' },
+      'all-databases': { type: 'boolean', default: false, describe: 'check every database of the server(s) that the role can connect to' },
+      jobs: { type: 'number', describe: 'databases checked at once (default: 2 per core)' },
       playbook: sessionOptions.playbook,
-      json: { type: 'boolean', default: false, describe: 'print one JSON object' },
+      format: { type: 'string', describe: 'text | json | sarif | junit | markdown (default text)' },
+      json: { type: 'boolean', default: false, describe: 'same as --format json' },
+      output: { type: 'string', describe: 'write the --format output to this file (atomically) and print the text summary' },
       'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info|warning|critical)' },
-      save: { type: 'string', describe: 'also write the snapshot and migration into this folder' },
+      'fail-on-new': { type: 'string', describe: 'exit 1 only for findings not in this baseline (a snapshot or an earlier check --format json)' },
+      config: { type: 'string', describe: 'config file (default: .pgadvisor.toml here or in a parent folder; --no-config for none)' },
+      save: { type: 'string', describe: 'also write the snapshot and migration into this folder (one folder per database in a fleet run)' },
       accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
       baseline: sessionOptions.baseline,
       'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
     },
-    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'], allowErrors: a['allow-errors'] }))(),
+    (a) =>
+      run(async () =>
+        (await import('./commands/check.ts')).checkCommand({
+          ...a,
+          config: a.config as string | false | undefined,
+          urlsFile: a['urls-file'],
+          allDatabases: a['all-databases'],
+          failOn: a['fail-on'],
+          failOnNew: a['fail-on-new'],
+          allowErrors: a['allow-errors'],
+        }),
+      )(),
   )
   .command(
     'export <file>',

@@ -2,15 +2,10 @@
 // config file (severities, ignores), the checks that were skipped or failed, and whether the database
 // could be checked at all. A fleet run is a list of these; a single run is a list of one.
 import { applyConfig, type Expired, type Suppressed } from '../config/apply.ts';
+import { cellErrors, FAILED_STATUSES, type CellError } from '../playbooks/cell-errors.ts';
 import type { Config } from '../config/schema.ts';
 import type { Finding, Notebook, ServerFacts, SessionData, Severity, Skipped } from '../playbooks/types.ts';
 import { severityRank } from '../playbooks/types.ts';
-
-export interface CellError {
-  playbook: string;
-  check: string;
-  error: string;
-}
 
 /** How each finding- or skip-producing cell ended, for the JUnit report's test cases. */
 export interface CheckRun {
@@ -61,11 +56,9 @@ export interface CheckOutcome {
 export function databaseOutcome(target: string, data: SessionData, config: Config, saved: SavedFiles | null = null): DatabaseOutcome {
   const applied = applyConfig(data.findings, config);
   const checks: CheckRun[] = [];
-  const errors: CellError[] = [];
   for (const p of data.playbooks) {
     for (const r of p.runs) {
-      const failed = r.status === 'error' || r.status === 'timeout' || r.status === 'cancelled';
-      if (failed) errors.push({ playbook: p.id, check: r.cell, error: r.status === 'timeout' ? `timed out: ${r.reason}` : r.reason ?? r.status });
+      const failed = FAILED_STATUSES.includes(r.status);
       if (r.kind === 'probe' && r.status === 'ok') continue;
       checks.push({ playbook: p.id, check: r.cell, title: r.title, status: failed ? 'error' : r.status === 'skipped' ? 'skipped' : 'ok', reason: r.reason });
     }
@@ -78,7 +71,7 @@ export function databaseOutcome(target: string, data: SessionData, config: Confi
     server: data.server,
     ...applied,
     skipped: data.skipped,
-    errors,
+    errors: cellErrors(data.playbooks),
     checks,
     saved,
     newIds: null,
