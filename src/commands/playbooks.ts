@@ -12,6 +12,8 @@ export async function playbooksCommand(): Promise<number> {
     for (const c of nb.cells) {
       const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZER_INPUTS[c.analyzer]?.requires) : {}) });
       out.push(`  ${c.kind.padEnd(8)} ${c.id.padEnd(34)} ${c.title}${needs ? `  [needs ${needs}]` : ''}`);
+      // what [thresholds.PLAYBOOK.CHECK] in .pgadvisor.toml may set
+      for (const t of c.thresholds) out.push(`  ${''.padEnd(8)}   threshold ${t.name} = ${t.default}: ${t.description}`);
     }
     out.push('');
   }
