@@ -43,5 +43,8 @@ export interface Analyzer {
   run(ctx: AnalyzerContext): Promise<AnalyzerResult>;
 }
 
+/** Analyzers by name: ready, or loaded on first use. */
+export type AnalyzerRegistry = Record<string, Analyzer | (() => Promise<Analyzer>)>;
+
 /** Thrown by an analyzer that cannot run on this server (e.g. an extension too old): the cell is skipped with the message. */
 export class SkipCell extends Error {}

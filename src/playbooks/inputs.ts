@@ -13,6 +13,11 @@ export interface AnalyzerInputs {
   findings: boolean;
   /** needs beyond its cell's own `-- requires:` lines */
   requires?: Requirement;
+  /**
+   * inputs (probe ids, or `workload`) of which at least one must have rows (statements) for there to be
+   * anything to analyze; when all are empty the analyzer's code — and libpg-query with it — is not loaded
+   */
+  needs?: readonly string[];
 }
 
 /** The name an analyzer cell lists in `-- uses:` for the run's workload (no cell may take this id). */
@@ -48,22 +53,25 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     workload: true,
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },
+    needs: [WORKLOAD_INPUT],
   },
   'drop-validation': {
     probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS },
     workload: true,
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },
+    needs: ['duplicate_indexes', 'redundant_indexes', 'unused_indexes'],
   },
-  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true } },
+  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: [WORKLOAD_INPUT] },
   'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },
-  'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },
+  'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true, needs: ['policies'] },
   'rls-policy-index': {
     probes: { policies: POLICY, policy_tables: ['schema', 'table', 'columns', 'indexed_leading', 'est_rows'], policy_functions: POLICY_FUNCTIONS },
     workload: false,
     findings: true,
+    needs: ['policies'],
   },
-  'rls-context': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },
+  'rls-context': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true, needs: ['policies'] },
 };
 
 /** The names an analyzer cell must list in `-- uses:` (in any order). */

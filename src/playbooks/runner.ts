@@ -2,10 +2,10 @@ import { clean } from '../db/errors.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
 import type { BuildResult } from '../workload/build.ts';
 import type { WorkloadSourceSummary } from '../workload/types.ts';
-import { SkipCell, type Analyzer } from './analyzer.ts';
+import { SkipCell, type Analyzer, type AnalyzerRegistry } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { thresholdValues, withThresholds } from './thresholds.ts';
-import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
+import { ANALYZER_INPUTS, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
 import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
 
@@ -26,8 +26,8 @@ export interface RunOptions {
   db: QuerySource;
   server: ServerFacts;
   notebooks: Notebook[];
-  /** may still be loading while the SQL cells run; awaited before the first analyzer */
-  analyzers: Record<string, Analyzer> | Promise<Record<string, Analyzer>>;
+  /** may still be loading while the SQL cells run; awaited before the first analyzer; an entry may load on first use */
+  analyzers: AnalyzerRegistry | Promise<AnalyzerRegistry>;
   /** what each analyzer reads, by name (default: the shipped analyzers' declarations) */
   inputs?: Readonly<Record<string, AnalyzerInputs>>;
   onEvent?: (e: RunEvent) => void;
@@ -155,14 +155,14 @@ async function runAnalyzerCell(
   { notebook, cell }: Job,
   opts: RunOptions,
   runInputs: RunInputs,
-  analyzers: Record<string, Analyzer>,
+  analyzers: AnalyzerRegistry,
   declared: AnalyzerInputs | undefined,
   inputOf: (nb: Notebook, id: string) => { run: CellRun | undefined; rows: Row[] },
   workload: WorkloadResult | null,
 ): Promise<CellResult> {
   const { base, done, thresholds } = cellResult(notebook, cell, opts);
-  const analyzer = analyzers[cell.analyzer!];
-  if (!analyzer || !declared) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
+  const entry = analyzers[cell.analyzer!];
+  if (!entry || !declared) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
   const why = unmet(cell, declared, opts, runInputs);
   if (why) return { run: done('skipped', why), rows: [], found: [] };
   if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
@@ -181,6 +181,18 @@ async function runAnalyzerCell(
   if (declared.workload && !workload?.workload) {
     const failed = workload && !workload.workload && workload.failed;
     return { run: done(failed ? 'error' : 'skipped', workload?.reason ?? 'no workload was read'), rows: [], found: [] };
+  }
+  // nothing to analyze: the analyzer (and the parser it may load) is never loaded, and the cell found nothing
+  const empty = (input: string) => (input === WORKLOAD_INPUT ? !workload?.workload?.statements.length : !inputs[input]?.length);
+  if (declared.needs?.length && declared.needs.every(empty)) {
+    const which = declared.needs.length === 1 ? `${declared.needs[0]} has no rows` : `none of ${declared.needs.join(', ')} has rows`;
+    return { run: done('ok', `nothing to analyze: ${which}`), rows: [], found: [] };
+  }
+  let analyzer: Analyzer;
+  try {
+    analyzer = typeof entry === 'function' ? await entry() : entry;
+  } catch (err) {
+    return { run: done('error', `analyzer "${cell.analyzer}" could not be loaded: ${clean((err as Error).message)}`), rows: [], found: [] };
   }
 
   const started = performance.now();

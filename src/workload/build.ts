@@ -17,9 +17,10 @@ export interface BuildOptions {
 export type BuildResult = { workload: Workload; reason: null } | { workload: null; reason: string; failed: boolean };
 
 export async function buildWorkload(opts: BuildOptions): Promise<BuildResult> {
-  const fp = await fingerprinter();
   const sources: SourceCollector[] = [];
   if (!opts.feed) return { workload: null, reason: 'no workload: no cell of this run reads pg_stat_statements', failed: false };
+  // no statements, nothing to fingerprint: libpg-query's WebAssembly is not loaded
+  const fp = opts.feed.rows.length ? await fingerprinter() : () => null;
   const live = readLive(opts.feed, opts.server, fp);
   if (!live.source) return { workload: null, reason: live.reason, failed: opts.feed.run.status !== 'skipped' };
   sources.push(live.source);
