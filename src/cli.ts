@@ -1,7 +1,10 @@
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
 import { reportError } from './commands/fail.ts';
 import { TOOL_VERSION } from './version.ts';
+
+// `check` starts connecting to its database while yargs and the command load (see db/prestart.ts).
+const early = process.argv[2] === 'check' ? import('./db/prestart.ts').then((m) => (m.prestart(process.argv.slice(3)), m)) : null;
+early?.catch(() => undefined);
+const [{ default: yargs }, { hideBin }] = await Promise.all([import('yargs'), import('yargs/helpers')]);
 
 class UsageErrorLine extends Error {}
 
@@ -19,6 +22,9 @@ const run = (load: () => Promise<number>) => async () => {
     process.exitCode = await load();
   } catch (err) {
     process.exitCode = reportError(err);
+  } finally {
+    // a session opened early that the command did not take (it failed first, or checked a fleet)
+    await (await early?.catch(() => null))?.releasePrestarted();
   }
 };
 

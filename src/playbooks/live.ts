@@ -25,6 +25,11 @@ export async function connect(url: string | Target | undefined, options: Partial
     target = demo.target;
     stopDemo = demo.stop;
   }
+  const early = Object.keys(options).length ? null : (await import('../db/prestart.ts')).takePrestarted(target);
+  if (early) {
+    const { db, server } = await early;
+    return { db, target, server, demo: false, close: () => db.close() };
+  }
   const [{ ReadOnlyDb }, { probeServer }] = await Promise.all([import('../db/read-only.ts'), import('../db/server-facts.ts')]);
   let db: ReadOnlyDb;
   try {

@@ -1,13 +1,13 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OWN_STATEMENT_FILTER } from '../workload/own.ts';
 import { ANALYZER_INPUTS, declaredUses, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 import type { Cell, CellKind, Notebook, NotebookBlock, Privilege, Requirement, Severity, Threshold } from './types.ts';
 import { thresholdMarkers } from './thresholds.ts';
 import { SEVERITIES } from './types.ts';
 
-export const PLAYBOOK_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+export const PLAYBOOK_DIR = join(PACKAGE_ROOT, 'playbooks');
 
 export class NotebookError extends Error {
   constructor(
