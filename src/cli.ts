@@ -57,7 +57,7 @@ await yargs(hideBin(process.argv))
       playbook: sessionOptions.playbook,
       format: { type: 'string', describe: 'text | json | sarif | junit | markdown (default text)' },
       json: { type: 'boolean', default: false, describe: 'same as --format json' },
-      output: { type: 'string', describe: 'write the --format output to this file (atomically) and print the text summary' },
+      output: { type: 'string', array: true, describe: 'also write a report file, its format named by the extension: .sarif, .xml (JUnit), .json, .md, .txt (repeatable)' },
       'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info|warning|critical)' },
       'fail-on-new': { type: 'string', describe: 'exit 1 only for findings not in this baseline (a snapshot or an earlier check --format json)' },
       config: { type: 'string', describe: 'config file (default: .pgadvisor.toml here or in a parent folder; --no-config for none)' },

@@ -18,7 +18,8 @@ export interface CheckArgs {
   playbook?: string[];
   json?: boolean;
   format?: string;
-  output?: string;
+  /** report files (repeatable), each in the format its extension names */
+  output?: string | string[];
   failOn?: string;
   failOnNew?: string;
   save?: string;
@@ -37,6 +38,7 @@ export interface CheckArgs {
  */
 export async function checkCommand(args: CheckArgs): Promise<number> {
   const format = parseFormat(args);
+  const outputs = parseOutputs(args.output);
   const failOn = args.failOn ? parseLevel(args.failOn, '--fail-on') : null;
   const accept = args.save ? parseAccept(args.accept ?? 'none') : null;
   if (args.accept && !args.save) throw new UsageError('--accept needs --save DIR');
@@ -65,12 +67,11 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   });
   outcome.databases.unshift(...unlisted);
 
-  const rendered = await render(outcome, format, fleet, width);
-  if (args.output) {
+  if (outputs.length) {
     const { writeFileAtomically } = await import('../util/atomic.ts');
-    await writeFileAtomically(args.output, rendered);
-    if (format !== 'text') process.stdout.write(await render(outcome, 'text', fleet, width));
-  } else process.stdout.write(rendered);
+    for (const o of outputs) await writeFileAtomically(o.file, await render(outcome, o.format, fleet, width));
+  }
+  process.stdout.write(await render(outcome, format, fleet, width));
 
   await report(outcome, format, args, notebooks.length < all.length);
   const { exitCode } = await import('../ci/outcome.ts');
@@ -124,7 +125,7 @@ async function report(outcome: CheckOutcome, format: Format, args: CheckArgs, su
   const say = (line: string) => process.stderr.write(`pgadvisor: ${line}\n`);
   const dbs = outcome.databases;
   const failedDbs = dbs.filter((d) => d.status === 'failed');
-  if (failedDbs.length && (format !== 'text' || args.output || dbs.length > 1)) {
+  if (failedDbs.length && (format !== 'text' || dbs.length > 1)) {
     say(`${failedDbs.length} of ${dbs.length} database${dbs.length === 1 ? '' : 's'} could not be checked (${failedDbs.map((d) => printable(d.target)).join(', ')}); exit 2`);
   }
   if (failedDbs.length === 1 && dbs.length === 1) say(printable(`${failedDbs[0].target}: ${failedDbs[0].error}`));
@@ -148,6 +149,23 @@ function parseFormat(args: CheckArgs): Format {
   if (!FORMATS.includes(format as Format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
   if (args.json && format !== 'json') throw new UsageError(`--json is --format json; it cannot go with --format ${format}`);
   return format as Format;
+}
+
+const BY_EXTENSION: [RegExp, Format][] = [
+  [/\.sarif(\.json)?$/i, 'sarif'],
+  [/\.xml$/i, 'junit'],
+  [/\.json$/i, 'json'],
+  [/\.(md|markdown)$/i, 'markdown'],
+  [/\.(txt|log)$/i, 'text'],
+];
+
+/** --output FILE (repeatable): the format comes from the extension, so one run writes every report CI wants. */
+function parseOutputs(v: string | string[] | undefined): { file: string; format: Format }[] {
+  return (Array.isArray(v) ? v : v ? [v] : []).map((file) => {
+    const format = BY_EXTENSION.find(([re]) => re.test(file))?.[1];
+    if (!format) throw new UsageError(`--output ${file}: name the format by the extension (.sarif, .xml for JUnit, .json, .md, .txt)`);
+    return { file, format };
+  });
 }
 
 function parseJobs(v: number): number {

@@ -68,12 +68,17 @@ describe('pgadvisor check in CI', () => {
     }
   });
 
-  it('writes SARIF to --output and prints the text summary; JUnit and Markdown on stdout', async () => {
-    const sarif = await cli(['--url', db.url, '--format', 'sarif', '--output', 'out.sarif', '--fail-on', 'critical']);
+  it('writes every --output report in one run, by extension, and prints the text summary; JUnit and Markdown on stdout', async () => {
+    const sarif = await cli(['--url', db.url, '--output', 'out.sarif', '--output', 'junit.xml', '--output', 'summary.md', '--fail-on', 'critical']);
     expect(sarif.code).toBe(0);
     expect(sarif.stdout).toMatch(/^pgadvisor .* — postgres@/);
     const log = JSON.parse(await readFile(path.join(dir, 'out.sarif'), 'utf8'));
     expect(log.runs[0].results.length).toBeGreaterThan(0);
+    expect(await readFile(path.join(dir, 'junit.xml'), 'utf8')).toMatch(/^<\?xml /);
+    expect(await readFile(path.join(dir, 'summary.md'), 'utf8')).toMatch(/^# pgadvisor check — 1 database\n/);
+    const unknown = await cli(['--url', db.url, '--output', 'report.html']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/--output report\.html: name the format by the extension/);
     const junit = await cli(['--url', db.url, '--format', 'junit']);
     expect(junit.stdout).toMatch(/^<\?xml version="1\.0" encoding="UTF-8"\?>\n<testsuites name="pgadvisor"/);
     const md = await cli(['--url', db.url, '--format', 'markdown']);
