@@ -1,15 +1,9 @@
 // The same finding on many databases, once: grouped by finding id (same check, same object name).
-import { severityRank, type Severity } from '../playbooks/types.ts';
+import { severityRank, type Finding } from '../playbooks/types.ts';
 import { databaseKeys, type DatabaseOutcome } from './outcome.ts';
 
-export interface FindingGroup {
-  id: string;
-  playbook: string;
-  check: string;
-  /** the highest severity among the databases */
-  severity: Severity;
-  target: string;
-  title: string;
+/** `severity` is the highest among the databases; the title is the first database's. */
+export interface FindingGroup extends Pick<Finding, 'id' | 'playbook' | 'check' | 'severity' | 'target' | 'title'> {
   /** database keys (name, or host:port/db when names repeat), in run order */
   databases: string[];
   /** how many of those have it as a new finding (with --fail-on-new) */
