@@ -200,7 +200,10 @@ async function ensureClone(name: string, from: string, withPss: boolean): Promis
     await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
     await admin(`CREATE DATABASE ${db} TEMPLATE ${from}`);
   }
-  await admin(withPss ? 'CREATE EXTENSION IF NOT EXISTS pg_stat_statements' : 'DROP EXTENSION IF EXISTS pg_stat_statements', [], db);
+  // the Supabase stub (loaded for splinter) puts pg_stat_statements in its `extensions` schema, off the
+  // search_path of this database; where a run should have it, it goes where the cells find it
+  await admin('DROP EXTENSION IF EXISTS pg_stat_statements', [], db);
+  if (withPss) await admin('CREATE EXTENSION pg_stat_statements SCHEMA public', [], db);
   return db;
 }
 
