@@ -1,3 +1,4 @@
+import './node20.ts';
 import type { InferredOptionTypes } from 'yargs';
 import { reportError } from './commands/fail.ts';
 import { TOOL_VERSION } from './version.ts';
