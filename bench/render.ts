@@ -54,8 +54,9 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
 function startupVsSplinter(s: Json | undefined, prev: Json | undefined): string[] {
   if (!s) return [];
   if (s.skipped) return [`Whole processes against splinter: skipped (${s.skipped}).`];
+  const when = (s as Json[])[0]?.measuredAt ? `, measured ${(s as Json[])[0].measuredAt.slice(0, 16).replace('T', ' ')} UTC` : '';
   const out = [
-    '| musicbrainz, whole process (median) | pgadvisor check --json | splinter via psql | ratio | client CPU (ours / psql) | peak memory (ours) | findings / rows |',
+    `| musicbrainz, whole process (median of ${(s as Json[])[0]?.runs}${when}) | pgadvisor check --json | splinter via psql | ratio | client CPU (ours / psql) | peak memory (ours) | findings / rows |`,
     '|---|---|---|---|---|---|---|',
   ];
   for (const c of s as Json[]) {
@@ -70,7 +71,8 @@ function startupVsSplinter(s: Json | undefined, prev: Json | undefined): string[
 function fleet(f: Json | undefined, prev: Json | undefined): string[] {
   if (!f) return [];
   if (f.skipped) return [`Fleet: skipped (${f.skipped}).`];
-  const out = [`| fleet (pagila copies + musicbrainz), --jobs ${f.defaultJobs} (default here) | wall | per database | client CPU | peak memory | findings | failed |`, '|---|---|---|---|---|---|---|'];
+  const when = f.measuredAt ? `, measured ${f.measuredAt.slice(0, 16).replace('T', ' ')} UTC` : '';
+  const out = [`| fleet (pagila copies + musicbrainz), --jobs ${f.defaultJobs} (default here)${when} | wall | per database | client CPU | peak memory | findings | failed |`, '|---|---|---|---|---|---|---|'];
   for (const r of f.sizes) {
     const before = prev?.sizes?.find((p: Json) => p.databases === r.databases)?.ms;
     out.push(`| ${r.databases} database${r.databases === 1 ? '' : 's'} | ${r.ms} ms${pct(r.ms, before)} | ${r.msPerDatabase} ms | ${r.cpuMs} ms | ${r.peakRssMb} MiB | ${r.findings} | ${r.failed} |`);
