@@ -4,7 +4,7 @@
 import { applyConfig, type Expired, type Suppressed } from '../config/apply.ts';
 import { cellErrors, FAILED_STATUSES, type CellError } from '../playbooks/cell-errors.ts';
 import type { Config } from '../config/schema.ts';
-import type { Finding, Notebook, ServerFacts, SessionData, Severity, Skipped } from '../playbooks/types.ts';
+import type { Finding, Notebook, ServerFacts, RunResult, Severity, Skipped } from '../playbooks/types.ts';
 import { severityRank } from '../playbooks/types.ts';
 
 /** How each finding- or skip-producing cell ended, for the JUnit report's test cases. */
@@ -53,7 +53,7 @@ export interface CheckOutcome {
 }
 
 /** One database's run, with the config applied. Keeps no cell rows: a fleet holds many of these at once. */
-export function databaseOutcome(target: string, data: SessionData, config: Config, saved: SavedFiles | null = null): DatabaseOutcome {
+export function databaseOutcome(target: string, data: RunResult, config: Config, saved: SavedFiles | null = null): DatabaseOutcome {
   const applied = applyConfig(data.findings, config);
   const checks: CheckRun[] = [];
   for (const p of data.playbooks) {

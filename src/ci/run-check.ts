@@ -5,8 +5,8 @@ import { applyConfig, type Applied } from '../config/apply.ts';
 import type { Config } from '../config/schema.ts';
 import type { Target } from '../db/target.ts';
 import { runFleet } from '../fleet/run.ts';
-import { severityRank, type Decision, type Finding, type Notebook, type SessionData, type Severity } from '../playbooks/types.ts';
-import { connect, runSession } from '../session/live.ts';
+import { severityRank, type Decision, type Finding, type Notebook, type RunResult, type Severity } from '../playbooks/types.ts';
+import { connect, runLive } from '../playbooks/live.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { markNew, readBaseline } from './baseline.ts';
 import { databaseOutcome, type CheckOutcome, type DatabaseOutcome, type SavedFiles } from './outcome.ts';
@@ -40,11 +40,11 @@ export async function runCheck(plan: CheckPlan): Promise<CheckOutcome> {
 
 async function checkDatabase(target: Target, plan: CheckPlan): Promise<DatabaseOutcome> {
   const conn = await connect(target);
-  let data: SessionData;
+  let data: RunResult;
   try {
     if (conn.demo) plan.onDemo?.();
     // without --save nothing keeps the evidence-only probes, so only what yields findings runs
-    data = await runSession(conn, plan.notebooks, undefined, undefined, { findingsOnly: !plan.save, thresholds: plan.config.thresholds });
+    data = await runLive(conn, plan.notebooks, undefined, undefined, { findingsOnly: !plan.save, thresholds: plan.config.thresholds });
   } finally {
     await conn.close();
   }
@@ -65,7 +65,7 @@ export function folderFor(target: Target): string {
  * The snapshot and migration, accepting what --accept names. Severities are the config's; an ignored
  * finding is recorded as rejected, with the ignore's reason as the note.
  */
-async function saveChecked(dir: string, data: SessionData, applied: Applied, accept: AcceptLevel, demo: boolean, carryFrom: string | null, configFile: string | null) {
+async function saveChecked(dir: string, data: RunResult, applied: Applied, accept: AcceptLevel, demo: boolean, carryFrom: string | null, configFile: string | null) {
   const { newSnapshot, readSnapshot } = await import('../snapshot/io.ts');
   const { saveSession } = await import('../snapshot/save.ts');
   const at = new Date().toISOString();

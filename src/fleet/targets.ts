@@ -52,8 +52,8 @@ SELECT datname FROM pg_database
 
 /** Every database on the server of `base` that its role can connect to, through one read-only session. */
 export async function allDatabases(base: Target): Promise<Target[]> {
-  const { DbSession } = await import('../db/session.ts');
-  const db = await DbSession.open(base, { connections: 1 });
+  const { ReadOnlyDb } = await import('../db/read-only.ts');
+  const db = await ReadOnlyDb.open(base, { connections: 1 });
   try {
     const { rows } = await db.query(DATABASES_SQL);
     return rows.map((r) => withDatabase(base, String(r.datname)));

@@ -5,7 +5,7 @@ import { emptyConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
 import { fromUrl, type Target } from '../../src/db/target.ts';
 import { runCheck, type CheckPlan } from '../../src/ci/run-check.ts';
-import { selectNotebooks } from '../../src/session/live.ts';
+import { selectNotebooks } from '../../src/playbooks/live.ts';
 
 export const HOSTILE_TABLE = 'evil\u001b[31m\nname';
 

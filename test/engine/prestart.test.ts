@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromUrl } from '../../src/db/target.ts';
-import { prestart, releasePrestarted, singleUrl, takePrestarted } from '../../src/session/prestart.ts';
+import { prestart, releasePrestarted, singleUrl, takePrestarted } from '../../src/db/prestart.ts';
 import { createDatabase, type TestDatabase } from '../support/db.ts';
 
 describe('connecting before the CLI has loaded', () => {

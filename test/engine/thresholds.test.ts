@@ -1,15 +1,18 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DbSession } from '../../src/db/session.ts';
+import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { probeServer } from '../../src/db/server-facts.ts';
 import { fromUrl } from '../../src/db/target.ts';
 import type { Analyzer } from '../../src/playbooks/analyzer.ts';
+import type { AnalyzerInputs } from '../../src/playbooks/inputs.ts';
 import { loadNotebooks, NotebookError, parseNotebook } from '../../src/playbooks/loader.ts';
 import { runPlaybooks } from '../../src/playbooks/runner.ts';
 import { withThresholds } from '../../src/playbooks/thresholds.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
 
 const nb = (cells: string) => `---\nid: demo\ntitle: Demo\norder: 1\n---\n${cells}`;
+// the test analyzer reads nothing and yields findings
+const DECLARED: Record<string, AnalyzerInputs> = { 'echo-thresholds': { probes: {}, workload: false, findings: true } };
 const CHECK = `\`\`\`sql check big
 -- title: Big numbers
 -- severity: info
@@ -38,7 +41,7 @@ function refusal(text: string): string {
 
 describe('thresholds a cell declares', () => {
   it('are read from the header with their default and meaning', () => {
-    const parsed = parseNotebook('/x/demo.md', nb(CHECK));
+    const parsed = parseNotebook('/x/demo.md', nb(CHECK), DECLARED);
     expect(parsed.cells[0].thresholds).toEqual([{ name: 'min_n', default: 8, description: 'smallest number reported' }]);
     expect(parsed.cells[1].thresholds).toEqual([{ name: 'limit_rows', default: 3, description: 'rows the analyzer reports at most' }]);
   });
@@ -68,10 +71,10 @@ describe('thresholds a cell declares', () => {
 
 describe('thresholds on a server', () => {
   let db: TestDatabase;
-  let session: DbSession;
+  let session: ReadOnlyDb;
   beforeAll(async () => {
     db = await createDatabase();
-    session = await DbSession.open(fromUrl(db.url, 'url'));
+    session = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
   });
   afterAll(async () => {
     await session?.close();
@@ -87,10 +90,10 @@ describe('thresholds on a server', () => {
         return { columns: [], rows: [], findings: [] };
       },
     };
-    const notebooks = [parseNotebook('/x/demo.md', nb(CHECK))];
-    const byDefault = await runPlaybooks({ db: session, server, notebooks, analyzers: { 'echo-thresholds': echo } });
+    const notebooks = [parseNotebook('/x/demo.md', nb(CHECK), DECLARED)];
+    const byDefault = await runPlaybooks({ db: session, server, notebooks, analyzers: { 'echo-thresholds': echo }, inputs: DECLARED });
     expect(byDefault.findings.map((f) => f.target)).toEqual(['8', '9', '10']);
-    const tuned = await runPlaybooks({ db: session, server, notebooks, analyzers: { 'echo-thresholds': echo }, thresholds: { 'demo/big': { min_n: 5 }, 'demo/tuned': { limit_rows: 7 } } });
+    const tuned = await runPlaybooks({ db: session, server, notebooks, analyzers: { 'echo-thresholds': echo }, inputs: DECLARED, thresholds: { 'demo/big': { min_n: 5 }, 'demo/tuned': { limit_rows: 7 } } });
     expect(tuned.findings.map((f) => f.target)).toEqual(['5', '6', '7', '8', '9', '10']);
     expect(tuned.findings[0].evidence).toEqual({ threshold: 5 });
     expect(tuned.playbooks[0].runs[0].sql).toContain('WHERE n >= /*threshold:min_n*/5');
