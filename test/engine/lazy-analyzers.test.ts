@@ -1,12 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReadOnlyDb } from '../../src/db/read-only.ts';
-import { probeServer } from '../../src/db/server-facts.ts';
-import { fromUrl } from '../../src/db/target.ts';
+import { describe, expect, it } from 'vitest';
 import type { Analyzer } from '../../src/playbooks/analyzer.ts';
 import type { AnalyzerInputs } from '../../src/playbooks/inputs.ts';
 import { parseNotebook } from '../../src/playbooks/loader.ts';
 import { runPlaybooks } from '../../src/playbooks/runner.ts';
-import { createDatabase, type TestDatabase } from '../support/db.ts';
+import { useReadOnlySession } from '../support/session.ts';
 
 const DECLARED: Record<string, AnalyzerInputs> = { counter: { probes: { items: ['n'] }, workload: false, findings: true, needs: ['items'] } };
 const notebook = (where: string) =>
@@ -17,19 +14,10 @@ const notebook = (where: string) =>
   );
 
 describe('analyzers load when a cell needs them', () => {
-  let db: TestDatabase;
-  let session: ReadOnlyDb;
-  beforeAll(async () => {
-    db = await createDatabase();
-    session = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
-  });
-  afterAll(async () => {
-    await session?.close();
-    await db?.drop();
-  });
+  const on = useReadOnlySession();
 
   it('not at all when the inputs they need are empty; on first use otherwise', async () => {
-    const server = await probeServer(session);
+    const { session, server } = on;
     let loads = 0;
     const counter: Analyzer = { run: async (ctx) => ({ columns: [], rows: [], findings: [{ target: 'items', title: `${ctx.inputs.items.length} items`, rationale: 'counted' }] }) };
     const analyzers = { counter: async () => (loads++, counter) };
@@ -45,7 +33,7 @@ describe('analyzers load when a cell needs them', () => {
   });
 
   it('a loader that fails is that cell\'s error, one line', async () => {
-    const server = await probeServer(session);
+    const { session, server } = on;
     const analyzers = { counter: async (): Promise<Analyzer> => { throw new Error('Cannot find module ./gone.js\n  at …'); } };
     const data = await runPlaybooks({ db: session, server, notebooks: [notebook('true')], analyzers, inputs: DECLARED });
     expect(data.playbooks[0].runs.find((r) => r.cell === 'count_items')).toMatchObject({ status: 'error', reason: 'analyzer "counter" could not be loaded: Cannot find module ./gone.js' });

@@ -1,14 +1,12 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReadOnlyDb } from '../../src/db/read-only.ts';
-import { probeServer } from '../../src/db/server-facts.ts';
-import { fromUrl } from '../../src/db/target.ts';
+import { describe, expect, it } from 'vitest';
 import type { Analyzer } from '../../src/playbooks/analyzer.ts';
 import type { AnalyzerInputs } from '../../src/playbooks/inputs.ts';
 import { loadNotebooks, NotebookError, parseNotebook } from '../../src/playbooks/loader.ts';
 import { runPlaybooks } from '../../src/playbooks/runner.ts';
 import { withThresholds } from '../../src/playbooks/thresholds.ts';
-import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
+import { hasRealServer } from '../support/db.ts';
+import { useReadOnlySession } from '../support/session.ts';
 
 const nb = (cells: string) => `---\nid: demo\ntitle: Demo\norder: 1\n---\n${cells}`;
 // the test analyzer reads nothing and yields findings
@@ -70,19 +68,10 @@ describe('thresholds a cell declares', () => {
 });
 
 describe('thresholds on a server', () => {
-  let db: TestDatabase;
-  let session: ReadOnlyDb;
-  beforeAll(async () => {
-    db = await createDatabase();
-    session = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
-  });
-  afterAll(async () => {
-    await session?.close();
-    await db?.drop();
-  });
+  const on = useReadOnlySession();
 
   it('change what a check finds and what an analyzer reads, and the recorded SQL is what ran', async () => {
-    const server = await probeServer(session);
+    const { session, server } = on;
     const seen: Record<string, number>[] = [];
     const echo: Analyzer = {
       async run(ctx) {
@@ -101,7 +90,7 @@ describe('thresholds on a server', () => {
   });
 
   it.runIf(hasRealServer)('a shipped check: a session idle in a transaction for 3 s is reported only once the threshold is below that', async () => {
-    const server = await probeServer(session);
+    const { session, server, db } = on;
     const notebooks = (await loadNotebooks()).filter((n) => n.id === 'connections');
     const idle = new pg.Client({ connectionString: db.url, application_name: 'pgadv-threshold-idle' });
     await idle.connect();
