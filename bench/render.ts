@@ -39,7 +39,7 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
   const s = r.snapshot;
   if (s) out.push(`| snapshot with ${s.findings} findings | write ${s.writeMs} ms, load ${s.loadMs} ms, ${s.sizeMb} MB |`, '|---|---|', '');
   const st = r.startup;
-  out.push('| start-up | |', '|---|---|');
+  out.push(`| start-up${st.measuredAt ? ` (measured ${st.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load average ${st.load} on this machine)` : ''} | |`, '|---|---|');
   out.push(`| \`pgadvisor --version\` | ${st.cliVersionMs} ms |`);
   out.push(`| \`pgadvisor check --json\` on the embedded demo (start PGlite from cache, run, stop) | ${st.checkDemoMs} ms |`);
   if (st.firstScreen) {
@@ -54,7 +54,8 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
 function startupVsSplinter(s: Json | undefined, prev: Json | undefined): string[] {
   if (!s) return [];
   if (s.skipped) return [`Whole processes against splinter: skipped (${s.skipped}).`];
-  const when = (s as Json[])[0]?.measuredAt ? `, measured ${(s as Json[])[0].measuredAt.slice(0, 16).replace('T', ' ')} UTC` : '';
+  const first = (s as Json[])[0];
+  const when = first?.measuredAt ? `, measured ${first.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load average ${first.load}` : '';
   const out = [
     `| musicbrainz, whole process (median of ${(s as Json[])[0]?.runs}${when}) | pgadvisor check --json | splinter via psql | ratio | client CPU (ours / psql) | peak memory (ours) | findings / rows |`,
     '|---|---|---|---|---|---|---|',
@@ -71,7 +72,7 @@ function startupVsSplinter(s: Json | undefined, prev: Json | undefined): string[
 function fleet(f: Json | undefined, prev: Json | undefined): string[] {
   if (!f) return [];
   if (f.skipped) return [`Fleet: skipped (${f.skipped}).`];
-  const when = f.measuredAt ? `, measured ${f.measuredAt.slice(0, 16).replace('T', ' ')} UTC` : '';
+  const when = f.measuredAt ? `, measured ${f.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load average ${f.load}` : '';
   const out = [`| fleet (pagila copies + musicbrainz), --jobs ${f.defaultJobs} (default here)${when} | wall | per database | client CPU | peak memory | findings | failed |`, '|---|---|---|---|---|---|---|'];
   for (const r of f.sizes) {
     const before = prev?.sizes?.find((p: Json) => p.databases === r.databases)?.ms;

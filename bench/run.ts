@@ -3,7 +3,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, homedir, totalmem } from 'node:os';
+import { cpus, homedir, loadavg, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { syntheticCatalogSql } from './catalog.ts';
@@ -261,15 +261,19 @@ async function partOnly(part: 'startup' | 'fleet') {
   const mb = await ensureCorpus('musicbrainz', false);
   // the tables of this part say when they were measured: the rest of the file keeps its full run's date
   const measuredAt = new Date().toISOString();
-  if (part === 'fleet') previous.fleet = { ...(await fleetBench(mb, await ensureCorpus('pagila', true))), measuredAt };
+  // the 1-minute load average when the part started: on a shared machine it explains wall times
+  const load = +loadavg()[0].toFixed(1);
+  if (part === 'fleet') previous.fleet = { ...(await fleetBench(mb, await ensureCorpus('pagila', true))), measuredAt, load };
   else {
     previous.startup = {
+      measuredAt,
+      load,
       cliVersionMs: Math.round(await cliTime(['--version'])),
       checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
       firstScreen: await firstScreenOnDemo(),
     };
     const comparison = await startupComparison(mb);
-    previous.startupVsSplinter = Array.isArray(comparison) ? comparison.map((c) => ({ ...c, measuredAt })) : comparison;
+    previous.startupVsSplinter = Array.isArray(comparison) ? comparison.map((c) => ({ ...c, measuredAt, load })) : comparison;
   }
   await writeFile(`${ROOT}bench/results/full.json`, JSON.stringify(previous, null, 2) + '\n');
   const { renderBenchmarks } = await import('./render.ts');
