@@ -86,7 +86,12 @@ export async function runLive(
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
   const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
-  // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
+  // the analyzer registry loads while the SQL cells wait on the server (each analyzer's code on first use)
   const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
+  // with pg_stat_statements here the workload will be fingerprinted: the parser's WebAssembly starts up, and
+  // parses once, while the client would otherwise sit idle waiting on the server
+  if (conn.server.extensions.some((e) => e.name === 'pg_stat_statements')) {
+    import('../workload/parse.ts').then(async ({ fingerprinter }) => (await fingerprinter())('SELECT 1'), () => undefined);
+  }
   return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, thresholds });
 }
