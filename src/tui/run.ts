@@ -41,11 +41,12 @@ async function withoutCiFlag<T>(load: () => Promise<T>): Promise<T> {
 export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | null; autosaved: string | null }> {
   // React picks its build when first loaded: the production one is several times faster per key.
   process.env.NODE_ENV ??= 'production';
-  const [{ createElement }, { render }, { App }] = await withoutCiFlag(() => Promise.all([import('react'), import('ink'), import('./App.tsx')]));
+  // react is CommonJS: its exports are the default export, bundled or not
+  const [{ default: React }, { render }, { App }] = await withoutCiFlag(() => Promise.all([import('react'), import('ink'), import('./App.tsx')]));
   let result: { saved: SavedPaths | null; autosaved: string | null } = { saved: null, autosaved: null };
   process.stdout.write(ENTER_ALT);
   try {
-    const instance = render(createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
+    const instance = render(React.createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
     process.stdout.write(LEAVE_ALT);
