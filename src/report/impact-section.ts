@@ -44,12 +44,17 @@ export function impactBlocks(p: Projection, migrationOk: boolean): Block[] {
     for (const c of list) by.set(c.basis, (by.get(c.basis) ?? 0) + 1);
     return [...by.entries()].map(([b, n]) => `${n} ${SIZE_BASIS_TEXT[b]}`).join('; ');
   };
+  const bytesOf = (list: Projection['creates'], total: number) => {
+    const unknown = list.filter((c) => c.basis === 'unknown').length;
+    if (unknown === list.length && unknown) return 'size unknown';
+    return `${formatBytes(total)}${unknown ? ` and ${unknown} of unknown size` : ''}`;
+  };
   out.push({
     t: 'list',
     items: [
-      `Added: ${creates} index${creates === 1 ? '' : 'es'}, ${formatBytes(p.bytesAdded)}${creates ? ` (${basisCounts(p.creates)})` : ''}`,
-      `Freed: ${drops} index${drops === 1 ? '' : 'es'}, ${formatBytes(p.bytesFreed)}${drops ? ` (${basisCounts(p.drops)})` : ''}`,
-      `Net: ${formatBytesDelta(p.bytesAdded - p.bytesFreed)}${p.unknownSizes ? `, plus ${p.unknownSizes} index${p.unknownSizes === 1 ? '' : 'es'} of unknown size` : ''}`,
+      `Added: ${creates} index${creates === 1 ? '' : 'es'}, ${bytesOf(p.creates, p.bytesAdded)}${creates ? ` (${basisCounts(p.creates)})` : ''}`,
+      `Freed: ${drops} index${drops === 1 ? '' : 'es'}, ${bytesOf(p.drops, p.bytesFreed)}${drops ? ` (${basisCounts(p.drops)})` : ''}`,
+      `Net: ${formatBytesDelta(p.bytesAdded - p.bytesFreed)}${p.unknownSizes ? `, not counting ${p.unknownSizes} index${p.unknownSizes === 1 ? '' : 'es'} of unknown size` : ''}`,
     ],
   });
   if (p.repeats.length) {
@@ -93,7 +98,7 @@ export function impactBlocks(p: Projection, migrationOk: boolean): Block[] {
           t.writes === null ? '?' : formatCount(t.writes),
           t.writesPerDay === null ? '?' : formatCount(Math.round(t.writesPerDay)),
           t.writesPerDay === null || !delta ? (delta ? '?' : '0') : signed(Math.round(t.writesPerDay * delta)),
-          formatBytesDelta(t.bytesAdded - t.bytesFreed),
+          t.unknownBytes ? '?' : formatBytesDelta(t.bytesAdded - t.bytesFreed),
         ];
       }),
     };

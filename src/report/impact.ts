@@ -39,6 +39,8 @@ export interface TableImpact {
   dropped: number;
   bytesAdded: number;
   bytesFreed: number;
+  /** some change on the table has no known size */
+  unknownBytes: boolean;
   /** inserts + updates + deletes since the statistics reset */
   writes: number | null;
   writesPerDay: number | null;
@@ -162,9 +164,10 @@ export function projectImpact(s: Snapshot, applied: AppliedStatement[]): Project
       const e = c.statement.finding.evidence;
       const writes = facts?.writes ?? num(e.table_writes) ?? num(e.writes_since_stats_reset);
       const perDay = num(e.writes_per_day) ?? (writes !== null && rel.statsDays !== null && rel.statsDays >= 1 ? writes / rel.statsDays : null);
-      t = { table: name, indexesBefore: facts?.indexes ?? null, added: 0, dropped: 0, bytesAdded: 0, bytesFreed: 0, writes, writesPerDay: perDay };
+      t = { table: name, indexesBefore: facts?.indexes ?? null, added: 0, dropped: 0, bytesAdded: 0, bytesFreed: 0, unknownBytes: false, writes, writesPerDay: perDay };
       byTable.set(key, t);
     }
+    if (c.basis === 'unknown') t.unknownBytes = true;
     if (kind === 'add') {
       t.added++;
       t.bytesAdded += c.bytes ?? 0;
