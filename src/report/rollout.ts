@@ -201,7 +201,16 @@ export function rolloutBlocks(s: Snapshot, outcome: MigrationOutcome, risks: Ris
   });
   if (m.advice.length) {
     out.push({ t: 'heading', level: 3, text: 'Accepted advice (no SQL to run)' });
-    out.push({ t: 'list', items: m.advice.map((f): Text => [f.title, ' (', code(f.id), ')']) });
+    const list: Block = { t: 'list', items: m.advice.map((f): Text => [f.title, ' (', code(f.id), ')']) };
+    if (m.advice.length <= LIST_UNFOLDED * 4) out.push(list);
+    else {
+      // many: one fold per check, so the phases above stay in sight
+      const byCheck = new Map<string, typeof m.advice>();
+      for (const f of m.advice) byCheck.set(checkOf(f.id), [...(byCheck.get(checkOf(f.id)) ?? []), f]);
+      for (const [check, fs] of byCheck) {
+        out.push({ t: 'details', summary: `${titles(check)}: ${fs.length} accepted`, body: [{ t: 'list', items: fs.map((f): Text => [f.title, ' (', code(f.id), ')']) }] });
+      }
+    }
   }
   return out;
 }
