@@ -40,6 +40,36 @@ async function snapshotOf(db: TestDatabase): Promise<Snapshot> {
   }
 }
 
+/**
+ * A corpus loaded into a fresh database, every finding accepted, its snapshot and Markdown report; with the
+ * structure test every corpus gets. Returns a getter for the tests that follow.
+ */
+function corpusReport(load: () => Promise<TestDatabase>): () => { snap: Snapshot; md: string } {
+  let db: TestDatabase;
+  let snap: Snapshot;
+  let md: string;
+  beforeAll(async () => {
+    db = await load();
+    snap = await snapshotOf(db);
+    md = renderReport(snap);
+  });
+  afterAll(async () => {
+    await db?.drop();
+  });
+  it('has every section, verdicts, ranked key findings, projection sums and risk rows that match the migration', () => {
+    expectReportStructure(snap, md);
+  });
+  return () => ({ snap, md });
+}
+
+/** The same bytes from a copy of the snapshot, in Markdown and HTML; returns the page. */
+async function expectDeterministic(snap: Snapshot, md: string): Promise<string> {
+  expect(renderReport(JSON.parse(JSON.stringify(snap)))).toBe(md);
+  const html = await renderHtmlReport(snap);
+  expect(await renderHtmlReport(JSON.parse(JSON.stringify(snap)))).toBe(html);
+  return html;
+}
+
 async function browserCheck(html: string, name: string, minCharts: number) {
   const file = path.join(dir, `${name}.html`);
   await fs.writeFile(file, html);
@@ -102,25 +132,14 @@ describe.runIf(existsSync(DEMO))('report of the committed demo snapshot', () => 
 });
 
 describe.runIf(hasRealServer)('report of pagila with its workload', () => {
-  let db: TestDatabase;
-  let snap: Snapshot;
-  let md: string;
-  beforeAll(async () => {
-    db = await loadCorpus('pagila', true);
+  const report = corpusReport(async () => {
+    const db = await loadCorpus('pagila', true);
     await db.exec('CREATE EXTENSION IF NOT EXISTS hypopg');
-    snap = await snapshotOf(db);
-    md = renderReport(snap);
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
-
-  it('has every section, verdicts, ranked key findings, projection sums and risk rows that match the migration', () => {
-    expectReportStructure(snap, md);
+    return db;
   });
 
   it('ranks the slow statement, the N+1 loops and the SECURITY DEFINER function among the key findings, the duplicates once', () => {
-    const keys = section(md, 'Executive summary').split('### Key findings, ranked by impact')[1].split('\n###')[0];
+    const keys = section(report().md, 'Executive summary').split('### Key findings, ranked by impact')[1].split('\n###')[0];
     expect(keys).toMatch(/^1\. 🟠 Warning \*\*\d+ ms on average over \d+ calls: SELECT c\.name AS category/m);
     expect(keys).toMatch(/N\+1: public\.inventory fetched by inventory_id/);
     expect(keys).toMatch(/N\+1: public\.customer fetched by customer_id/);
@@ -130,6 +149,7 @@ describe.runIf(hasRealServer)('report of pagila with its workload', () => {
   });
 
   it('projects each accepted index proposal per statement: plan cost before and after', () => {
+    const { snap, md } = report();
     const stmts = section(md, 'Impact projection').split('### Statements: plan cost before and after')[1];
     const proposals = snap.findings.filter((f) => f.check === 'workload_indexes' && f.up);
     expect(proposals.length).toBeGreaterThan(0);
@@ -142,32 +162,16 @@ describe.runIf(hasRealServer)('report of pagila with its workload', () => {
   });
 
   it('is the same bytes when rendered again, and passes the browser checks', async () => {
-    expect(renderReport(JSON.parse(JSON.stringify(snap)))).toBe(md);
-    const html = await renderHtmlReport(snap);
-    expect(await renderHtmlReport(JSON.parse(JSON.stringify(snap)))).toBe(html);
-    if (!hasChromium) return;
-    await browserCheck(html, 'pagila', 5);
+    const html = await expectDeterministic(report().snap, report().md);
+    if (hasChromium) await browserCheck(html, 'pagila', 5);
   });
 });
 
 describe.runIf(hasRealServer)('report of musicbrainz (516 tables)', () => {
-  let db: TestDatabase;
-  let snap: Snapshot;
-  let md: string;
-  beforeAll(async () => {
-    db = await loadCorpus('musicbrainz');
-    snap = await snapshotOf(db);
-    md = renderReport(snap);
-  });
-  afterAll(async () => {
-    await db?.drop();
-  });
-
-  it('has every section, verdicts, ranked key findings, projection sums and risk rows that match the migration', () => {
-    expectReportStructure(snap, md);
-  });
+  const report = corpusReport(() => loadCorpus('musicbrainz'));
 
   it('shows the checks that fire hundreds of times as patterns, not walls', () => {
+    const { snap, md } = report();
     for (const check of ['fk_without_index', 'fk_delete_rule', 'serial_columns']) expect(snap.findings.filter((f) => f.check === check).length, check).toBeGreaterThan(100);
     // one heading per pattern and three examples under it (expectReportStructure counts them exactly)
     const findingHeadings = md.split('\n').filter((l) => /^#{4,5} [\d.]+ (🔴|🟠|🔵) /.test(l));
@@ -177,8 +181,6 @@ describe.runIf(hasRealServer)('report of musicbrainz (516 tables)', () => {
   });
 
   it('is the same bytes when rendered again, Markdown and HTML', async () => {
-    expect(renderReport(JSON.parse(JSON.stringify(snap)))).toBe(md);
-    const html = await renderHtmlReport(snap);
-    expect(await renderHtmlReport(JSON.parse(JSON.stringify(snap)))).toBe(html);
+    await expectDeterministic(report().snap, report().md);
   });
 });
