@@ -7,7 +7,7 @@ import type { ChartSpec } from './charts-spec.ts';
 /** A verdict or severity mark, drawn as an emoji in Markdown and a coloured badge in HTML. */
 export type Mark = 'critical' | 'warning' | 'info' | 'good' | 'attention' | 'unknown';
 
-export type Span = string | { code: string } | { strong: string } | { em: string } | { mark: Mark; label: string } | { ref: string; text: string };
+export type Span = string | { code: string } | { strong: string } | { em: string } | { mark: Mark; label: string };
 
 /** Inline text: one span or several. */
 export type Text = Span | Span[];
@@ -30,13 +30,8 @@ export type Block =
   /** a chart, drawn in HTML only: the Markdown shows the same data in a table next to it */
   | { t: 'chart'; chart: ChartSpec };
 
-export function text(...spans: Span[]): Span[] {
-  return spans;
-}
-
 export const code = (s: string): Span => ({ code: s });
 export const strong = (s: string): Span => ({ strong: s });
-export const em = (s: string): Span => ({ em: s });
 
 /** A heading's anchor: section numbers only, never a name from the snapshot. */
 export function anchor(...parts: (string | number)[]): string {
@@ -51,7 +46,7 @@ export function spans(t: Text): Span[] {
 export function plain(t: Text): string {
   return spans(t)
     .map((s) =>
-      typeof s === 'string' ? s : 'code' in s ? s.code : 'strong' in s ? s.strong : 'em' in s ? s.em : 'mark' in s ? s.label : s.text,
+      typeof s === 'string' ? s : 'code' in s ? s.code : 'strong' in s ? s.strong : 'em' in s ? s.em : s.label,
     )
     .join('');
 }

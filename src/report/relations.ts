@@ -24,8 +24,8 @@ export interface TableFacts {
 
 export interface Relations {
   tables: Map<string, TableFacts>;
-  /** the tables the index overview lists, with how many rows it held and whether it is every table */
-  indexOverview: { rows: number; ok: boolean } | null;
+  /** how many tables the index overview lists; null when it did not run */
+  indexOverview: { rows: number } | null;
   /** days between the statistics reset and the snapshot, when both are known */
   statsDays: number | null;
   get(name: string): TableFacts | null;
@@ -93,7 +93,7 @@ export function relationsOf(s: Snapshot): Relations {
   const statsDays = Number.isFinite(reset) && Number.isFinite(taken) && taken >= reset ? (taken - reset) / 86_400_000 : null;
   return {
     tables,
-    indexOverview: overview ? { rows: overview.rows.length, ok: true } : null,
+    indexOverview: overview ? { rows: overview.rows.length } : null,
     statsDays,
     get: (name) => tables.get(relationKey(name)) ?? null,
   };

@@ -26,8 +26,7 @@ function span(s: Span): SafeHtml {
   if ('code' in s) return html`<code>${s.code}</code>`;
   if ('strong' in s) return html`<strong>${s.strong}</strong>`;
   if ('em' in s) return html`<em>${s.em}</em>`;
-  if ('mark' in s) return html`<span class="mark mark-${s.mark}">${s.label}</span>`;
-  return html`<a href="#${s.ref}">${s.text}</a>`;
+  return html`<span class="mark mark-${s.mark}">${s.label}</span>`;
 }
 
 function inline(t: Text): SafeHtml[] {

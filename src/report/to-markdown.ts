@@ -32,8 +32,7 @@ function span(s: Span, inTable: boolean): string {
   }
   if ('strong' in s) return s.strong ? `**${markdownText(s.strong)}**` : '';
   if ('em' in s) return s.em ? `*${markdownText(s.em)}*` : '';
-  if ('mark' in s) return `${MARK_EMOJI[s.mark]} ${markdownText(s.label)}`;
-  return markdownText(s.text);
+  return `${MARK_EMOJI[s.mark]} ${markdownText(s.label)}`;
 }
 
 export function inlineMarkdown(t: Text, place: Place, inTable = false): string {
