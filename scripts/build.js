@@ -15,8 +15,8 @@ const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20'
 // 95. Bundled into dist/vendor they load in a fraction of the time (the TUI's first screen is ~0.35 s
 // sooner). The ink components are bundled with ink so they share its instance; every other dependency
 // (react among them) stays in node_modules.
-const VENDORED = ['ink', 'ink-text-input', 'ink-spinner', 'zod'];
-const INLINE = /^(ink|ink-text-input|ink-spinner|es-toolkit|zod)(\/|$)/;
+const VENDORED = ['ink', 'ink-select-input', 'ink-spinner', 'zod'];
+const INLINE = /^(ink|ink-select-input|ink-spinner|es-toolkit|zod|figures|to-rotated|is-unicode-supported)(\/|$)/;
 
 const sources = (await readdir('src', { recursive: true })).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts'));
 // Built beside dist, at the same depth (the source maps' relative paths hold), then renamed into place.

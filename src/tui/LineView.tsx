@@ -1,10 +1,11 @@
 import React from 'react';
 import { Box, Text } from 'ink';
+import { tone } from './color.ts';
 import type { Line, Seg } from './lines.ts';
 
 function SegText({ seg }: { seg: Seg }) {
   return (
-    <Text color={seg.color} bold={seg.bold} dimColor={seg.dim} italic={seg.italic} inverse={seg.inverse}>
+    <Text color={tone(seg.color)} bold={seg.bold} dimColor={seg.dim} italic={seg.italic} inverse={seg.inverse}>
       {seg.text}
     </Text>
   );
@@ -21,3 +22,14 @@ export const LineView = React.memo(function LineView({ line, width, gutter }: { 
     </Box>
   );
 });
+
+/** Rows stacked in a box of a fixed size. */
+export function Lines({ lines, width, height }: { lines: Line[]; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      {lines.slice(0, height).map((l, i) => (
+        <LineView key={i} line={l} width={width} />
+      ))}
+    </Box>
+  );
+}
