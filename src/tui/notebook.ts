@@ -186,13 +186,10 @@ export function findingRowLines(f: Finding, index: number, input: RowInput, dept
     const segs: Seg[] = [...prefix, { text: target, bold: true }, { text: '  ' + t, dim: false }];
     out.push({ item: index, finding: f.id, segs: [...segs, ...riskCell(segsWidth(segs))] });
   } else {
-    // the object takes the row (and more rows when it is that long); the title goes below it
-    const pieces = splitWidth(target, input.width - prefixWidth - (targetWidth <= room ? riskWidth + 1 : 0));
-    pieces.forEach((p, i) => {
-      const segs: Seg[] = [...(i === 0 ? prefix : [{ text: cont }]), { text: p, bold: true }];
-      out.push({ item: index, finding: i === 0 ? f.id : undefined, segs: i === 0 && targetWidth <= room + riskWidth ? [...segs, ...riskCell(segsWidth(segs))] : segs });
-    });
-    out.push(line([{ text: cont }, { text: truncate(title, input.width - prefixWidth) }], index));
+    // the object takes the row (and more rows when it is that long); the title and the risk go below it
+    for (const [i, p] of splitWidth(target, input.width - prefixWidth).entries()) out.push({ item: index, finding: i === 0 ? f.id : undefined, segs: [...(i === 0 ? prefix : [{ text: cont }]), { text: p, bold: true }] });
+    const segs: Seg[] = [{ text: cont }, { text: truncate(title, room) }];
+    out.push({ item: index, segs: [...segs, ...riskCell(segsWidth(segs))] });
   }
   const note = input.notes[f.id];
   const prior = input.baseline[f.id];
@@ -224,8 +221,20 @@ export function patternRowLines(item: Extract<Item, { kind: 'pattern' }>, index:
     { text: `  ${counts}`, dim: true },
   ];
   const out: Line[] = [{ item: index, pattern: p.findings.map((f) => f.id), segs: head }];
-  const examples = p.examples.map((f) => printable(f.target)).join(', ');
-  out.push(...wrapSegs([{ text: item.open ? 'worst first below' : `worst: ${examples}${p.findings.length > p.examples.length ? ', …' : ''}`, dim: true }, { text: item.open ? '' : '  enter unfolds', dim: true }], input.width, '         ', '         ', index).slice(0, 2));
+  if (item.open) {
+    out.push(line([{ text: '         worst first below · enter folds', dim: true }], index));
+    return out;
+  }
+  // as many of the worst as fit on one row
+  const room = input.width - 9;
+  const names = p.examples.map((f) => printable(f.target));
+  let text = 'worst: ' + truncate(names[0] ?? '', room - 7);
+  for (const n of names.slice(1)) {
+    if (displayWidth(text) + 2 + displayWidth(n) + 5 > room) break;
+    text += ', ' + n;
+  }
+  if (p.findings.length > 1) text += ', …';
+  out.push(line([{ text: '         ' }, { text: text, dim: true }], index));
   return out;
 }
 
