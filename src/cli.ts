@@ -47,9 +47,9 @@ await yargs(hideBin(process.argv))
       url: sessionOptions.url,
       playbook: sessionOptions.playbook,
       json: { type: 'boolean', default: false, describe: 'print one JSON object' },
-      'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info|warning|critical)' },
+      'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info, warn|warning, crit|critical)' },
       save: { type: 'string', describe: 'also write the snapshot and migration into this folder' },
-      accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
+      accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level (info, warn, crit)' },
       baseline: sessionOptions.baseline,
     },
     (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'] }))(),
@@ -63,7 +63,7 @@ await yargs(hideBin(process.argv))
     },
     (a) => run(async () => (await import('./commands/export.ts')).exportCommand({ file: a.file as string, format: a.format, out: a.out }))(),
   )
-  .command('diff <old> <new>', 'what was fixed, what is new, what changed between two snapshots', { json: { type: 'boolean', default: false } }, (a) =>
+  .command('diff <old> <new>', 'what was fixed, what is new, what changed between two snapshots (decisions and notes too)', { json: { type: 'boolean', default: false, describe: 'print one JSON object instead of text' } }, (a) =>
     run(async () => (await import('./commands/diff.ts')).diffCommand({ old: a.old as string, new: a.new as string, json: a.json }))(),
   )
   .command('report <file>', 'a Markdown report from a snapshot', { out: { type: 'string', describe: 'write to this file instead of stdout' } }, (a) =>
@@ -74,6 +74,8 @@ await yargs(hideBin(process.argv))
   )
   .strict()
   .help()
+  .alias('h', 'help')
+  .alias('v', 'version')
   .fail((msg, err) => {
     process.exitCode = reportError(err ?? new UsageErrorLine(msg));
     process.stderr.write(`run "pgadvisor --help" for usage\n`);

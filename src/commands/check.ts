@@ -59,15 +59,26 @@ function accepts(level: Severity | 'all' | 'none', f: Finding): boolean {
   return severityRank(f.severity) >= severityRank(level);
 }
 
+/** A level as the screens show it (INFO, WARN, CRIT) or in full, in any case. */
+export function severityOf(v: string): Severity | null {
+  const s = v.trim().toLowerCase();
+  const short: Record<string, Severity> = { info: 'info', warn: 'warning', crit: 'critical' };
+  return SEVERITIES.includes(s as Severity) ? (s as Severity) : (short[s] ?? null);
+}
+
+const LEVELS = 'info, warn (warning) or crit (critical)';
+
 function parseLevel(v: string, flag: string): Severity {
-  if (!SEVERITIES.includes(v as Severity)) throw new UsageError(`${flag} must be one of ${SEVERITIES.join(', ')} (got "${v}")`);
-  return v as Severity;
+  const level = severityOf(v);
+  if (!level) throw new UsageError(`${flag} must be ${LEVELS} (got "${v}")`);
+  return level;
 }
 
 function parseAccept(v: string): Severity | 'all' | 'none' {
   if (v === 'all' || v === 'none') return v;
-  if (!SEVERITIES.includes(v as Severity)) throw new UsageError(`--accept must be all, none or one of ${SEVERITIES.join(', ')} (got "${v}")`);
-  return v as Severity;
+  const level = severityOf(v);
+  if (!level) throw new UsageError(`--accept must be all, none, or ${LEVELS} (got "${v}")`);
+  return level;
 }
 
 export function jsonReport(data: RunResult) {

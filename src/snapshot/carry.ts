@@ -18,8 +18,3 @@ export function carryDecisions(baseline: Snapshot, current: Snapshot, file = `${
   }
   return { ...current, baseline: { file, takenAt: baseline.takenAt, decisions } };
 }
-
-/** The decision the UI starts from: this session's own, else the carried one; null when neither exists. */
-export function initialDecision(snapshot: Snapshot, id: string): Decision | null {
-  return snapshot.decisions[id] ?? snapshot.baseline?.decisions[id] ?? null;
-}

@@ -75,7 +75,7 @@ const KIND: Record<CellRun['kind'], string> = { probe: 'probe', check: 'check', 
 
 function cellLines(run: CellRun, index: number, findingCount: number, input: LayoutInput): Line[] {
   const w = input.width;
-  const out: Line[] = wrapSegs([{ text: `${KIND[run.kind]} `, dim: true }, { text: printable(run.title), bold: true }, { text: '  ' }, ...statusSegs(run)], w, '    ', '', index);
+  const out: Line[] = [line([{ text: `${KIND[run.kind]} `, dim: true }, { text: printable(run.title), bold: true }, { text: '  ' }, ...statusSegs(run)], index)];
   out.push(...reasonLines(run, w, '    ', index));
   if (input.showSql && run.sql) out.push(...sqlLines(run.sql.trim(), w, '    ', { color: 'cyan' }, index));
   if (run.status === 'ok' && !input.filtered) {

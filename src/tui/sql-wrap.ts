@@ -97,7 +97,8 @@ export function wrapSql(text: string, width: number): string[] {
       const w = displayWidth(part);
       if (row.trim().length && displayWidth(row) + w > room) {
         push();
-        rowIndent = lineIndent + '  ';
+        // a continuation is indented two more, unless that is what would cut the token
+        rowIndent = displayWidth(lineIndent) + 2 + w <= room ? lineIndent + '  ' : w <= room - displayWidth(lineIndent) ? lineIndent : '';
         row = rowIndent;
       }
       let rest = part;

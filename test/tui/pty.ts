@@ -12,6 +12,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export interface Pty {
   /** everything printed so far, without colours and cursor moves */
   text(): string;
+  /** everything printed so far, as the terminal got it */
+  raw(): string;
   /** waits until `needle` appears after the last mark (see mark()) */
   waitFor(needle: string | RegExp, timeoutMs?: number): Promise<void>;
   mark(): void;
@@ -36,6 +38,7 @@ export function runInPty(args: string[], opts: { columns?: number; rows?: number
   const text = () => stripAnsi(raw);
   return {
     text,
+    raw: () => raw,
     mark: () => {
       from = raw.length;
     },
