@@ -117,9 +117,8 @@ export function wrapSql(text: string, width: number): string[] {
       row += rest;
     });
   };
-  let at = 0;
   startLine(/^ */.exec(src)![0]);
-  at = lineIndent.length;
+  let at = lineIndent.length;
   for (const [s, e] of spans) {
     if (s < at) continue;
     gap(src.slice(at, s));

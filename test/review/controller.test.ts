@@ -30,7 +30,6 @@ function review(extra: Partial<ReviewOptions> = {}): ReviewController {
 }
 
 const ESC = { escape: true, meta: true };
-const ENTER = { return: true };
 const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until<T>(f: () => T | null | undefined | false, ms = 5000): Promise<T> {
   const end = Date.now() + ms;

@@ -10,7 +10,7 @@ import { ReviewController, type ReviewOptions } from '../../src/review/controlle
 import { readSnapshot } from '../../src/snapshot/io.ts';
 import { App } from '../../src/tui/App.tsx';
 import { setColor, tone } from '../../src/tui/color.ts';
-import { fixtureData, HOSTILE, UNUSED_COUNT } from './fixture.ts';
+import { fixtureData, HOSTILE } from './fixture.ts';
 import { KEYS, renderTui, type Rendered } from './render.tsx';
 
 const TAKEN = '2025-03-01T10:00:00.000Z';
@@ -115,7 +115,8 @@ describe('the review screen', () => {
     const s = await show(props(), { columns: 140, rows: 40 });
     await toIndexes(s);
     await s.press('jj');
-    let f = await s.press(KEYS.enter);
+    await s.press(KEYS.enter);
+    let f: string;
     f = await s.waitFor((x) => x.includes('lock SHARE UPDATE EXCLUSIVE'), 10_000);
     expect(f).toContain(`WARN ${HOSTILE.quoted}`);
     expect(f).toContain('lock SHARE UPDATE EXCLUSIVE (reads and writes go on) read from the up SQL');
@@ -153,7 +154,7 @@ describe('the review screen', () => {
     expect(f).toMatch(/✓ 1 accepted {2}✗ 1 rejected {2}· 1,205 pending/);
     f = await s.press('u');
     expect(selectedRow(f)).toContain(`[ ] WARN ${HOSTILE.reserved}`);
-    f = await s.press('g');
+    await s.press('g');
     f = await s.press('a');
     expect(f).toContain('select a finding first');
   });
@@ -194,9 +195,9 @@ describe('the review screen', () => {
 
   it(': jumps to a section through a picker', async () => {
     const s = await show();
-    let f = await s.press(':');
+    const f = await s.press(':');
     expect(f).toContain('Jump to');
-    f = await s.press('3');
+    await s.press('3');
     await s.waitFor((x) => x.includes('▸ RLS & security'));
   });
 
@@ -385,7 +386,7 @@ describe('10,000 findings', () => {
     );
     let f = await s.waitFor((x) => x.includes('R runs them again'));
     expect(f).toContain(`connection lost in: ${first.id} — R runs them again (decisions are kept)`);
-    f = await s.press('R');
+    await s.press('R');
     f = await s.waitFor((x) => x.includes(`ran ${first.id} again`));
     expect(asked).toEqual([[first.id]]);
     expect(f).not.toContain('connection lost');
@@ -403,7 +404,7 @@ describe('at 80×24', () => {
     check(f);
     expect(f).toContain('RLS & security');
     expect(f).toContain('public.accounts');
-    f = await toIndexes(s);
+    await toIndexes(s);
     f = await s.press('jjjjjjj');
     check(f);
     // the unused indexes: object first, whole, on every row
