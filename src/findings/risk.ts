@@ -4,7 +4,7 @@
 import type { Finding } from '../playbooks/types.ts';
 import { combinedLock, LOCK_MODES, type LockMode, type StatementLock } from '../migration/locks.ts';
 import { splitStatements } from '../migration/statements.ts';
-import { impactOf, parseSize } from './rank.ts';
+import { parseSize } from './rank.ts';
 
 export interface Risk {
   /** null: takes no table lock; 'unknown': neither the evidence nor the parser can tell */
@@ -13,7 +13,7 @@ export interface Risk {
   lockFrom: 'evidence' | 'parse' | 'none';
   rewrites: 'yes' | 'maybe' | 'no';
   scans: boolean;
-  /** bytes of the table (or index) the finding concerns, when the evidence says */
+  /** bytes of the table the finding's change locks, when the evidence says */
   tableBytes: number | null;
 }
 
@@ -53,7 +53,7 @@ export function evidenceLock(evidence: Record<string, unknown>): Partial<Stateme
 function tableBytes(f: Pick<Finding, 'evidence'>): number | null {
   const e = f.evidence;
   for (const k of ['table_bytes', 'total_bytes']) if (typeof e[k] === 'number') return e[k] as number;
-  return parseSize(e.table_size) ?? impactOf(f).bytes;
+  return parseSize(e.table_size) ?? parseSize(e.total_size);
 }
 
 /** The parse tree's verdict on an `up` (null when it does not parse). */

@@ -1,7 +1,7 @@
 // The whole screen as data, from the review's state and the terminal's size: which rows the sidebar, the
 // pane, the docked box and the status bar get, what each shows, and what keys need to know of it
 // (page sizes, scroll limits). Pure: the components only draw what this returns.
-import type { Decision, Severity } from '../playbooks/types.ts';
+import type { Decision, RunResult, Severity } from '../playbooks/types.ts';
 import type { ViewMetrics } from '../review/controller.ts';
 import type { MigrationReview } from '../review/migration-review.ts';
 import { currentItems, decisionCounts, focusedItem, outline, OVERVIEW, viewTitles, type Item, type ReviewState, type Section } from '../review/state.ts';
@@ -87,13 +87,13 @@ function memo<T>(fn: (...args: unknown[]) => T): (...args: unknown[]) => T {
   };
 }
 
-const listLayout = memo((items, view, state, width, notes, baseline, showSql, risk, total, filter) => {
-  const st = state as ReviewState;
+const listLayout = memo((items, view, data, width, notes, baseline, showSql, risk, filter) => {
+  const d = data as RunResult;
   const input = { notes: notes as Record<string, string>, baseline: baseline as Record<string, Decision>, width: width as number, risk: risk as RiskOf };
-  if (view === OVERVIEW) return layoutOverview(items as Item[], { ...input, total: total as number, filter: filter as string });
-  const section = outline(st.data!)[(view as number) - 1];
-  return layoutSection({ ...input, section, items: items as Item[], playbook: st.data!.playbooks[(view as number) - 1], showSql: showSql as boolean, filtered: Boolean(filter) });
-}) as (items: Item[], view: number, state: ReviewState, width: number, notes: Record<string, string>, baseline: Record<string, Decision>, showSql: boolean, risk: RiskOf, total: number, filter: string) => Layout;
+  if (view === OVERVIEW) return layoutOverview(items as Item[], { ...input, total: d.findings.length, filter: filter as string });
+  const section = outline(d)[(view as number) - 1];
+  return layoutSection({ ...input, section, items: items as Item[], playbook: d.playbooks[(view as number) - 1], showSql: showSql as boolean, filtered: Boolean(filter) });
+}) as (items: Item[], view: number, data: RunResult, width: number, notes: Record<string, string>, baseline: Record<string, Decision>, showSql: boolean, risk: RiskOf, filter: string) => Layout;
 
 const detailLayout = memo((item, decisions, baseline, width, risk) =>
   layoutDetail(item as Item, { decisions: decisions as Record<string, Decision>, baseline: baseline as Record<string, Decision>, width: width as number, risk: risk as RiskOf }),
@@ -274,7 +274,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     };
   }
 
-  const layout = listLayout(items, view, state, textWidth, notesOf(state.decisions), state.baseline, state.showSql, input.risk, state.data.findings.length, state.filter);
+  const layout = listLayout(items, view, state.data, textWidth, notesOf(state.decisions), state.baseline, state.showSql, input.risk, state.filter);
   let top = input.tops.get(view) ?? 0;
   const i = Math.min(state.cursor.item, layout.itemStart.length - 1);
   if (i >= 0) top = scrollTop(top, layout.itemStart[i], layout.itemEnd[i], paneLines, layout.lines.length);

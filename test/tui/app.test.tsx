@@ -157,7 +157,7 @@ describe('the review screen', () => {
     await s.press('g');
     f = await s.press('a');
     expect(f).toContain('select a finding first');
-  });
+  }, 60_000);
 
   it('? shows the help generated from the key map; Esc closes it', async () => {
     const s = await show(props(), { columns: 160, rows: 45 });
