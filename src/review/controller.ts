@@ -96,8 +96,8 @@ export class ReviewController {
     this.takenAt = opts.takenAt ?? null;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
     let s = initialState({ source: opts.source, data: opts.data ?? null, decisions: opts.decisions, restored: opts.restored, baseline: opts.baseline?.decisions });
-    if (opts.notice?.length) s = { ...s, message: { tone: 'info', lines: opts.notice } };
     if (opts.run) s = reducer(s, { type: 'run-started', total: opts.run.total });
+    if (opts.notice?.length) s = { ...s, message: { tone: 'info', lines: opts.notice } };
     this.state = s;
   }
 
