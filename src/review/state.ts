@@ -257,9 +257,15 @@ export function decisionOf(state: Pick<ReviewState, 'decisions'>, findingId: str
   return state.decisions[findingId] ?? { state: 'pending', note: '', at: '' };
 }
 
+const countsMemo = new WeakMap<Record<string, Decision>, { data: RunResult | null; counts: Record<DecisionState, number> }>();
+
+/** Findings by decision (once per decisions object: the status bar asks at every frame). */
 export function decisionCounts(state: Pick<ReviewState, 'data' | 'decisions'>): Record<DecisionState, number> {
+  const hit = countsMemo.get(state.decisions);
+  if (hit && hit.data === state.data) return hit.counts;
   const counts = { accepted: 0, rejected: 0, pending: 0 };
   for (const f of state.data?.findings ?? []) counts[state.decisions[f.id]?.state ?? 'pending']++;
+  countsMemo.set(state.decisions, { data: state.data, counts });
   return counts;
 }
 

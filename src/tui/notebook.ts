@@ -238,6 +238,22 @@ export function patternRowLines(item: Extract<Item, { kind: 'pattern' }>, index:
   return out;
 }
 
+const patternMemo = new WeakMap<string[], { decisions: Record<string, Decision>; accepted: number; rejected: number }>();
+
+function patternCounts(ids: string[], decisions: Record<string, Decision>): { accepted: number; rejected: number } {
+  const hit = patternMemo.get(ids);
+  if (hit && hit.decisions === decisions) return hit;
+  let accepted = 0;
+  let rejected = 0;
+  for (const id of ids) {
+    const st = decisions[id]?.state;
+    if (st === 'accepted') accepted++;
+    else if (st === 'rejected') rejected++;
+  }
+  patternMemo.set(ids, { decisions, accepted, rejected });
+  return { accepted, rejected };
+}
+
 /** The row with its decision badge filled in (one finding, or a pattern's mix). */
 export function resolveLine(l: Line, decisions: Record<string, Decision>): Line {
   if (l.finding) {
@@ -245,13 +261,7 @@ export function resolveLine(l: Line, decisions: Record<string, Decision>): Line 
     return { ...l, segs: l.segs.map((s) => (s.slot === 'decision' ? decisionBadge(d, true) : s)) };
   }
   if (l.pattern) {
-    let accepted = 0;
-    let rejected = 0;
-    for (const id of l.pattern) {
-      const st = decisions[id]?.state;
-      if (st === 'accepted') accepted++;
-      else if (st === 'rejected') rejected++;
-    }
+    const { accepted, rejected } = patternCounts(l.pattern, decisions);
     const n = l.pattern.length;
     const mark: Seg =
       accepted === n ? decisionBadge({ state: 'accepted', note: '', at: '' }, true) : rejected === n ? decisionBadge({ state: 'rejected', note: '', at: '' }, true) : accepted + rejected ? { text: '[~]', color: 'yellow', bold: true } : decisionBadge(undefined, true);

@@ -129,6 +129,18 @@ function countSegs(counts: Record<Severity, number>, statuses: Section['statuses
   return long.reduce((n, s) => n + displayWidth(s.text), 0) <= width ? long : full(true);
 }
 
+const severityMemo = new WeakMap<RunResult, Record<Severity, number>>();
+
+function severityCounts(data: RunResult): Record<Severity, number> {
+  let counts = severityMemo.get(data);
+  if (!counts) {
+    counts = { info: 0, warning: 0, critical: 0 };
+    for (const f of data.findings) counts[f.severity]++;
+    severityMemo.set(data, counts);
+  }
+  return counts;
+}
+
 function sidebar(state: ReviewState, width: number, height: number): Line[] {
   if (!state.data) return [];
   const sections = outline(state.data);
@@ -137,11 +149,7 @@ function sidebar(state: ReviewState, width: number, height: number): Line[] {
     const on = v === state.cursor.view;
     const head = wrapSegs([{ text: printable(title), bold: on, color: on ? 'cyan' : undefined }], width, '  ', on ? '▸ ' : '  ');
     if (on) head[0] = { ...head[0], segs: [{ text: '▸ ', color: 'cyan' }, ...head[0].segs.slice(1)] };
-    if (v === OVERVIEW) {
-      const counts: Record<Severity, number> = { info: 0, warning: 0, critical: 0 };
-      for (const f of state.data!.findings) counts[f.severity]++;
-      return [...head, line([{ text: '  ' }, ...countSegs(counts, null, 0, width - 2)])];
-    }
+    if (v === OVERVIEW) return [...head, line([{ text: '  ' }, ...countSegs(severityCounts(state.data!), null, 0, width - 2)])];
     const s = sections[v - 1];
     return [...head, line([{ text: '  ' }, ...countSegs(s.counts, s.statuses, s.items.filter((i) => i.kind === 'cell').length, width - 2)])];
   });
