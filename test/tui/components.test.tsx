@@ -21,8 +21,11 @@ describe('overlays', () => {
     await tick();
     expect(lastFrame()).toContain('❯ Overview');
     stdin.write('j');
-    await tick();
+    for (let i = 0; i < 50 && !lastFrame()?.includes('❯ Indexes'); i++) await tick();
     expect(lastFrame()).toContain('❯ Indexes');
+    // the list takes its next key once it has re-subscribed after drawing the move
+    await tick();
+    await tick();
     stdin.write('\r');
     await tick();
     stdin.write('3');
