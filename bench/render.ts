@@ -37,6 +37,15 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
     out.push(`| keypress → frame (median / p95 of ${t.presses}) | ${t.keyMedianMs} / ${t.keyP95Ms} ms |`);
     out.push(`| lines rendered per frame | ${t.frameLines} |`, '');
   }
+  const w = r.workload;
+  if (w) {
+    out.push(`| workload input${r.workloadDate ? ` (measured ${r.workloadDate.slice(0, 10)})` : ''} | time | peak RSS |`, '|---|---|---|');
+    out.push(`| pg_stat_statements, ${w.pgss.statements} statements: the feeding probe / the Workload built (fingerprints, relations resolved) | ${w.pgss.feedMs} ms / ${w.pgss.buildMs} ms | ${w.pgss.peakRssMb} MiB |`);
+    for (const l of w.logs) {
+      out.push(`| stderr log of ${l.sizeMb} MB, ${l.entries.toLocaleString('en-US')} entries → ${l.statements} statements | ${l.ms} ms (${l.mbPerS} MB/s) | ${l.peakRssMb} MiB |`);
+    }
+    out.push('');
+  }
   const s = r.snapshot;
   if (s) out.push(`| snapshot with ${s.findings} findings | write ${s.writeMs} ms, load ${s.loadMs} ms, ${s.sizeMb} MB |`, '|---|---|', '');
   const st = r.startup;

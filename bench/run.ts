@@ -9,6 +9,7 @@ import pg from 'pg';
 import { syntheticCatalogSql } from './catalog.ts';
 import { backendsCpuMs, scriptCpuMs } from './server-cpu.ts';
 import { measureSnapshot, measureTui } from './ui.tsx';
+import { measureWorkload } from './workload.ts';
 import { connect, runLive, selectNotebooks } from '../src/playbooks/live.ts';
 
 const run = promisify(execFile);
@@ -241,6 +242,9 @@ async function main() {
   }
   results.synthetic = curve;
 
+  console.error('workload input (pg_stat_statements, server logs)…');
+  results.workload = await measureWorkload(urlFor, admin, quick);
+
   console.error('TUI and snapshot at 10,000 findings…');
   results.tui = await measureTui(10_000);
   results.snapshot = await measureSnapshot(10_000);
@@ -271,4 +275,17 @@ async function updateBenchmarksMd(md: string) {
   await writeFile(file, `${doc.slice(0, start)}## Results\n\n${md}${doc.slice(end)}`);
 }
 
-await (process.argv.includes('--startup-only') ? startupOnly() : main());
+/** `-- --workload-only`: measures the workload input again and rewrites the last full run's results with it. */
+async function workloadOnly() {
+  const previous = JSON.parse(await readFile(`${ROOT}bench/results/full.json`, 'utf8'));
+  previous.workload = await measureWorkload(urlFor, admin, false);
+  previous.workloadDate = new Date().toISOString();
+  await writeFile(`${ROOT}bench/results/full.json`, JSON.stringify(previous, null, 2) + '\n');
+  const { renderBenchmarks } = await import('./render.ts');
+  const md = renderBenchmarks(previous, null);
+  await writeFile(`${ROOT}bench/results/full.md`, md);
+  await updateBenchmarksMd(md);
+  console.log(JSON.stringify(previous.workload));
+}
+
+await (process.argv.includes('--startup-only') ? startupOnly() : process.argv.includes('--workload-only') ? workloadOnly() : main());

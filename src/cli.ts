@@ -28,6 +28,9 @@ const sessionOptions = {
   out: { type: 'string', default: 'snapshots', describe: 'folder for the snapshot and migration written by w' },
   baseline: { type: 'string', describe: 'carry decisions forward from an earlier snapshot' },
   resume: { type: 'string', describe: 'restore decisions from an autosave or snapshot' },
+  workload: { type: 'string', array: true, describe: "the application's statements: a server log, a .sql file or a pg_stat_statements export (repeatable)" },
+  'workload-format': { type: 'string', describe: 'force the --workload format: stderr, csvlog, jsonlog, sql, csv or json (detected from the content otherwise)' },
+  'workload-database': { type: 'string', describe: "read a log's entries of this database (default: the one inspected)" },
 } as const;
 
 await yargs(hideBin(process.argv))
@@ -35,7 +38,7 @@ await yargs(hideBin(process.argv))
   .version(TOOL_VERSION)
   .usage('$0 [command] — an interactive PostgreSQL health check')
   .command(['session', '$0'], 'interactive session (the default)', sessionOptions, (a) =>
-    run(async () => (await import('./commands/session.ts')).sessionCommand(a))(),
+    run(async () => (await import('./commands/session.ts')).sessionCommand({ ...a, workloadFormat: a['workload-format'], workloadDatabase: a['workload-database'] }))(),
   )
   .command('replay <file>', 'the session TUI over a saved snapshot, offline', { out: sessionOptions.out }, (a) =>
     run(async () => (await import('./commands/replay.ts')).replayCommand({ file: a.file as string, out: a.out }))(),
@@ -51,8 +54,12 @@ await yargs(hideBin(process.argv))
       save: { type: 'string', describe: 'also write the snapshot and migration into this folder' },
       accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level (info, warn, crit)' },
       baseline: sessionOptions.baseline,
+      workload: sessionOptions.workload,
+      'workload-format': sessionOptions['workload-format'],
+      'workload-database': sessionOptions['workload-database'],
+      'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
     },
-    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'] }))(),
+    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'], allowErrors: a['allow-errors'], workloadFormat: a['workload-format'], workloadDatabase: a['workload-database'] }))(),
   )
   .command(
     'export <file>',

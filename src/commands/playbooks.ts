@@ -1,17 +1,18 @@
 import { loadNotebooks } from '../playbooks/loader.ts';
-import { ANALYZERS } from '../playbooks/analyzers/index.ts';
+import { ANALYZER_INPUTS } from '../playbooks/inputs.ts';
 import { formatVersion } from '../playbooks/requirements.ts';
 import type { Requirement } from '../playbooks/types.ts';
+import { terminalText as t } from '../util/untrusted-text.ts';
 
 /** Lists playbooks and their checks with what each needs. */
 export async function playbooksCommand(): Promise<number> {
   const notebooks = await loadNotebooks();
   const out: string[] = [];
   for (const nb of notebooks) {
-    out.push(`${nb.id} — ${nb.title}${nb.summary ? `: ${nb.summary}` : ''}`);
+    out.push(`${t(nb.id)} — ${t(nb.title)}${nb.summary ? `: ${t(nb.summary)}` : ''}`);
     for (const c of nb.cells) {
-      const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZERS[c.analyzer]?.requires) : {}) });
-      out.push(`  ${c.kind.padEnd(8)} ${c.id.padEnd(34)} ${c.title}${needs ? `  [needs ${needs}]` : ''}`);
+      const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZER_INPUTS[c.analyzer]?.requires) : {}) });
+      out.push(`  ${c.kind.padEnd(8)} ${t(c.id).padEnd(34)} ${t(c.title)}${needs ? `  [needs ${t(needs)}]` : ''}`);
     }
     out.push('');
   }
@@ -27,6 +28,7 @@ function mergeNeeds(a: Requirement, b: Requirement | undefined): Requirement {
     extensions: [...new Set([...(a.extensions ?? []), ...(b.extensions ?? [])])],
     extensionVersions: { ...b.extensionVersions, ...a.extensionVersions },
     privileges: a.privileges ?? b.privileges,
+    workload: a.workload || b.workload || undefined,
   };
 }
 
@@ -36,5 +38,6 @@ function describe(r: Requirement): string {
   if (r.maxVersion) parts.push(`PG < ${formatVersion(r.maxVersion + 1)}`);
   for (const e of r.extensions ?? []) parts.push(`extension ${e}${r.extensionVersions?.[e] ? ` ≥ ${r.extensionVersions[e]}` : ''}`);
   if (r.privileges?.length) parts.push(r.privileges.join(' or '));
+  if (r.workload) parts.push('a workload (pg_stat_statements or --workload FILE)');
   return parts.join(', ');
 }

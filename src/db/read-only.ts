@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Row } from '../playbooks/types.ts';
+import { markOwn } from '../workload/own.ts';
 import { describeConnectError } from './errors.ts';
 import type { Target } from './target.ts';
 
@@ -27,10 +28,13 @@ export interface QueryResult {
 
 /**
  * A read-only session on the inspected database. Every statement runs inside its own explicit
- * `BEGIN READ ONLY` transaction with `SET LOCAL` statement and lock timeouts; nothing is set at session
+ * `BEGIN READ ONLY` transaction with transaction-local statement and lock timeouts; nothing is set at session
  * level. Behind a transaction-mode pooler (PgBouncer, Supavisor) a session-level SET would land on a
  * server connection that other clients share next: ours must leave no trace there, and must hold even
  * when consecutive statements reach different server connections.
+ *
+ * Every statement sent, transaction control included, carries the pgadvisor marker (workload/own.ts), so
+ * pg_stat_statements entries and log lines of the advisor's own are told apart from the application's.
  */
 export class ReadOnlyDb {
   private readonly begin: string;
@@ -41,12 +45,20 @@ export class ReadOnlyDb {
     readonly options: ReadOnlyDbOptions,
     private statements = 0,
   ) {
-    this.begin =
-      `BEGIN TRANSACTION READ ONLY; ` +
-      `SET LOCAL statement_timeout = ${Math.trunc(options.statementTimeoutMs)}; ` +
-      `SET LOCAL lock_timeout = ${Math.trunc(options.lockTimeoutMs)}; ` +
+    // The timeouts are set by one SELECT rather than three SET LOCAL statements: a query of this shape is ours
+    // alone in pg_stat_statements, where from PostgreSQL 16 on a SET is counted together with the same SET sent
+    // by the application under the same role.
+    const settings = [
+      ['statement_timeout', String(Math.trunc(options.statementTimeoutMs))],
+      ['lock_timeout', String(Math.trunc(options.lockTimeoutMs))],
       // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
-      `SET LOCAL jit = off`;
+      ['jit', 'off'],
+    ];
+    this.begin =
+      `${markOwn('BEGIN TRANSACTION READ ONLY')}; ` +
+      markOwn(
+        `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `('${n}', '${v}')`).join(', ')}) AS s(name, value)`,
+      );
   }
 
   static async open(target: Target, options: Partial<ReadOnlyDbOptions> = {}): Promise<ReadOnlyDb> {
@@ -63,7 +75,7 @@ export class ReadOnlyDb {
     pool.on('error', () => undefined);
     const session = new ReadOnlyDb(pool, target, opts);
     try {
-      const ro = await session.query(`SELECT current_setting('transaction_read_only') AS ro`);
+      const ro = await session.query(`SELECT current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS isolation, pg_backend_pid() AS pid`);
       if (ro.rows[0]?.ro !== 'on') throw new ConnectError(`refusing to run: the session to ${target.display} is not read-only`);
     } catch (err) {
       await pool.end().catch(() => undefined);
@@ -104,14 +116,14 @@ export class ReadOnlyDb {
     try {
       return await this.inTransaction(client, () =>
         fn(async (sql, params = []) => {
-          await client.query('SAVEPOINT pgadvisor');
+          await client.query(markOwn('SAVEPOINT pgadvisor'));
           try {
             const rows = (await this.run(client, sql, params, signal)).rows;
-            await client.query('RELEASE SAVEPOINT pgadvisor');
+            await client.query(markOwn('RELEASE SAVEPOINT pgadvisor'));
             return rows;
           } catch (err) {
             if (isConnectionLoss(err)) throw err;
-            await client.query('ROLLBACK TO SAVEPOINT pgadvisor');
+            await client.query(markOwn('ROLLBACK TO SAVEPOINT pgadvisor'));
             throw err;
           }
         }),
@@ -128,10 +140,10 @@ export class ReadOnlyDb {
     await client.query(this.begin);
     try {
       const result = await fn();
-      await client.query('COMMIT');
+      await client.query(markOwn('COMMIT'));
       return result;
     } catch (err) {
-      if (!isConnectionLoss(err)) await client.query('ROLLBACK').catch(() => undefined);
+      if (!isConnectionLoss(err)) await client.query(markOwn('ROLLBACK')).catch(() => undefined);
       throw err;
     }
   }
@@ -145,7 +157,7 @@ export class ReadOnlyDb {
         onAbort = () => cancelBackend(this.target.config, client);
         signal.addEventListener('abort', onAbort, { once: true });
       }
-      const res = await client.query({ text: sql, values: params, queryMode: 'extended' } as pg.QueryConfig);
+      const res = await client.query({ text: markOwn(sql), values: params, queryMode: 'extended' } as pg.QueryConfig);
       return { columns: res.fields.map((f) => f.name), rows: res.rows as Row[] };
     } catch (err) {
       if (signal?.aborted && (err as { code?: string }).code === '57014') throw new CancelledError();

@@ -1,4 +1,5 @@
-import type { Requirement, Row, ServerFacts } from './types.ts';
+import type { Workload } from '../workload/types.ts';
+import type { Row, ServerFacts } from './types.ts';
 
 /** A row as a check cell or analyzer returns it, before it becomes a Finding. */
 export interface FindingRow {
@@ -16,8 +17,13 @@ export interface FindingRow {
 
 export interface AnalyzerContext {
   server: ServerFacts;
-  /** all rows (uncapped) of the probe cells named in the cell's `uses` */
+  /**
+   * all rows (uncapped) of the probe cells the analyzer declares (playbooks/inputs.ts), each row cut to the
+   * declared columns
+   */
   inputs: Record<string, Row[]>;
+  /** the run's workload, built once for every analyzer that declares it; null when there is no source */
+  workload: Workload | null;
   /** a statement on the read-only session; all of one run's statements use the same connection */
   query: (sql: string, params?: unknown[]) => Promise<Row[]>;
   signal: AbortSignal;
@@ -30,9 +36,8 @@ export interface AnalyzerResult {
   findings: FindingRow[];
 }
 
+/** What it reads and needs is declared in playbooks/inputs.ts, by the same name. */
 export interface Analyzer {
-  /** needs beyond the cell's own `requires` lines */
-  requires?: Requirement;
   run(ctx: AnalyzerContext): Promise<AnalyzerResult>;
 }
 

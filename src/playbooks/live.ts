@@ -2,9 +2,11 @@
 // runs, not with this module: the demo's first screen is drawn before either happens.
 import type { ReadOnlyDb, ReadOnlyDbOptions } from '../db/read-only.ts';
 import { resolveTarget, UsageError, type Target } from '../db/target.ts';
+import { ANALYZER_INPUTS } from './inputs.ts';
 import { loadNotebooks } from './loader.ts';
 import type { RunEvent } from './runner.ts';
 import type { Notebook, ServerFacts, RunResult } from './types.ts';
+import type { WorkloadFormat } from '../workload/types.ts';
 
 export interface Connected {
   db: ReadOnlyDb;
@@ -45,7 +47,12 @@ export async function connect(url: string | undefined, options: Partial<ReadOnly
   };
 }
 
-/** The notebooks to run: all, or those named (an unknown name is a usage error listing the valid ones). */
+/**
+ * The notebooks to run: all, or those named (an unknown name is a usage error listing the valid ones). When a
+ * named notebook reads the workload and the notebook whose probe feeds it is not named, that notebook comes
+ * along with only the cells that read and show the workload, so the one read of pg_stat_statements stays a
+ * visible cell.
+ */
 export async function selectNotebooks(ids: string[] | undefined, dir?: string): Promise<Notebook[]> {
   const all = await loadNotebooks(dir);
   if (!ids?.length) return all;
@@ -53,7 +60,26 @@ export async function selectNotebooks(ids: string[] | undefined, dir?: string): 
   if (unknown.length) {
     throw new UsageError(`unknown playbook ${unknown.map((u) => `"${u}"`).join(', ')} (available: ${all.map((n) => n.id).join(', ')})`);
   }
-  return all.filter((n) => ids.includes(n.id));
+  return withWorkloadFeed(all.filter((n) => ids.includes(n.id)), all);
+}
+
+/**
+ * `chosen` with the probe that feeds the workload: when one of them reads the workload and the notebook whose
+ * probe feeds it is not among them, that notebook (from `all`) comes along — whole with `whole` (running
+ * sections of a session again), else with only the cells that read and show the workload.
+ */
+export function withWorkloadFeed(chosen: Notebook[], all: Notebook[], { whole = false } = {}): Notebook[] {
+  const feeding = all.find((n) => n.cells.some((c) => c.feeds));
+  const readsWorkload = chosen.some((n) => n.cells.some((c) => ANALYZER_INPUTS[c.analyzer ?? '']?.workload));
+  if (!feeding || chosen.some((n) => n.id === feeding.id) || !readsWorkload) return chosen;
+  if (whole) return all.filter((n) => n === feeding || chosen.some((c) => c.id === n.id));
+  const workloadOnly = (c: Notebook['cells'][number]) => {
+    const d = ANALYZER_INPUTS[c.analyzer ?? ''];
+    return c.feeds !== null || (d !== undefined && d.workload && !d.findings && !Object.keys(d.probes).length);
+  };
+  const keep = new Set(feeding.cells.filter(workloadOnly).map((c) => c.id));
+  const partial = { ...feeding, cells: feeding.cells.filter((c) => keep.has(c.id)), blocks: feeding.blocks.filter((b) => b.type === 'cell' && keep.has(b.cellId)) };
+  return all.filter((n) => n === feeding || chosen.some((c) => c.id === n.id)).map((n) => (n === feeding ? partial : chosen.find((c) => c.id === n.id)!));
 }
 
 export async function runLive(
@@ -61,11 +87,15 @@ export async function runLive(
   notebooks: Notebook[],
   onEvent?: (e: RunEvent) => void,
   signal?: AbortSignal,
-  { findingsOnly = false }: { findingsOnly?: boolean } = {},
+  {
+    findingsOnly = false,
+    workloadFiles = [],
+    workloadDatabase,
+  }: { findingsOnly?: boolean; workloadFiles?: { path: string; format: WorkloadFormat }[]; workloadDatabase?: string } = {},
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
-  const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
+  const cells = findingsOnly ? findingCells(notebooks, conn.server, { workloadFiles: workloadFiles.length }) : notebooks;
   // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
   const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal });
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase });
 }

@@ -1,6 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OWN_STATEMENT_FILTER } from '../workload/own.ts';
+import { ANALYZER_INPUTS, declaredUses, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
 import type { Cell, CellKind, Notebook, NotebookBlock, Privilege, Requirement, Severity } from './types.ts';
 import { SEVERITIES } from './types.ts';
 
@@ -21,19 +23,36 @@ const PRIVILEGES: Privilege[] = ['superuser', 'pg_read_all_stats', 'pg_monitor',
 // Cells must not change session state: that would defeat the read-only session.
 const SESSION_CHANGING = /^\s*(set|reset|begin|start|commit|end|rollback|abort|discard|savepoint|release|prepare|deallocate|listen|lock|do|call|copy)\b/i;
 
-export async function loadNotebooks(dir = PLAYBOOK_DIR): Promise<Notebook[]> {
+export type AnalyzerDeclarations = Readonly<Record<string, AnalyzerInputs>>;
+
+export async function loadNotebooks(dir = PLAYBOOK_DIR, analyzers: AnalyzerDeclarations = ANALYZER_INPUTS): Promise<Notebook[]> {
   const files = (await readdir(dir)).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
-  const notebooks = await Promise.all(files.map(async (f) => parseNotebook(join(dir, f), await readFile(join(dir, f), 'utf8'))));
+  const notebooks = await Promise.all(files.map(async (f) => parseNotebook(join(dir, f), await readFile(join(dir, f), 'utf8'), analyzers)));
   const seen = new Map<string, string>();
   for (const nb of notebooks) {
     const other = seen.get(nb.id);
     if (other) throw new NotebookError(nb.file, 1, `playbook id "${nb.id}" is also used by ${basename(other)}`);
     seen.set(nb.id, nb.file);
   }
+  checkWorkloadFeed(notebooks);
   return notebooks.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
 }
 
-export function parseNotebook(file: string, text: string): Notebook {
+/** One probe feeds the workload of every notebook: exactly one when any analyzer reads the workload, never two. */
+function checkWorkloadFeed(notebooks: Notebook[]): void {
+  const feeds = notebooks.flatMap((nb) => nb.cells.filter((c) => c.feeds).map((c) => ({ nb, c })));
+  if (feeds.length > 1) {
+    const [first, second] = feeds;
+    throw new NotebookError(second.nb.file, second.c.line, `cell "${second.c.id}" feeds the workload, and so does ${basename(first.nb.file)}:${first.c.line}; one probe feeds it`);
+  }
+  if (feeds.length) return;
+  for (const nb of notebooks) {
+    const reader = nb.cells.find((c) => c.uses.includes(WORKLOAD_INPUT));
+    if (reader) throw new NotebookError(nb.file, reader.line, `cell "${reader.id}" reads the workload, but no probe has "-- feeds: workload"`);
+  }
+}
+
+export function parseNotebook(file: string, text: string, analyzers: AnalyzerDeclarations = ANALYZER_INPUTS): Notebook {
   const lines = text.split(/\r?\n/);
   const front = parseFrontMatter(file, lines);
   const blocks: NotebookBlock[] = [];
@@ -69,13 +88,14 @@ export function parseNotebook(file: string, text: string): Notebook {
     if (fence[1] === 'analyzer' && fence[2]) throw new NotebookError(file, start + 1, 'write "```analyzer ID" (no probe/check)');
     if (!ID.test(id)) throw new NotebookError(file, start + 1, `cell id "${id}" must match ${ID}`);
     if (cells.some((c) => c.id === id)) throw new NotebookError(file, start + 1, `duplicate cell id "${id}"`);
-    cells.push(parseCell(file, start + 1, kind, id, body));
+    if (id === WORKLOAD_INPUT) throw new NotebookError(file, start + 1, `cell id "${id}" is reserved: analyzer cells list it in "uses" to read the run's workload`);
+    cells.push(parseCell(file, start + 1, kind, id, body, analyzers));
     blocks.push({ type: 'cell', cellId: id });
   }
   flushProse();
   for (const c of cells) {
     for (const u of c.uses) {
-      if (!cells.some((o) => o.id === u && o.kind !== 'analyzer')) {
+      if (u !== WORKLOAD_INPUT && !cells.some((o) => o.id === u && o.kind !== 'analyzer')) {
         throw new NotebookError(file, c.line, `cell "${c.id}" uses "${u}", which is not a probe or check cell of this notebook`);
       }
     }
@@ -102,12 +122,13 @@ function parseFrontMatter(file: string, lines: string[]) {
   return { meta: { id: fields.id, title: fields.title, order, summary: fields.summary ?? '' }, bodyStart: end + 1 };
 }
 
-function parseCell(file: string, line: number, kind: CellKind, id: string, body: string[]): Cell {
+function parseCell(file: string, line: number, kind: CellKind, id: string, body: string[], analyzers: AnalyzerDeclarations): Cell {
   const requires: Requirement = {};
   let title = id;
   let severity: Severity | null = null;
   let analyzer: string | null = null;
   let uses: string[] = [];
+  let feeds: Cell['feeds'] = null;
   let n = 0;
   for (; n < body.length; n++) {
     const m = /^--\s*([a-z]+):\s*(.*?)\s*$/.exec(body[n]);
@@ -131,21 +152,63 @@ function parseCell(file: string, line: number, kind: CellKind, id: string, body:
       case 'requires':
         addRequirement(requires, value, file, at);
         break;
+      case 'feeds':
+        if (value !== WORKLOAD_INPUT) throw new NotebookError(file, at, `"feeds" takes "${WORKLOAD_INPUT}" (got "${value}")`);
+        if (kind !== 'probe') throw new NotebookError(file, at, `only a probe cell feeds the workload`);
+        feeds = WORKLOAD_INPUT;
+        break;
       default:
-        throw new NotebookError(file, at, `unknown cell header "${key}" (title, severity, requires, analyzer, uses)`);
+        throw new NotebookError(file, at, `unknown cell header "${key}" (title, severity, requires, analyzer, uses, feeds)`);
     }
   }
   const sql = body.slice(n).join('\n').trim();
   if (kind === 'analyzer') {
     if (!analyzer) throw new NotebookError(file, line, `analyzer cell "${id}" needs an "-- analyzer: NAME" line`);
+    const declared = analyzers[analyzer];
+    if (!declared) throw new NotebookError(file, line, `cell "${id}" names analyzer "${analyzer}", which does not exist (${Object.keys(analyzers).sort().join(', ')})`);
+    checkUses(file, line, id, analyzer, uses, declared);
+    if (declared.findings && !severity) throw new NotebookError(file, line, `cell "${id}" needs "-- severity: info|warning|critical"`);
+    if (!declared.findings && severity) throw new NotebookError(file, line, `cell "${id}" cannot have a severity: analyzer "${analyzer}" only shows evidence`);
   } else {
     if (!sql) throw new NotebookError(file, line, `cell "${id}" has no SQL`);
     if (SESSION_CHANGING.test(sql)) throw new NotebookError(file, line + 1 + n, `cell "${id}" would change session state; cells are single read-only queries`);
     if (analyzer || uses.length) throw new NotebookError(file, line, `only analyzer cells take "analyzer" and "uses"`);
+    if (readsStatementStats(sql) && !squeeze(sql).includes(squeeze(OWN_STATEMENT_FILTER))) {
+      throw new NotebookError(file, line, `cell "${id}" reads pg_stat_statements: leave out pgadvisor's own statements with "query ${OWN_STATEMENT_FILTER}"`);
+    }
+    const inner = /\b((?:obj|col|shobj)_description|ts_debug)\s*\(/i.exec(sqlCode(sql));
+    if (inner) {
+      throw new NotebookError(file, line, `cell "${id}" calls ${inner[1]}, an SQL function whose inner query PostgreSQL 13 records in pg_stat_statements as a statement of its own (track = all); read the catalog (pg_description) directly`);
+    }
+    if (feeds && !readsStatementStats(sql)) throw new NotebookError(file, line, `cell "${id}" feeds the workload, so it reads pg_stat_statements`);
+    if (kind === 'probe' && severity) throw new NotebookError(file, line, `probe cell "${id}" cannot have a severity; make it a check`);
+    if (kind === 'check' && !severity) throw new NotebookError(file, line, `cell "${id}" needs "-- severity: info|warning|critical"`);
   }
-  if (kind === 'probe' && severity) throw new NotebookError(file, line, `probe cell "${id}" cannot have a severity; make it a check`);
-  if (kind !== 'probe' && !severity) throw new NotebookError(file, line, `cell "${id}" needs "-- severity: info|warning|critical"`);
-  return { id, kind, title, sql: sql || null, analyzer, uses, severity, requires, line };
+  return { id, kind, title, sql: sql || null, analyzer, uses, feeds, severity, requires, line };
+}
+
+/** An analyzer cell lists exactly what its analyzer reads. */
+function checkUses(file: string, line: number, id: string, analyzer: string, uses: string[], declared: AnalyzerInputs): void {
+  const want = declaredUses(declared);
+  const missing = want.filter((u) => !uses.includes(u));
+  const extra = uses.filter((u) => !want.includes(u));
+  if (!missing.length && !extra.length) return;
+  const parts = [missing.length ? `lacks ${missing.join(', ')}` : '', extra.length ? `names ${extra.join(', ')}, which it does not read` : ''].filter(Boolean);
+  throw new NotebookError(file, line, `cell "${id}": "-- uses:" ${parts.join(' and ')} (analyzer "${analyzer}" reads: ${want.join(', ') || 'nothing'})`);
+}
+
+/** True when the SQL reads the pg_stat_statements view or function (not pg_stat_statements_info, not a setting named after it). */
+export function readsStatementStats(sql: string): boolean {
+  return /(?<![\w$])"?pg_stat_statements"?(?![\w$])/i.test(sqlCode(sql));
+}
+
+/** The SQL without its string literals and comments. */
+function sqlCode(sql: string): string {
+  return sql.replace(/'(?:[^']|'')*'|--[^\n]*|\/\*[\s\S]*?\*\//g, ' ');
+}
+
+function squeeze(s: string): string {
+  return s.replace(/\s+/g, ' ');
 }
 
 function addRequirement(req: Requirement, value: string, file: string, line: number): void {
@@ -157,6 +220,8 @@ function addRequirement(req: Requirement, value: string, file: string, line: num
   } else if ((m = /^extension\s+([a-z0-9_]+)(?:\s*>=\s*(\d+(?:\.\d+)*))?$/.exec(value))) {
     req.extensions = [...(req.extensions ?? []), m[1]];
     if (m[2]) req.extensionVersions = { ...req.extensionVersions, [m[1]]: m[2] };
+  } else if (value === 'workload') {
+    req.workload = true;
   } else if ((m = /^privilege\s+(.+)$/.exec(value))) {
     const privs = m[1].split('|').map((s) => s.trim());
     for (const p of privs) {
@@ -164,6 +229,6 @@ function addRequirement(req: Requirement, value: string, file: string, line: num
     }
     req.privileges = privs as Privilege[];
   } else {
-    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME [>= VERSION], privilege A | B)`);
+    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME [>= VERSION], privilege A | B, workload)`);
   }
 }

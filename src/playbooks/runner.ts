@@ -1,8 +1,13 @@
 import { clean } from '../db/errors.ts';
+import { providerInfo } from '../db/providers.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
+import type { BuildResult } from '../workload/build.ts';
+import type { WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
-import { unmetRequirement } from './requirements.ts';
+import { adaptToProvider } from './provider-advice.ts';
+import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
+import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
 
 export interface QuerySource {
@@ -24,9 +29,18 @@ export interface RunOptions {
   notebooks: Notebook[];
   /** may still be loading while the SQL cells run; awaited before the first analyzer */
   analyzers: Record<string, Analyzer> | Promise<Record<string, Analyzer>>;
+  /** what each analyzer reads, by name (default: the shipped analyzers' declarations) */
+  inputs?: Readonly<Record<string, AnalyzerInputs>>;
+  /** --workload files (formats resolved), read into the workload with the probe that feeds it */
+  workloadFiles?: { path: string; format: WorkloadFormat }[];
+  /** the database whose entries a log gives (default: the inspected one) */
+  workloadDatabase?: string;
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
 }
+
+/** The run's workload, built once for all the analyzers that read it; null with the reason when there is none. */
+type WorkloadResult = BuildResult;
 
 interface Job {
   notebook: Notebook;
@@ -36,10 +50,12 @@ interface Job {
 /** Runs every cell of the given notebooks; probes in parallel over the session's connections. */
 export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   const { notebooks } = opts;
+  const declarations = opts.inputs ?? ANALYZER_INPUTS;
+  const runInputs: RunInputs = { workloadFiles: opts.workloadFiles?.length ?? 0 };
   const runs = new Map<string, CellRun>();
   const rowsOf = new Map<string, Row[]>();
   const findings = new Map<string, Finding[]>();
-  const key = (nb: Notebook, cell: Cell) => `${nb.id}\u0000${cell.id}`;
+  const key = (nb: Notebook, cell: Cell | string) => `${nb.id}\u0000${typeof cell === 'string' ? cell : cell.id}`;
 
   const sqlJobs: Job[] = [];
   const analyzerJobs: Job[] = [];
@@ -47,21 +63,40 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
     for (const cell of notebook.cells) (cell.kind === 'analyzer' ? analyzerJobs : sqlJobs).push({ notebook, cell });
   }
 
-  const execute = (analyzers: Record<string, Analyzer>) => async ({ notebook, cell }: Job) => {
-    opts.onEvent?.({ type: 'cell-start', playbook: notebook.id, cell: cell.id, title: cell.title });
-    const { run, rows, found } = await runCell(notebook, cell, opts, analyzers, rowsOf);
-    runs.set(key(notebook, cell), run);
-    rowsOf.set(key(notebook, cell), rows);
-    findings.set(key(notebook, cell), found);
-    opts.onEvent?.({ type: 'cell-done', run });
+  const record = ({ notebook, cell }: Job, out: { run: CellRun; rows: Row[]; found: Finding[] }) => {
+    runs.set(key(notebook, cell), out.run);
+    rowsOf.set(key(notebook, cell), out.rows);
+    findings.set(key(notebook, cell), out.found);
+    opts.onEvent?.({ type: 'cell-done', run: out.run });
   };
+  const start = ({ notebook, cell }: Job) => opts.onEvent?.({ type: 'cell-start', playbook: notebook.id, cell: cell.id, title: cell.title });
 
   const loading = Promise.resolve(opts.analyzers);
   // handled before the first await: a failed load is reported where it is awaited, not as an unhandled rejection
   loading.catch(() => undefined);
-  await inParallel(sqlJobs, opts.db.options.connections, execute({}));
-  // Analyzers read probe rows, so they run once every SQL cell is done.
-  if (analyzerJobs.length) await inParallel(analyzerJobs, 1, execute(await loading));
+  await inParallel(sqlJobs, opts.db.options.connections, async (job) => {
+    start(job);
+    record(job, await runSqlCell(job.notebook, job.cell, opts, runInputs));
+  });
+
+  // Analyzers read probe rows and the workload, so they run once every SQL cell is done.
+  let workloadSources: WorkloadSourceSummary[] | null = null;
+  if (analyzerJobs.length) {
+    const analyzers = await loading;
+    const needs = (cell: Cell) => declarations[cell.analyzer ?? ''];
+    const readsWorkload = analyzerJobs.some(({ cell }) => needs(cell)?.workload && !unmet(cell, needs(cell), opts, runInputs));
+    let workload: WorkloadResult | null = null;
+    if (readsWorkload) {
+      const feed = sqlJobs.find((j) => j.cell.feeds);
+      workload = await loadWorkload(opts, feed ? { run: runs.get(key(feed.notebook, feed.cell))!, rows: rowsOf.get(key(feed.notebook, feed.cell)) ?? [] } : null);
+    }
+    const inputOf = (nb: Notebook, id: string) => ({ run: runs.get(key(nb, id)), rows: rowsOf.get(key(nb, id)) ?? [] });
+    await inParallel(analyzerJobs, 1, async (job) => {
+      start(job);
+      record(job, await runAnalyzerCell(job, opts, runInputs, analyzers, needs(job.cell), inputOf, workload));
+    });
+    if (workload?.workload) workloadSources = workload.workload.sources;
+  }
 
   const skipped: Skipped[] = [];
   const all: Finding[] = [];
@@ -77,18 +112,18 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
       return run;
     }),
   }));
-  return { server: opts.server, playbooks, findings: all, skipped };
+  return { server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) };
 }
 
-async function runCell(
-  notebook: Notebook,
-  cell: Cell,
-  opts: RunOptions,
-  analyzers: Record<string, Analyzer>,
-  rowsOf: Map<string, Row[]>,
-): Promise<{ run: CellRun; rows: Row[]; found: Finding[] }> {
+function unmet(cell: Cell, declared: AnalyzerInputs | undefined, opts: RunOptions, runInputs: RunInputs): string | null {
+  return unmetRequirement(cell.requires, opts.server, runInputs) ?? (declared?.requires ? unmetRequirement(declared.requires, opts.server, runInputs) : null);
+}
+
+type CellResult = { run: CellRun; rows: Row[]; found: Finding[] };
+
+function cellResult(notebook: Notebook, cell: Cell) {
   const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql: cell.sql };
-  const done = (status: CellRun['status'], reason: string | null, durationMs = 0, columns: string[] = [], rows: Row[] = []) => ({
+  const done = (status: CellRun['status'], reason: string | null, durationMs = 0, columns: string[] = [], rows: Row[] = []): CellRun => ({
     ...base,
     status,
     reason,
@@ -98,37 +133,104 @@ async function runCell(
     rowCount: rows.length,
     truncated: false,
   });
-  const analyzer = cell.analyzer ? analyzers[cell.analyzer] : undefined;
-  if (cell.analyzer && !analyzer) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
-  const unmet = unmetRequirement(cell.requires, opts.server) ?? (analyzer?.requires ? unmetRequirement(analyzer.requires, opts.server) : null);
-  if (unmet) return { run: done('skipped', unmet), rows: [], found: [] };
-  if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
+  return { base, done };
+}
 
+async function runSqlCell(notebook: Notebook, cell: Cell, opts: RunOptions, runInputs: RunInputs): Promise<CellResult> {
+  const { base, done } = cellResult(notebook, cell);
+  const why = unmetRequirement(cell.requires, opts.server, runInputs);
+  if (why) return { run: done('skipped', why), rows: [], found: [] };
+  if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
   const started = performance.now();
   try {
-    let columns: string[];
-    let rows: Row[];
-    let findingRows: Row[];
-    if (analyzer) {
-      const inputs: Record<string, Row[]> = {};
-      for (const u of cell.uses) inputs[u] = rowsOf.get(`${notebook.id}\u0000${u}`) ?? [];
-      const signal = opts.signal ?? new AbortController().signal;
-      const result = await opts.db.pinned((query) => analyzer.run({ server: opts.server, inputs, query, signal }), signal);
-      ({ columns, rows } = result);
-      findingRows = result.findings as unknown as Row[];
-    } else {
-      ({ columns, rows } = await opts.db.query(cell.sql!, [], opts.signal));
-      findingRows = cell.kind === 'check' ? rows : [];
-    }
-    const all = toFindings(notebook.id, cell, findingRows);
-    const managed = new Set(opts.server.managedSchemas);
-    const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
-    const setAside = all.length - found.length;
-    const note = setAside ? `${setAside} finding${setAside === 1 ? '' : 's'} in platform-managed schemas set aside (${[...managed].filter((m) => all.some((f) => targetSchema(f.target) === m)).join(', ')}): the platform owns them` : null;
-    return { run: done('ok', note, elapsed(started), columns, rows), rows, found };
+    const { columns, rows } = await opts.db.query(cell.sql!, [], opts.signal);
+    return finish(notebook, cell, opts, done, started, columns, rows, cell.kind === 'check' ? rows : []);
   } catch (err) {
     return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
   }
+}
+
+async function runAnalyzerCell(
+  { notebook, cell }: Job,
+  opts: RunOptions,
+  runInputs: RunInputs,
+  analyzers: Record<string, Analyzer>,
+  declared: AnalyzerInputs | undefined,
+  inputOf: (nb: Notebook, id: string) => { run: CellRun | undefined; rows: Row[] },
+  workload: WorkloadResult | null,
+): Promise<CellResult> {
+  const { base, done } = cellResult(notebook, cell);
+  const analyzer = analyzers[cell.analyzer!];
+  if (!analyzer || !declared) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
+  const why = unmet(cell, declared, opts, runInputs);
+  if (why) return { run: done('skipped', why), rows: [], found: [] };
+  if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
+
+  // exactly the declared rows, cut to the declared columns
+  const inputs: Record<string, Row[]> = {};
+  for (const [id, columns] of Object.entries(declared.probes)) {
+    const { run, rows } = inputOf(notebook, id);
+    if (!run) return { run: done('error', `its input "${id}" did not run`), rows: [], found: [] };
+    if (run.status === 'skipped' && declared.optional?.includes(id)) {
+      inputs[id] = [];
+      continue;
+    }
+    if (run.status === 'skipped') return { run: done('skipped', `its input "${id}" was skipped: ${run.reason}`), rows: [], found: [] };
+    if (run.status !== 'ok') return { run: done('error', `its input "${id}" did not complete (${run.status}): ${run.reason}`), rows: [], found: [] };
+    const missing = columns.filter((c) => !run.columns.includes(c));
+    if (missing.length) return { run: done('error', `its input "${id}" has no column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`), rows: [], found: [] };
+    inputs[id] = rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
+  }
+  if (declared.workload && !workload?.workload) {
+    const failed = workload && !workload.workload && workload.failed;
+    return { run: done(failed ? 'error' : 'skipped', workload?.reason ?? 'no workload was read'), rows: [], found: [] };
+  }
+
+  const started = performance.now();
+  try {
+    const signal = opts.signal ?? new AbortController().signal;
+    const ctx = { server: opts.server, inputs, workload: declared.workload ? workload!.workload : null, signal };
+    const result = await opts.db.pinned((query) => analyzer.run({ ...ctx, query }), signal);
+    return finish(notebook, cell, opts, done, started, result.columns, result.rows, result.findings as unknown as Row[]);
+  } catch (err) {
+    return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
+  }
+}
+
+/** The workload from the feeding probe's rows and the --workload files; a failure to read it is every reader's reason. */
+async function loadWorkload(opts: RunOptions, feed: { run: CellRun; rows: Row[] } | null): Promise<WorkloadResult> {
+  try {
+    const { buildWorkload } = await import('../workload/build.ts');
+    return await buildWorkload({
+      server: opts.server,
+      feed,
+      files: opts.workloadFiles,
+      logDatabase: opts.workloadDatabase,
+      query: async (sql: string, params?: unknown[]) => (await opts.db.query(sql, params, opts.signal)).rows,
+      signal: opts.signal,
+    });
+  } catch (err) {
+    if (isConnectionLoss(err)) return { workload: null, reason: `${CONNECTION_LOST}: ${clean((err as Error).message)}`, failed: true };
+    return { workload: null, reason: `the workload could not be read: ${clean((err as Error).message) || String(err)}`, failed: true };
+  }
+}
+
+function finish(
+  notebook: Notebook,
+  cell: Cell,
+  opts: RunOptions,
+  done: ReturnType<typeof cellResult>['done'],
+  started: number,
+  columns: string[],
+  rows: Row[],
+  findingRows: Row[],
+): CellResult {
+  const all = adaptToProvider(toFindings(notebook.id, cell, findingRows), opts.server);
+  const managed = new Set(opts.server.managedSchemas);
+  const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
+  const setAside = all.length - found.length;
+  const note = setAside ? `${setAside} finding${setAside === 1 ? '' : 's'} in platform-managed schemas set aside (${[...managed].filter((m) => all.some((f) => targetSchema(f.target) === m)).join(', ')}): the platform owns them` : null;
+  return { run: done('ok', note, elapsed(started), columns, rows), rows, found };
 }
 
 function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 'reason' | 'durationMs' | 'columns' | 'rows' | 'rowCount' | 'truncated'>, durationMs: number): CellRun {
@@ -141,7 +243,11 @@ function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 
     return { ...base, ...empty, status: 'timeout', reason: `timed out after statement_timeout ${opts.db.options.statementTimeoutMs / 1000} s` };
   }
   // Missing privilege or a preload the server lacks: the cell cannot run here, which is a skip, not a failure.
-  if (e.code === '42501' || e.code === '55000') return { ...base, ...empty, status: 'skipped', reason: clean(e.message) };
+  if (e.code === '42501' || e.code === '55000') {
+    const provider = providerInfo(opts.server.provider?.id);
+    const withheld = e.code === '42501' && provider && !provider.superuser ? ` (${provider.name} gives its customers no superuser and no file access)` : '';
+    return { ...base, ...empty, status: 'skipped', reason: `${clean(e.message)}${withheld}` };
+  }
   return { ...base, ...empty, status: 'error', reason: clean(e.message) || String(err) };
 }
 

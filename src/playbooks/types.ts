@@ -1,5 +1,6 @@
 // The contracts every part of pgadvisor shares: notebooks and their cells, cell runs, findings.
 // Nothing here knows about ink, the CLI or files.
+import type { WorkloadSourceSummary } from '../workload/types.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
@@ -22,6 +23,8 @@ export interface Requirement {
   extensionVersions?: Record<string, string>;
   /** any one of these privileges is enough */
   privileges?: Privilege[];
+  /** a workload: pg_stat_statements in this database, or a --workload file */
+  workload?: boolean;
 }
 
 export type CellKind = 'probe' | 'check' | 'analyzer';
@@ -34,8 +37,10 @@ export interface Cell {
   sql: string | null;
   /** name of a registered TypeScript analyzer (analyzer cells) */
   analyzer: string | null;
-  /** probe cells whose rows the analyzer reads */
+  /** probe cells whose rows the analyzer reads, and `workload` when it reads the run's workload */
   uses: string[];
+  /** `workload` on the probe whose pg_stat_statements rows feed the run's workload */
+  feeds: 'workload' | null;
   /** default severity for the findings of a check or analyzer */
   severity: Severity | null;
   requires: Requirement;
@@ -127,6 +132,8 @@ export interface ServerFacts {
   postmasterStart: string | null;
   /** schemas a managed platform (Supabase) owns: findings there are set aside */
   managedSchemas: string[];
+  /** the managed provider the server's marks identify (src/db/providers.ts); absent in older snapshots */
+  provider?: { id: string; name: string; evidence: string[] } | null;
 }
 
 export interface Skipped {
@@ -141,6 +148,8 @@ export interface RunResult {
   playbooks: PlaybookResult[];
   findings: Finding[];
   skipped: Skipped[];
+  /** where the run's workload came from (empty when no analyzer read it); no statement text, no constants */
+  workload?: WorkloadSourceSummary[];
 }
 
 export interface PlaybookResult {

@@ -2,6 +2,7 @@
 // database. The effects (running, autosaving, writing, copying, quitting) live in controller.ts.
 import type { RunEvent } from '../playbooks/runner.ts';
 import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type DecisionState, type Finding, type RunResult, type Severity } from '../playbooks/types.ts';
+import { terminalText } from '../util/untrusted-text.ts';
 import type { MigrationReview } from './migration-review.ts';
 import { editLine, type Field as TextField, type LineEdit } from './line-edit.ts';
 import { overviewItems, sectionItems, type Item } from './views.ts';
@@ -568,6 +569,7 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
   }
 }
 
+/** Messages are one line; a name inside may hold a line break, shown escaped rather than cut off. */
 function oneLine(s: string): string {
-  return s.split('\n')[0].trim();
+  return terminalText(s.trim());
 }

@@ -2,6 +2,7 @@
 // controller. Nothing here writes a file or talks to a database.
 import React, { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
+import { serverLabel } from '../db/providers.ts';
 import { EXPORT_FORMATS } from '../migration/export/formats.ts';
 import type { ReviewController } from '../review/controller.ts';
 import { decisionCounts, viewTitles } from '../review/state.ts';
@@ -46,7 +47,7 @@ export function App({ controller }: { controller: ReviewController }) {
   }, [hasData]);
 
   const screenFor = (s = controller.getState()): Screen =>
-    layoutScreen({ state: s, columns: size.columns, rows: size.rows, tops: controller.viewTops, risk, product: s.data?.server.product ?? null });
+    layoutScreen({ state: s, columns: size.columns, rows: size.rows, tops: controller.viewTops, risk, server: s.data ? serverLabel(s.data.server) : null });
   const screen = screenFor(state);
   controller.viewTops.set(state.cursor.view, screen.top);
 

@@ -1,6 +1,6 @@
 // A screen line as data: styled segments, one terminal row each. The notebook is laid out into
 // these first, so only the rows in view become ink elements.
-import { wrapSql } from './sql-wrap.ts';
+import { shownSql, wrapSql } from './sql-wrap.ts';
 import { displayWidth, printable, wrap } from './text.ts';
 
 export interface Seg {
@@ -97,7 +97,10 @@ export function wrapSegs(segs: Seg[], width: number, indent = '', firstIndent = 
   return out;
 }
 
-/** SQL (or other verbatim text) as rows: broken only between tokens (see wrapSql), each row made printable. */
+/**
+ * SQL (or other verbatim text) as rows: hostile names in Postgres's escape syntax (shownSql), broken only
+ * between tokens (see wrapSql), each row made printable.
+ */
 export function sqlLines(text: string, width: number, indent: string, style: Omit<Seg, 'text'>, item?: number): Line[] {
-  return wrapSql(text, width - displayWidth(indent)).map((row) => ({ segs: [{ text: indent }, { ...style, text: printable(row) }], item }));
+  return wrapSql(shownSql(text), width - displayWidth(indent)).map((row) => ({ segs: [{ text: indent }, { ...style, text: printable(row) }], item }));
 }

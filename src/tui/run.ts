@@ -1,5 +1,6 @@
 // Shared by the `session` and `replay` commands: the terminal guard and running a review in the TUI until it ends.
 import type { ReviewOptions, ReviewResult } from '../review/controller.ts';
+import { terminalText } from '../util/untrusted-text.ts';
 
 export function needsTerminal(command: 'session' | 'replay'): string {
   const instead = command === 'session' ? '`pgadvisor check` for scripts and CI' : '`pgadvisor report FILE` for a text report';
@@ -55,9 +56,10 @@ export async function runReview(opts: ReviewOptions): Promise<ReviewResult> {
 /** What is left on the normal screen after the TUI closes. */
 export function farewell(result: ReviewResult): void {
   if (result.saved) {
-    process.stdout.write(`snapshot:  ${result.saved.snapshot}\nmigration: ${result.saved.migration}\nrollback:  ${result.saved.rollback}\n`);
+    const { snapshot, migration, rollback } = result.saved;
+    process.stdout.write(`snapshot:  ${terminalText(snapshot)}\nmigration: ${terminalText(migration)}\nrollback:  ${terminalText(rollback)}\n`);
   }
   if (result.autosaved) {
-    process.stdout.write(`decisions not written${result.saved ? ' since then' : ''} are autosaved: pgadvisor session --resume ${result.autosaved}\n`);
+    process.stdout.write(`decisions not written${result.saved ? ' since then' : ''} are autosaved: pgadvisor session --resume ${terminalText(result.autosaved)}\n`);
   }
 }

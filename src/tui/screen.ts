@@ -50,7 +50,8 @@ export interface ScreenInput {
   /** the first line each view showed last frame, by view */
   tops: ReadonlyMap<number, number>;
   risk: RiskOf;
-  product: string | null;
+  /** the server as the banner names it (version, provider) */
+  server: string | null;
 }
 
 function sideWidth(columns: number): number {
@@ -231,7 +232,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     columns,
     rows,
     tooSmall,
-    banner: bannerLine(state.source, input.product),
+    banner: bannerLine(state.source, input.server),
     side: state.data ? { width: side, lines: sidebar(state, side, mainHeight) } : null,
     dock,
     bottom,

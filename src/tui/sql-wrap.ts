@@ -1,23 +1,39 @@
 // SQL broken into screen rows only between tokens, never inside a string literal, quoted identifier or
 // dollar-quoted body, so what is on screen is what runs. Token boundaries come from the PostgreSQL scanner
 // (libpg-query's scanSync). Its WebAssembly takes a moment to load: until it has, a stand-in splits at
-// whitespace outside quotes.
+// whitespace outside quotes. What is wrapped is the SQL as displaySql shows it: a name holding a control
+// character appears in Postgres's escape syntax (U&"…", E'…'), pasteable as it is; copies (y/Y) take the
+// exact bytes instead.
 import { displayWidth } from './text.ts';
 
 type Scan = (sql: string) => { start: number; end: number }[];
 
 let scan: Scan | null = null;
+let display: ((sql: string) => string) | null = null;
 let loading: Promise<void> | null = null;
 
 /** Loads the scanner once; resolves when it is ready (or failed: the stand-in stays). */
 export function loadSqlScanner(): Promise<void> {
-  loading ??= import('libpg-query')
-    .then(async (m) => {
+  loading ??= Promise.all([
+    import('libpg-query').then(async (m) => {
       await m.loadModule();
       scan = (sql) => m.scanSync(sql).tokens;
-    })
+    }),
+    import('../migration/display-sql.ts').then((m) => {
+      display = m.displaySql;
+    }),
+  ])
+    .then(() => undefined)
     .catch(() => undefined);
   return loading;
+}
+
+/**
+ * SQL as it is shown: through displaySql once the scanner has loaded; until then as it is (each row is
+ * made printable by the caller, so nothing unsafe reaches the terminal either way).
+ */
+export function shownSql(sql: string): string {
+  return display ? display(sql) : sql;
 }
 
 export function sqlScannerReady(): boolean {

@@ -1,14 +1,11 @@
 // Terminal text: display width, making catalog strings safe to print, truncation with …, wrapping.
+import { terminalText } from '../util/untrusted-text.ts';
 
-/** Control characters (and lone surrogates) become visible escapes: a table named "a\nb" stays one line. */
-export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
-  });
-}
+/**
+ * The one rule for untrusted text on a terminal (src/util/untrusted-text.ts): controls, bidirectional
+ * overrides and invisible characters become visible escapes — a table named "a\nb" stays one line.
+ */
+export const printable = terminalText;
 
 /** Combining marks, variation selectors and zero-width spaces and joiners take no column. */
 const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|[\u200b-\u200f])$/u;

@@ -6,10 +6,11 @@ import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.
 import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { fromUrl } from '../../src/db/target.ts';
 import { probeServer } from '../../src/db/server-facts.ts';
-import { loadNotebooks } from '../../src/playbooks/loader.ts';
+import type { Analyzer, AnalyzerContext } from '../../src/playbooks/analyzer.ts';
+import { loadNotebooks, parseNotebook, type AnalyzerDeclarations } from '../../src/playbooks/loader.ts';
 import { runPlaybooks, type RunEvent } from '../../src/playbooks/runner.ts';
 import { unmetRequirement } from '../../src/playbooks/requirements.ts';
-import type { ServerFacts } from '../../src/playbooks/types.ts';
+import type { Notebook, ServerFacts, RunResult } from '../../src/playbooks/types.ts';
 
 // PGlite enforces no statement_timeout and ignores cancel requests: the slow cell runs on a real server only.
 const SLOW = `\`\`\`sql probe slow
@@ -132,7 +133,7 @@ describe('runner against a real server', () => {
       const notebooks = await loadNotebooks(dir3);
       const pending = runPlaybooks({ db: session, server, notebooks, analyzers: {} });
       await new Promise((r) => setTimeout(r, 500));
-      await db.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(5)%' AND pid <> pg_backend_pid()`);
+      await db.exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE query LIKE '%SELECT pg_sleep(5)%' AND pid <> pg_backend_pid()`);
       const data = await pending;
       const runs = Object.fromEntries(data.playbooks[0].runs.map((r) => [r.cell, r]));
       expect(runs.victim.status).toBe('error');
@@ -163,6 +164,83 @@ describe('runner against a real server', () => {
   });
 });
 
+describe('what analyzers read', () => {
+  let db: TestDatabase;
+  beforeAll(async () => {
+    db = await createDatabase(hasRealServer ? 'CREATE EXTENSION pg_stat_statements' : '');
+  });
+  afterAll(() => db?.drop());
+
+  const DECLARED: AnalyzerDeclarations = {
+    picky: { probes: { p: ['a', 'b'] }, workload: false, findings: true },
+    wants_z: { probes: { p: ['a', 'z'] }, workload: false, findings: true },
+    wants_skipped: { probes: { gone: ['a'] }, workload: false, findings: true },
+    reader: { probes: {}, workload: true, findings: true, requires: { workload: true } },
+  };
+  const seen: Record<string, AnalyzerContext[]> = {};
+  const recorder = (name: string): Analyzer => ({
+    async run(ctx) {
+      (seen[name] ??= []).push(ctx);
+      return { columns: [], rows: [], findings: [] };
+    },
+  });
+  const analyzers = Object.fromEntries(Object.keys(DECLARED).map((n) => [n, recorder(n)]));
+  const cell = (id: string, analyzer: string, uses: string) => `\`\`\`analyzer ${id}\n-- analyzer: ${analyzer}\n-- uses: ${uses}\n-- severity: info\n\`\`\`\n`;
+  const NB = `---\nid: e\ntitle: E\norder: 1\n---\n\`\`\`sql probe p\nSELECT 1 AS a, 2 AS b, 3 AS c\n\`\`\`\n\`\`\`sql probe gone\n-- requires: pg >= 99\nSELECT 1 AS a\n\`\`\`\n${cell('x', 'picky', 'p')}${cell('y', 'wants_z', 'p')}${cell('w', 'wants_skipped', 'gone')}`;
+
+  const run = async (notebooks: Notebook[]): Promise<RunResult> => {
+    const session = await ReadOnlyDb.open(fromUrl(db.url, 'url'));
+    try {
+      return await runPlaybooks({ db: session, server: await probeServer(session), notebooks, analyzers, inputs: DECLARED });
+    } finally {
+      await session.close();
+    }
+  };
+  const runOf = (data: RunResult, id: string) => data.playbooks.flatMap((p) => p.runs).find((r) => r.cell === id)!;
+
+  it('hands an analyzer exactly the rows it declares, cut to the declared columns; a missing column or a skipped input is that cell\'s', async () => {
+    const data = await run([parseNotebook('/x/e.md', NB, DECLARED)]);
+    expect(runOf(data, 'x').status).toBe('ok');
+    expect(seen.picky.at(-1)!.inputs).toEqual({ p: [{ a: 1, b: 2 }] });
+    expect(seen.picky.at(-1)!.workload).toBeNull();
+    expect(runOf(data, 'y')).toMatchObject({ status: 'error', reason: 'its input "p" has no column z' });
+    expect(runOf(data, 'w')).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^its input "gone" was skipped: needs PostgreSQL 99/) });
+    expect(seen.wants_z).toBeUndefined();
+    expect(seen.wants_skipped).toBeUndefined();
+  });
+
+  it.skipIf(!hasRealServer)('reads the workload once per run, from the one feeding probe, for every analyzer of every notebook that reads it', async () => {
+    const shipped = await loadNotebooks();
+    const workloadNb = shipped.find((n) => n.cells.some((c) => c.feeds))!;
+    const feedOnly = { ...workloadNb, cells: workloadNb.cells.filter((c) => c.feeds) };
+    const readers = ['a', 'b'].map((id, i) =>
+      parseNotebook(`/x/${id}.md`, `---\nid: ${id}\ntitle: ${id}\norder: ${i + 2}\n---\n${cell('r', 'reader', 'workload')}`, DECLARED),
+    );
+    seen.reader = [];
+    const data = await run([feedOnly, ...readers]);
+    expect(seen.reader).toHaveLength(2);
+    const [first, second] = seen.reader;
+    expect(first.workload).not.toBeNull();
+    expect(second.workload).toBe(first.workload);
+    expect(data.playbooks.flatMap((p) => p.runs).filter((r) => r.cell === 'statements')).toHaveLength(1);
+    expect(data.workload?.map((s) => s.kind)).toEqual(['pg_stat_statements']);
+  });
+
+  it('with no workload source the readers are skipped, naming both ways to give one', async () => {
+    const bare = await createDatabase();
+    const session = await ReadOnlyDb.open(fromUrl(bare.url, 'url'));
+    try {
+      const server = await probeServer(session);
+      const reader = parseNotebook('/x/a.md', `---\nid: a\ntitle: a\norder: 1\n---\n${cell('r', 'reader', 'workload')}`, DECLARED);
+      const data = await runPlaybooks({ db: session, server, notebooks: [reader], analyzers, inputs: DECLARED });
+      expect(data.playbooks[0].runs[0]).toMatchObject({ status: 'skipped', reason: expect.stringMatching(/^needs a workload: pg_stat_statements in this database \(.*\), or --workload FILE/) });
+    } finally {
+      await session.close();
+      await bare.drop();
+    }
+  });
+});
+
 describe('requirements', () => {
   const server = {
     version: '15.4',
@@ -184,7 +262,15 @@ describe('requirements', () => {
     [{ privileges: ['pg_read_all_stats', 'pg_monitor'] }, null],
     [{ privileges: ['superuser'] }, 'needs superuser'],
     [{ privileges: ['superuser', 'pg_read_all_stats'] }, 'needs superuser or pg_read_all_stats (GRANT pg_read_all_stats TO app)'],
+    [
+      { workload: true },
+      "needs a workload: pg_stat_statements in this database (CREATE EXTENSION pg_stat_statements, with pg_stat_statements in shared_preload_libraries), or --workload FILE with the application's statements (a server log, a .sql file, or a pg_stat_statements export)",
+    ],
   ] as const)('%j → %s', (req, reason) => {
     expect(unmetRequirement(req as never, server)).toBe(reason);
+  });
+
+  it('a workload file meets the workload requirement without pg_stat_statements', () => {
+    expect(unmetRequirement({ workload: true }, server, { workloadFiles: 1 })).toBeNull();
   });
 });

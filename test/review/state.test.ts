@@ -127,3 +127,13 @@ describe('runs', () => {
     expect(apply(s, { type: 'cancel-run' })).toBe(s);
   });
 });
+
+describe('messages', () => {
+  it('an error is one line: a line break from a name in it shows as \\n instead of cutting the message short', () => {
+    let s = apply(ready(), { type: 'error', message: 'conflicting accepted findings: public."a\nb" and c\n' });
+    expect(s.message).toEqual({ tone: 'error', lines: ['conflicting accepted findings: public."a\\nb" and c'] });
+    s = apply(s, { type: 'review-started' }, { type: 'review-failed', message: 'cannot lock "x\u001b[2Jy"' });
+    expect(s.overlay).toMatchObject({ kind: 'review', error: 'cannot lock "x\\x1b[2Jy"' });
+    expect(apply(s, { type: 'info', lines: [] }).message).toBeNull();
+  });
+});

@@ -12,7 +12,7 @@ import { fixtureData, HOSTILE, UNUSED_COUNT } from './fixture.ts';
 describe('text', () => {
   it('makes control characters visible so catalog names cannot draw on the terminal', () => {
     expect(printable('multi\nline')).toBe('multi\\nline');
-    expect(printable('\u001b[31mred')).toBe('\\u001b[31mred');
+    expect(printable('\u001b[31mred')).toBe('\\x1b[31mred');
     expect(printable('tab\there')).toBe('tab\\there');
     expect(printable('Ünïcødé 表 😀')).toBe('Ünïcødé 表 😀');
     expect(cellText(null)).toBe('∅');
@@ -200,6 +200,14 @@ describe('lines', () => {
         expect(rows.map((r) => r.trim()).join(' ')).toBe(sql);
       }
     }
+  });
+
+  it('shows a hostile name in Postgres escape syntax once the scanner has loaded: pasteable, never raw', async () => {
+    await loadSqlScanner();
+    const sql = 'DROP INDEX CONCURRENTLY IF EXISTS public."a\u001b[31mb";';
+    const shown = sqlLines(sql, 80, '  ', {}).map(lineText).join('\n');
+    expect(shown).toBe('  DROP INDEX CONCURRENTLY IF EXISTS public.U&"a\\001b[31mb";');
+    expect(shown).not.toContain('\u001b');
   });
 });
 

@@ -4,12 +4,14 @@ import type { Analyzer, FindingRow } from '../analyzer.ts';
 import { SkipCell } from '../analyzer.ts';
 import type { Row } from '../types.ts';
 import { DROP_REGRESSION, validateDrop } from './hypo-drop.ts';
-import { readStatements, shorten } from './workload-statements.ts';
+import { shorten, topByTime, workloadStatements } from './workload-statements.ts';
 
-const CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes'];
+const CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'stale_indexes'];
+
+/** statements re-planned per index: the ones that took the most execution time */
+const STATEMENTS = 500;
 
 export const dropValidation: Analyzer = {
-  requires: { extensions: ['pg_stat_statements', 'hypopg'] },
   async run(ctx) {
     const proposals = new Map<string, string[]>(); // dropped index → the checks proposing it
     for (const check of CHECKS) {
@@ -20,7 +22,7 @@ export const dropValidation: Analyzer = {
     const names = [...proposals.keys()].sort();
     const columns = ['index', 'proposed_by', 'statements_using_it', 'statements_planned', 'verdict'];
     if (!names.length) return { columns, rows: [], findings: [] };
-    const statements = readStatements(ctx.inputs.workload_statements ?? []);
+    const statements = topByTime(workloadStatements(ctx.workload?.statements ?? []), STATEMENTS);
     const resolved = await ctx.query(
       `SELECT u.n AS name, c.oid::int8 AS oid, c.relname AS relname
          FROM unnest($1::text[]) WITH ORDINALITY AS u(n, o) JOIN pg_class c ON c.oid = to_regclass(u.n) ORDER BY u.o`,

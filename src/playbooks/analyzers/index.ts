@@ -9,4 +9,5 @@ export const ANALYZERS: Record<string, Analyzer> = {
   'rls-initplan': (await import('./rls-initplan.ts')).rlsInitplan,
   'rls-policy-index': (await import('./rls-policy-index.ts')).rlsPolicyIndex,
   'rls-context': (await import('./rls-context.ts')).rlsContext,
+  'workload-sources': (await import('./workload-sources.ts')).workloadSources,
 };

@@ -2,13 +2,13 @@
 // than anything else — the inner query of a loop in the application. When another statement
 // returns the keys (the same table's key, or a foreign key that points at it) and returned about
 // as many rows as the lookup has calls, that statement is named as the loop's driver.
-import { scan } from 'libpg-query';
 import type { Analyzer, FindingRow } from '../analyzer.ts';
 import type { Row } from '../types.ts';
 import type { Predicate } from './query-shape.ts';
 import { uniqueKeys, type CatalogTable } from './workload-catalog.ts';
+import { scanTokens } from '../../migration/sql-scan.ts';
 import { quoteIdent } from './workload-ddl.ts';
-import { parseStatements, qualifiedName, readStatements, resolveStatements, shorten, type ResolvedStatement } from './workload-statements.ts';
+import { parseStatements, qualifiedName, resolveStatements, shorten, topByTime, workloadStatements, type ResolvedStatement, type WorkloadStatement } from './workload-statements.ts';
 
 export const N_PLUS_ONE = {
   /** calls of a key lookup with a driver statement found */
@@ -21,6 +21,10 @@ export const N_PLUS_ONE = {
   maxDriverCallRatio: 1 / 3,
   /** the driver returned at least this fraction of the lookup's calls as rows */
   minDriverRowCoverage: 0.5,
+  /** statements considered: the most time-consuming… */
+  topByTime: 500,
+  /** …and the most called */
+  topByCalls: 200,
 };
 
 interface Lookup {
@@ -39,10 +43,10 @@ interface Driver {
 }
 
 export const nPlusOne: Analyzer = {
-  requires: { extensions: ['pg_stat_statements'] },
   async run(ctx) {
-    const rows = Object.values(ctx.inputs).find((r) => r.length && 'query' in r[0]) ?? [];
-    const statements = readStatements(rows).filter((s) => s.toplevel && s.calls > 0);
+    // rows per call is the whole signal: statements whose sources do not count rows cannot be judged
+    const known = workloadStatements((ctx.workload?.statements ?? []).filter((s) => s.rows != null));
+    const statements = considered(known).filter((s) => s.toplevel && s.calls > 0);
     const resolved = await resolveStatements(ctx.query, await parseStatements(statements));
     const selects = resolved.filter((st) => st.stmt.shape.kind === 'select');
 
@@ -64,6 +68,13 @@ export const nPlusOne: Analyzer = {
     return { columns: ['table', 'lookup', 'calls', 'rows_per_call', 'driver', 'verdict'], rows: evidence, findings };
   },
 };
+
+/** The statements looked at: the 500 that took the most time and the 200 called most often. */
+function considered(statements: WorkloadStatement[]): WorkloadStatement[] {
+  const byCalls = [...statements].sort((a, b) => b.calls - a.calls).slice(0, N_PLUS_ONE.topByCalls);
+  const picked = new Set([...topByTime(statements, N_PLUS_ONE.topByTime), ...byCalls]);
+  return statements.filter((s) => picked.has(s));
+}
 
 /** The relation a statement fetches by a complete unique key compared with single $n parameters. */
 function keyLookup(st: ResolvedStatement): Lookup | null {
@@ -223,7 +234,7 @@ async function batchedRewrite(lookup: Lookup): Promise<string | null> {
 /** An identifier as a person would write it: bare when the scanner reads it as a plain identifier. */
 async function sqlIdent(name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) return quoteIdent(name);
-  const { tokens } = await scan(name);
+  const tokens = scanTokens(name);
   return tokens.length === 1 && tokens[0].tokenName === 'IDENT' ? name : quoteIdent(name);
 }
 

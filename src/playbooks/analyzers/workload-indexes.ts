@@ -9,7 +9,7 @@ import type { Row, ServerFacts } from '../types.ts';
 import { buildCandidates, candidateLabel, type Candidate } from './workload-candidates.ts';
 import { createIndexSql, dropIndexSql, estimateIndexBytes, indexName, keySql, qualified, quoteIdent, type IndexKey } from './workload-ddl.ts';
 import { HypoError, withHypoLab, type HypoLab, type PlanCost } from './hypo-session.ts';
-import { parseStatements, qualifiedName, readStatements, resolveStatements, shorten, type ResolvedStatement } from './workload-statements.ts';
+import { parseStatements, qualifiedName, resolveStatements, shorten, workloadStatements, type ResolvedStatement } from './workload-statements.ts';
 import type { CatalogTable } from './workload-catalog.ts';
 
 export const THRESHOLDS = {
@@ -49,13 +49,10 @@ interface TableActivity {
 }
 
 export const workloadIndexes: Analyzer = {
-  requires: { extensions: ['pg_stat_statements', 'hypopg'] },
   async run(ctx) {
-    const statementRows = Object.values(ctx.inputs).find((rows) => rows.length && 'query' in rows[0]) ?? [];
-    const tableRows = Object.values(ctx.inputs).find((rows) => rows.length && 'seq_scan' in rows[0]) ?? [];
-    const activity = readActivity(tableRows);
+    const activity = readActivity(ctx.inputs.workload_tables);
 
-    const statements = readStatements(statementRows)
+    const statements = workloadStatements(ctx.workload?.statements ?? [])
       .filter((s) => s.toplevel && s.calls > 0)
       .sort((a, b) => b.totalMs - a.totalMs)
       .slice(0, THRESHOLDS.maxStatements);

@@ -1,4 +1,5 @@
-// pg_stat_statements rows as the workload analyzers read them, parsed and resolved against the catalog.
+// The run's workload as the workload analyzers read it, parsed and resolved against the catalog.
+import type { WorkloadStatement as Statement } from '../../workload/types.ts';
 import type { Row } from '../types.ts';
 import { parseShape, resolveUse, type ColumnUse, type QueryShape } from './query-shape.ts';
 import { hasColumn, loadTables, refKey, type CatalogTable } from './workload-catalog.ts';
@@ -20,19 +21,25 @@ export interface ParsedStatement extends WorkloadStatement {
 
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
 
-/** Reads the rows of a statements probe (columns queryid, query, calls, rows, total_ms, mean_ms, toplevel). */
-export function readStatements(rows: Row[]): WorkloadStatement[] {
-  return rows
-    .filter((r) => typeof r.query === 'string' && !String(r.query).startsWith('<insufficient'))
-    .map((r) => ({
-      queryid: String(r.queryid ?? ''),
-      query: String(r.query),
-      calls: Number(r.calls ?? 0),
-      rows: Number(r.rows ?? 0),
-      totalMs: Number(r.total_ms ?? 0),
-      meanMs: Number(r.mean_ms ?? 0),
-      toplevel: r.toplevel == null ? true : Boolean(r.toplevel),
-    }));
+/**
+ * The workload's statements with the figures these analyzers compute with (a figure no source gave counts
+ * as 0); `queryid` is the pg_stat_statements queryid, or the workload's id for a statement only files gave.
+ */
+export function workloadStatements(statements: readonly Statement[]): WorkloadStatement[] {
+  return statements.map((s) => ({
+    queryid: s.queryid ?? s.id,
+    query: s.query,
+    calls: s.calls,
+    rows: s.rows ?? 0,
+    totalMs: s.totalMs ?? 0,
+    meanMs: s.meanMs ?? 0,
+    toplevel: s.toplevel,
+  }));
+}
+
+/** The `n` statements that took the most execution time. */
+export function topByTime(statements: WorkloadStatement[], n: number): WorkloadStatement[] {
+  return [...statements].sort((a, b) => b.totalMs - a.totalMs).slice(0, n);
 }
 
 export async function parseStatements(stmts: WorkloadStatement[]): Promise<ParsedStatement[]> {

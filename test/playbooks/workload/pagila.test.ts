@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { hasRealServer, loadCorpus, psqlFile, type TestDatabase } from '../../support/db.ts';
-import { cellRun, indexCellsNotebook, recordedCalls, runNotebooks } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, recordedCalls, runNotebooks, runShippedCells } from './support.ts';
 
 const CUSTOMER_LOOKUP = 'SELECT first_name, last_name, email FROM customer WHERE customer_id = $1';
 
@@ -18,10 +18,8 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
   let db: TestDatabase;
   let workload: RunResult;
   let indexes: RunResult;
-  let dir: string;
 
   beforeAll(async () => {
-    dir = await indexCellsNotebook();
     // workload.sql resets pg_stat_statements for the whole server, and so do other runs of it:
     // take a fresh copy until this database's statements are still there after the analysis.
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -30,9 +28,9 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
       await db.exec('CREATE EXTENSION hypopg');
       if ((await recordedCalls(db, CUSTOMER_LOOKUP)) < 100) continue;
       workload = await runNotebooks(db.url, undefined, ['workload']);
-      indexes = await runNotebooks(db.url, dir);
+      indexes = await runShippedCells(db.url, INDEX_ANALYSIS);
       const seen = (d: RunResult, cell: string) => cellRun(d, cell).rows.some((r) => r.query === CUSTOMER_LOOKUP);
-      if (seen(workload, 'statements') && seen(indexes, 'workload_statements')) return;
+      if (seen(workload, 'statements') && seen(indexes, 'statements')) return;
     }
     throw new Error('pg_stat_statements kept being reset by another run; could not analyse pagila');
   }, 240_000);
@@ -112,8 +110,8 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
     const ups = of(indexes, 'workload_indexes').map((f) => `${f.up};`);
     await writeFile(file, `SET lock_timeout = '5s';\n${ups.join('\n')}\nANALYZE;\n`);
     await psqlFile(db.url, file);
-    const again = await runNotebooks(db.url, dir);
-    expect(cellRun(again, 'workload_statements').rows.map((r) => r.query)).toContain(
+    const again = await runShippedCells(db.url, INDEX_ANALYSIS);
+    expect(cellRun(again, 'statements').rows.map((r) => r.query)).toContain(
       'SELECT rental_id, rental_date, return_date FROM rental WHERE customer_id = $1 ORDER BY rental_date DESC LIMIT $2',
     );
     expect(cellRun(again, 'workload_indexes').status).toBe('ok');

@@ -1,9 +1,10 @@
 // Helpers for the workload tests: running a parameterised workload so pg_stat_statements records
 // normalized statements, and running notebooks from a temporary directory.
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { loadNotebooks } from '../../../src/playbooks/loader.ts';
 import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import type { CellRun, RunResult } from '../../../src/playbooks/types.ts';
 import type { TestDatabase } from '../../support/db.ts';
@@ -53,11 +54,25 @@ export async function notebookDir(files: Record<string, string>): Promise<string
   return dir;
 }
 
-/** The index-analysis cells handed to the indexes notebook, wrapped in a notebook of their own. */
-export async function indexCellsNotebook(): Promise<string> {
-  const cells = await readFile(new URL('./indexes-cells.md', import.meta.url), 'utf8');
-  return notebookDir({ 'indexes.md': `---\nid: indexes\ntitle: Indexes (workload cells)\norder: 10\n---\n\n${cells}` });
+/** Some cells of the shipped notebooks (playbooks/), by notebook id and cell id, run as `check` runs them. */
+export async function runShippedCells(url: string, cells: Record<string, string[]>): Promise<RunResult> {
+  const notebooks = (await loadNotebooks())
+    .filter((n) => cells[n.id])
+    .map((n) => {
+      const unknown = cells[n.id].filter((id) => !n.cells.some((c) => c.id === id));
+      if (unknown.length) throw new Error(`${n.id} has no cell ${unknown.join(', ')}`);
+      return { ...n, cells: n.cells.filter((c) => cells[n.id].includes(c.id)) };
+    });
+  const conn = await connect(url);
+  try {
+    return await runLive(conn, notebooks);
+  } finally {
+    await conn.close();
+  }
 }
+
+/** The cells of the index analysis from the workload, with the probe that feeds the workload. */
+export const INDEX_ANALYSIS = { workload: ['statements'], indexes: ['workload_tables', 'workload_indexes'] };
 
 export async function runNotebooks(url: string, dir?: string, ids?: string[]): Promise<RunResult> {
   const conn = await connect(url);

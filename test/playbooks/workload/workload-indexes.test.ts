@@ -11,9 +11,11 @@ import { probeServer } from '../../../src/db/server-facts.ts';
 import { validateDrop } from '../../../src/playbooks/analyzers/hypo-drop.ts';
 import { HypoLab } from '../../../src/playbooks/analyzers/hypo-session.ts';
 import { workloadIndexes } from '../../../src/playbooks/analyzers/workload-indexes.ts';
-import { readStatements } from '../../../src/playbooks/analyzers/workload-statements.ts';
+import { loadNotebooks } from '../../../src/playbooks/loader.ts';
+import type { CellRun } from '../../../src/playbooks/types.ts';
+import { buildWorkload } from '../../../src/workload/build.ts';
 import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
-import { cellRun, indexCellsNotebook, retryOnReset, runNotebooks, runWorkload } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, retryOnReset, runShippedCells, runWorkload } from './support.ts';
 
 const SETUP = `
 CREATE EXTENSION pg_stat_statements;
@@ -49,11 +51,9 @@ const WORK = [
 
 describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs TEST_DATABASE_URL)', () => {
   let db: TestDatabase;
-  let dir: string;
 
   beforeAll(async () => {
     db = await createDatabase(SETUP);
-    dir = await indexCellsNotebook();
   });
   afterAll(async () => {
     await db?.drop();
@@ -63,9 +63,9 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
     retryOnReset(
       async () => {
         await runWorkload(db.url, WORK);
-        return runNotebooks(db.url, dir);
+        return runShippedCells(db.url, INDEX_ANALYSIS);
       },
-      (data) => cellRun(data, 'workload_statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
+      (data) => cellRun(data, 'statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
     );
 
   test('proposes the planted index, proven cheaper by hypopg; near misses get none', async () => {
@@ -124,15 +124,20 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
     try {
       const server = await probeServer(session);
       const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
-      const statements = await retryOnReset(
+      // the shipped probe that feeds the workload, run on this session
+      const feed = (await loadNotebooks()).flatMap((n) => n.cells).find((c) => c.feeds)!;
+      const fed = await retryOnReset(
         async () => {
           await runWorkload(db.url, WORK.slice(0, 1));
-          return q(`SELECT queryid::text AS queryid, query, calls, rows, total_exec_time AS total_ms, mean_exec_time AS mean_ms, toplevel
-                      FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())`);
+          return session.query(feed.sql!);
         },
-        (rows) => rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
+        (r) => r.rows.some((row) => String(row.query).includes('"Customer Id" = $1')),
       );
-      const result = await workloadIndexes.run({ server, inputs: { workload_statements: statements }, query: q, signal: new AbortController().signal });
+      const run = { cell: feed.id, status: 'ok', reason: null, columns: fed.columns } as unknown as CellRun;
+      const built = await buildWorkload({ server, feed: { run, rows: fed.rows }, query: q });
+      const tables = (await loadNotebooks()).find((n) => n.id === 'indexes')!.cells.find((c) => c.id === 'workload_tables')!;
+      const inputs = { workload_tables: (await session.query(tables.sql!)).rows };
+      const result = await workloadIndexes.run({ server, inputs, workload: built.workload, query: q, signal: new AbortController().signal });
       expect(result.findings.map((f) => f.title)).toContain('Add index on "Shop Floor"."Order Items" (Customer Id, created_at)');
 
       const [after] = await q(
@@ -186,9 +191,9 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
       const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
       const [ix] = await q(`SELECT 'covered_account_created'::regclass::oid::int AS oid`);
       const [{ v }] = await q(`SELECT extversion AS v FROM pg_extension WHERE extname = 'hypopg'`);
-      const result = await validateDrop(q, { oid: Number(ix.oid), name: 'covered_account_created' }, readStatements([
-        { queryid: '1', query: 'SELECT id FROM covered WHERE account_id = $1 ORDER BY created_at DESC LIMIT 10', calls: 30, rows: 300, total_ms: 3, mean_ms: 0.1, toplevel: true },
-      ]));
+      const result = await validateDrop(q, { oid: Number(ix.oid), name: 'covered_account_created' }, [
+        { queryid: '1', query: 'SELECT id FROM covered WHERE account_id = $1 ORDER BY created_at DESC LIMIT 10', calls: 30, rows: 300, totalMs: 3, meanMs: 0.1, toplevel: true },
+      ]);
       if (String(v) < '1.4') {
         expect(result).toEqual({ supported: false, reason: `hypopg ${v} cannot hide indexes; ALTER EXTENSION hypopg UPDATE to 1.4 or later to prove drops` });
       } else {
@@ -203,7 +208,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   test('without hypopg the analysis is skipped with how to enable it', async () => {
     const bare = await createDatabase('CREATE EXTENSION pg_stat_statements; CREATE TABLE t (id int);');
     try {
-      const data = await runNotebooks(bare.url, dir);
+      const data = await runShippedCells(bare.url, INDEX_ANALYSIS);
       const run = cellRun(data, 'workload_indexes');
       expect(run.status).toBe('skipped');
       expect(run.reason).toBe('needs the hypopg extension: CREATE EXTENSION hypopg');
@@ -226,14 +231,13 @@ describe.skipIf(!hasRealServer)('workload-indexes on a partitioned table (real s
       INSERT INTO readings SELECT g, g % 500, DATE '2024-01-01' + (g % 700), random() FROM generate_series(1, 60000) g;
       ANALYZE;`);
     try {
-      const dir = await indexCellsNotebook();
       const sql = 'SELECT id, value FROM readings WHERE device_id = $1';
       const data = await retryOnReset(
         async () => {
           await runWorkload(db.url, [{ sql, times: 25, params: (i) => [i] }]);
-          return runNotebooks(db.url, dir);
+          return runShippedCells(db.url, INDEX_ANALYSIS);
         },
-        (d) => cellRun(d, 'workload_statements').rows.some((r) => r.query === sql),
+        (d) => cellRun(d, 'statements').rows.some((r) => r.query === sql),
       );
       const found = data.findings.filter((f) => f.check === 'workload_indexes');
       expect(found.map((f) => f.title)).toEqual(['Add index on public.readings (device_id)']);

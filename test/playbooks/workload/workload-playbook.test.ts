@@ -88,17 +88,21 @@ describe.skipIf(!hasRealServer)('workload playbook (real server; needs TEST_DATA
     expect(status).toEqual({
       statements_window: 'ok',
       statements_window_pre14: expect.stringMatching(/^skipped: applies to PostgreSQL before 14/),
+      statements: 'ok',
+      workload_sources: 'ok',
       top_by_total_time: 'ok',
       top_by_mean_time: 'ok',
       top_by_calls: 'ok',
       slow_statements: 'ok',
-      statements: 'ok',
       n_plus_one: 'ok',
       hot_tiny_statements: 'ok',
       table_scans: 'ok',
       seq_scan_heavy: 'ok',
       pg_stat_statements_not_created: 'ok',
     });
+    expect(cellRun(data, 'workload_sources').rows).toEqual([
+      expect.objectContaining({ source: 'pg_stat_statements', kind: 'pg_stat_statements', format: 'live', entries: cellRun(data, 'statements').rowCount }),
+    ]);
     const window = cellRun(data, 'statements_window').rows[0];
     expect(Number(window.statements_in_this_database)).toBeGreaterThanOrEqual(13);
     const top = cellRun(data, 'top_by_calls').rows[0];

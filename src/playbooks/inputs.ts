@@ -1,0 +1,76 @@
+// What each analyzer reads: the probe (or check) cells of its notebook with the columns it needs, and
+// whether it reads the run's workload. The notebook loader checks every analyzer cell's `-- uses:` against
+// these when notebooks load, and the runner hands an analyzer exactly these rows, cut to these columns.
+// Light on purpose: the loader imports it without the analyzers' code or libpg-query.
+import type { Requirement } from './types.ts';
+
+export interface AnalyzerInputs {
+  /** cell ids of the analyzer's notebook → the columns of their rows it reads */
+  probes: Readonly<Record<string, readonly string[]>>;
+  /** reads the run's Workload (the cell lists `workload` in its `-- uses:`) */
+  workload: boolean;
+  /** yields findings, so its cell needs a severity; false for an analyzer that only shows evidence */
+  findings: boolean;
+  /** needs beyond its cell's own `-- requires:` lines */
+  requires?: Requirement;
+  /** probes whose skip (a version gate) leaves the analyzer to work on the others, as if they had no rows */
+  optional?: readonly string[];
+}
+
+/** The name an analyzer cell lists in `-- uses:` for the run's workload (no cell may take this id). */
+export const WORKLOAD_INPUT = 'workload';
+
+/**
+ * Columns the probe that feeds the workload (`-- feeds: workload`) must return: pg_stat_statements rows
+ * in this database. `own_role` tells whether the entry belongs to the role pgadvisor connects as.
+ */
+export const WORKLOAD_FEED_COLUMNS = [
+  'queryid',
+  'query',
+  'calls',
+  'rows',
+  'total_ms',
+  'toplevel',
+  'shared_blks_hit',
+  'shared_blks_read',
+  'temp_blks_written',
+  'own_role',
+] as const;
+
+const POLICY = ['target', 'schema', 'table', 'quoted_table', 'quoted_policy', 'command', 'roles', 'using_expr', 'check_expr', 'alter_policy'];
+const POLICY_FUNCTIONS = ['schema', 'name', 'nargs', 'nargdefaults', 'variadic', 'volatility', 'returns_set', 'language', 'sql_body'];
+const DROPS = ['drops'];
+
+/** By the name analyzer cells give in `-- analyzer: NAME`. */
+export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
+  'workload-indexes': {
+    probes: {
+      workload_tables: ['schema', 'table', 'seq_heavy', 'seq_scan', 'seq_tup_read', 'idx_scan', 'n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd'],
+    },
+    workload: true,
+    findings: true,
+    requires: { workload: true, extensions: ['hypopg'] },
+  },
+  'drop-validation': {
+    probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS, stale_indexes: DROPS },
+    workload: true,
+    findings: true,
+    requires: { workload: true, extensions: ['hypopg'] },
+    // last_idx_scan exists from PostgreSQL 16: before, the other checks' drops are still validated
+    optional: ['stale_indexes'],
+  },
+  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true } },
+  'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },
+  'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },
+  'rls-policy-index': {
+    probes: { policies: POLICY, policy_tables: ['schema', 'table', 'columns', 'indexed_leading', 'est_rows'], policy_functions: POLICY_FUNCTIONS },
+    workload: false,
+    findings: true,
+  },
+  'rls-context': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },
+};
+
+/** The names an analyzer cell must list in `-- uses:` (in any order). */
+export function declaredUses(inputs: AnalyzerInputs): string[] {
+  return [...(inputs.workload ? [WORKLOAD_INPUT] : []), ...Object.keys(inputs.probes)];
+}
