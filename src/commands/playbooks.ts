@@ -13,6 +13,8 @@ export async function playbooksCommand(): Promise<number> {
     for (const c of nb.cells) {
       const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZER_INPUTS[c.analyzer]?.requires) : {}) });
       out.push(`  ${c.kind.padEnd(8)} ${t(c.id).padEnd(34)} ${t(c.title)}${needs ? `  [needs ${t(needs)}]` : ''}`);
+      // what [thresholds.PLAYBOOK.CHECK] in .pgadvisor.toml may set
+      for (const th of c.thresholds) out.push(`  ${''.padEnd(8)}   threshold ${t(th.name)} = ${th.default}: ${t(th.description)}`);
     }
     out.push('');
   }

@@ -16,15 +16,20 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Opens the read-only session: --url, DATABASE_URL, PG* variables, else the embedded demo. */
-export async function connect(url: string | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
-  let target = resolveTarget(url);
+/** Opens the read-only session: --url (or a target already resolved), DATABASE_URL, PG* variables, else the embedded demo. */
+export async function connect(url: string | Target | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
+  let target = typeof url === 'object' ? url : resolveTarget(url);
   let stopDemo: (() => Promise<void>) | undefined;
   if (target.source === 'demo') {
     const { startDemoProcess } = await import('../db/demo-process.ts');
     const demo = await startDemoProcess();
     target = demo.target;
     stopDemo = demo.stop;
+  }
+  const early = Object.keys(options).length ? null : (await import('../db/prestart.ts')).takePrestarted(target);
+  if (early) {
+    const { db, server } = await early;
+    return { db, target, server, demo: false, close: () => db.close() };
   }
   const [{ ReadOnlyDb }, { probeServer }] = await Promise.all([import('../db/read-only.ts'), import('../db/server-facts.ts')]);
   let db: ReadOnlyDb;
@@ -91,11 +96,22 @@ export async function runLive(
     findingsOnly = false,
     workloadFiles = [],
     workloadDatabase,
-  }: { findingsOnly?: boolean; workloadFiles?: { path: string; format: WorkloadFormat }[]; workloadDatabase?: string } = {},
+    thresholds,
+  }: {
+    findingsOnly?: boolean;
+    workloadFiles?: { path: string; format: WorkloadFormat }[];
+    workloadDatabase?: string;
+    thresholds?: Record<string, Record<string, number>>;
+  } = {},
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
   const cells = findingsOnly ? findingCells(notebooks, conn.server, { workloadFiles: workloadFiles.length }) : notebooks;
-  // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
+  // the analyzer registry loads while the SQL cells wait on the server (each analyzer's code on first use)
   const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase });
+  // with a workload to analyze the parser is needed: its WebAssembly starts up while the client would
+  // otherwise sit idle waiting on the server
+  if (workloadFiles.length || conn.server.extensions.some((e) => e.name === 'pg_stat_statements')) {
+    import('../workload/resolve.ts').then(({ loadParser }) => loadParser(), () => undefined);
+  }
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds });
 }

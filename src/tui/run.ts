@@ -39,13 +39,14 @@ async function withoutCiFlag<T>(load: () => Promise<T>): Promise<T> {
 export async function runReview(opts: ReviewOptions): Promise<ReviewResult> {
   // React picks its build when first loaded: the production one is several times faster per key.
   process.env.NODE_ENV ??= 'production';
-  const [{ createElement }, { render }, { App }, { ReviewController }] = await withoutCiFlag(() =>
+  // react is CommonJS: its exports are the default export, bundled or not
+  const [{ default: React }, { render }, { App }, { ReviewController }] = await withoutCiFlag(() =>
     Promise.all([import('react'), import('ink'), import('./App.tsx'), import('../review/controller.ts')]),
   );
   const controller = new ReviewController({ ...opts, clipboard: (text) => process.stdout.write(osc52(text)) });
   process.stdout.write(ENTER_ALT);
   try {
-    const instance = render(createElement(App, { controller }), { exitOnCtrlC: false, patchConsole: true });
+    const instance = render(React.createElement(App, { controller }), { exitOnCtrlC: false, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
     process.stdout.write(LEAVE_ALT);

@@ -41,8 +41,11 @@ export async function buildWorkload(opts: BuildOptions): Promise<BuildResult> {
     const normalizer = await Normalizer.create();
     for (const f of files) sources.push(await readWorkloadFile(f.path, f.format, { normalizer, database: opts.logDatabase ?? opts.server.database, signal: opts.signal }));
   }
-  await loadParser();
-  await dropUnresolved(sources, opts.query);
+  // no statements, nothing to resolve: libpg-query's WebAssembly is not loaded
+  if (sources.some((s) => s.collected().length)) {
+    await loadParser();
+    await dropUnresolved(sources, opts.query);
+  }
   return { workload: mergeSources(sources), reason: null };
 }
 
