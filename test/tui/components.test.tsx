@@ -36,7 +36,7 @@ describe('overlays', () => {
 
   it('the note box says whether Esc takes a rejection back, and shows the caret and hostile text escaped', () => {
     const { lastFrame, unmount } = render(<NoteEditor label={'public."a\u001b[31m"'} field={{ text: 'abc', caret: 1 }} rejecting width={90} height={6} />);
-    expect(lastFrame()).toContain('Why reject public."a\\u001b[31m"');
+    expect(lastFrame()).toContain('Why reject public."a\\x1b[31m"');
     expect(lastFrame()).toContain('› abc');
     expect(lastFrame()).toContain('Esc takes the rejection back');
     unmount();
