@@ -122,8 +122,14 @@ if (process.argv[2] === 'check') {
   .command('diff <old> <new>', 'what was fixed, what is new, what changed between two snapshots (decisions and notes too)', { json: { type: 'boolean', default: false, describe: 'print one JSON object instead of text' } }, (a) =>
     run(async () => (await import('./commands/diff.ts')).diffCommand({ old: a.old as string, new: a.new as string, json: a.json }))(),
   )
-  .command('report <file>', 'a Markdown report from a snapshot', { out: { type: 'string', describe: 'write to this file instead of stdout' } }, (a) =>
-    run(async () => (await import('./commands/report.ts')).reportCommand({ file: a.file as string, out: a.out }))(),
+  .command(
+    'report <file>',
+    'the health-check report of a snapshot: Markdown, or one self-contained HTML page',
+    {
+      format: { type: 'string', default: 'markdown', describe: 'markdown | html' },
+      out: { type: 'string', describe: 'write to this file instead of stdout' },
+    },
+    (a) => run(async () => (await import('./commands/report.ts')).reportCommand({ file: a.file as string, out: a.out, format: a.format }))(),
   )
   .command('playbooks', 'list playbooks and their checks with their requirements', {}, () =>
     run(async () => (await import('./commands/playbooks.ts')).playbooksCommand())(),
