@@ -10,15 +10,17 @@ import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.
 import { expectNoRawNames, NAMES, q, SHOWN, UNTRUSTED_SQL } from '../safety/untrusted-names.ts';
 import { hasScript, runInPty, type Pty } from './pty.ts';
 
-/** Presses j until the selected row (▌) mentions `needle`; then the row is the selected one. */
+/**
+ * Presses j until the row the key selected (▌) mentions `needle`. Only what was drawn after each key counts,
+ * once the screen is quiet: a frame drawn late must not be taken for the one before.
+ */
 async function selectRow(pty: Pty, needle: string, max = 60): Promise<void> {
   for (let i = 0; i < max; i++) {
     pty.mark();
     pty.send('j');
     await pty.waitFor('▌');
-    await new Promise((r) => setTimeout(r, 150));
-    const rows = pty.text().split('\n');
-    if (rows.slice(-60).some((l) => l.includes('▌') && l.includes(needle))) return;
+    await pty.settle();
+    if (pty.sinceMark().split('\n').some((l) => l.includes('▌') && l.includes(needle))) return;
   }
   throw new Error(`never selected a row with ${needle}; screen:\n${pty.text().slice(-3000)}`);
 }
