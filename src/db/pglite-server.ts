@@ -1,7 +1,7 @@
 // PGlite (Postgres in WASM) served over a local TCP socket, so `pg` talks to it exactly as to a real
 // server. Fresh data directories are initialised once and cached on disk (initdb takes seconds).
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { homedir } from 'node:os';
@@ -26,6 +26,11 @@ export interface PgliteServerOptions {
   extensions?: string[];
   /** an uncompressed or gzipped data-directory tarball (from db.dumpDataDir) to start from */
   dataDir?: Blob | File;
+  /**
+   * a data directory on disk (PGlite's NodeFS) instead of one in memory: opened as it is when it holds a
+   * cluster, else filled from `dataDir` or the cached fresh data directory
+   */
+  path?: string;
   /** settings for this run only, e.g. { wal_recycle: 'off' } (postgres -c; not saved in the data dir) */
   settings?: Record<string, string>;
 }
@@ -137,12 +142,14 @@ export async function openPglite(opts: PgliteServerOptions = {}): Promise<PGlite
   const names = normaliseExtensions(opts.extensions);
   const extensions = await loadExtensions(names);
   const startParams = [...PGlite.defaultStartParams, ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  if (opts.dataDir) return PGlite.create({ extensions, loadDataDir: opts.dataDir, startParams });
+  const onDisk = opts.path ? { dataDir: opts.path } : {};
+  if (opts.dataDir) return PGlite.create({ extensions, loadDataDir: opts.dataDir, startParams, ...onDisk });
+  if (opts.path && existsSync(join(opts.path, 'PG_VERSION'))) return PGlite.create({ extensions, startParams, ...onDisk });
   const key = `fresh-${pgliteVersion()}-${names.join('+') || 'plain'}`;
   for (let attempt = 0; ; attempt++) {
     const tar = await freshTarball(key, names, extensions);
     try {
-      return await PGlite.create({ extensions, loadDataDir: tar, startParams });
+      return await PGlite.create({ extensions, loadDataDir: tar, startParams, ...onDisk });
     } catch (err) {
       // A tarball that gunzips but does not start (e.g. written by a broken build): rebuild it once.
       freshMemo.delete(key);

@@ -1,10 +1,9 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_DIR, demoCacheFile, parseWorkload, startDemo, type Demo } from '../../src/db/demo.ts';
-import { readCachedTarball } from '../../src/db/pglite-server.ts';
+import { DEMO_DIR, demoCacheDir, parseWorkload, startDemo, type Demo } from '../../src/db/demo.ts';
 import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
 import { demoFacts, EXPECTED_FACTS } from './demo-facts.ts';
@@ -23,28 +22,35 @@ async function query(url: string, sql: string): Promise<pg.QueryResult> {
 
 describe('embedded demo database', () => {
   let dir: string;
-  let file: string;
+  let cache: string;
+  let scratch: string;
   let demo: Demo | undefined;
   let url: string;
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pgadv-demo-'));
-    file = demoCacheFile(await readFile(join(DEMO_DIR, 'schema.sql'), 'utf8'), dir);
+    scratch = await mkdtemp(join(tmpdir(), 'pgadv-demo-scratch-'));
+    cache = demoCacheDir(await readFile(join(DEMO_DIR, 'schema.sql'), 'utf8'), dir);
   });
   afterAll(async () => {
     await demo?.stop();
     await rm(dir, { recursive: true, force: true });
+    await rm(scratch, { recursive: true, force: true });
   });
 
-  it('finds its cache file corrupt, deletes it, builds the demo and caches it', async () => {
-    await writeFile(file, 'not a gzipped tarball');
-    demo = await startDemo({ cacheDir: dir });
+  it('finds its cache directory incomplete, replaces it, builds the demo and caches it', async () => {
+    // a build killed before it finished: files, but not the marker written last
+    await mkdir(cache, { recursive: true });
+    await writeFile(join(cache, 'PG_VERSION'), 'not a cluster');
+    demo = await startDemo({ cacheDir: dir, scratchDir: scratch });
     url = String(demo.target.config.connectionString);
     console.log(`demo cold start: ${JSON.stringify(demo.timings)}`);
     expect(demo.cached).toBe(false);
     expect(demo.timings.buildMs).toBeGreaterThan(0);
-    expect(await readdir(dir)).toEqual([basename(file)]);
-    expect(await readCachedTarball(file)).not.toBeNull();
+    expect(await readdir(dir)).toEqual([basename(cache)]);
+    expect(await readdir(cache)).toContain('pgadvisor-demo.complete');
+    // the running demo works on a copy of its own
+    expect(await readdir(scratch)).toEqual([expect.stringMatching(new RegExp(`^pgadvisor-demo-${process.pid}-[0-9a-f]+$`))]);
     expect(demo.target).toMatchObject({ source: 'demo', display: 'embedded demo database (PGlite)' });
     expect(url).toMatch(/^postgres:\/\/postgres@127\.0\.0\.1:\d+\/postgres\?sslmode=disable$/);
   }, LONG);
@@ -98,7 +104,11 @@ describe('embedded demo database', () => {
 
   it('starts from the cache the second time, with the same workload statistics', async () => {
     await demo?.stop();
-    demo = await startDemo({ cacheDir: dir });
+    expect(await readdir(scratch)).toEqual([]);
+    // a copy left by a killed demo process (no such pid) is removed by the next start
+    await mkdir(join(scratch, 'pgadvisor-demo-999999999-0abc'));
+    demo = await startDemo({ cacheDir: dir, scratchDir: scratch });
+    expect(await readdir(scratch)).toHaveLength(1);
     console.log(`demo warm start: ${JSON.stringify(demo.timings)}`);
     expect(demo.cached).toBe(true);
     expect(demo.timings.buildMs).toBe(0);
