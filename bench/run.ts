@@ -11,6 +11,7 @@ import { backendsCpuMs, scriptCpuMs } from './server-cpu.ts';
 import { measureSnapshot, measureTui } from './ui.tsx';
 import { measureWorkload } from './workload.ts';
 import { compareStartup, type StartupComparison } from './startup.ts';
+import { measureDemoStart } from './demo.ts';
 import { timeFleet, type FleetRun } from './fleet.ts';
 import { canTimeProcesses } from './process.ts';
 import { connect, runLive, selectNotebooks } from '../src/playbooks/live.ts';
@@ -276,6 +277,7 @@ async function partOnly(part: 'startup' | 'fleet' | 'workload') {
       load,
       cliVersionMs: Math.round(await cliTime(['--version'])),
       checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
+      demoStart: await measureDemoStart(ROOT, REPEAT + 2),
       firstScreen: await firstScreenOnDemo(),
     };
     const comparison = await startupComparison(mb);
@@ -339,6 +341,7 @@ async function main() {
   results.startup = {
     cliVersionMs: Math.round(await cliTime(['--version'])),
     checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
+    demoStart: await measureDemoStart(ROOT, REPEAT + 2),
     firstScreen: await firstScreenOnDemo(),
   };
   console.error('whole processes against splinter, and a fleet of 50 databases…');

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { applyConfig, type Applied } from '../config/apply.ts';
 import type { Config } from '../config/schema.ts';
 import type { Target } from '../db/target.ts';
-import { runFleet } from '../fleet/run.ts';
+import { FLEET_CONNECTIONS, runFleet } from '../fleet/run.ts';
 import { severityRank, type Decision, type Finding, type Notebook, type RunResult, type Severity } from '../playbooks/types.ts';
 import { connect, runLive } from '../playbooks/live.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -42,7 +42,8 @@ export async function runCheck(plan: CheckPlan): Promise<CheckOutcome> {
 }
 
 async function checkDatabase(target: Target, plan: CheckPlan): Promise<DatabaseOutcome> {
-  const conn = await connect(target);
+  // a fleet keeps to two connections a database, with `jobs` databases at once (fleet/run.ts)
+  const conn = await connect(target, plan.fleet ? { connections: FLEET_CONNECTIONS } : {});
   let data: RunResult;
   try {
     if (conn.demo) plan.onDemo?.();

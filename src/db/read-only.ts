@@ -16,7 +16,9 @@ export interface ReadOnlyDbOptions {
 export const DEFAULT_SESSION_OPTIONS: ReadOnlyDbOptions = {
   statementTimeoutMs: 30_000,
   lockTimeoutMs: 2_000,
-  connections: 2,
+  // Three, not two: the cells of one database are independent catalog queries; with a third connection the
+  // server works on one while the client reads another's rows (a fleet keeps to two per database)
+  connections: 3,
 };
 
 export class ConnectError extends Error {}
@@ -74,8 +76,12 @@ export class ReadOnlyDb {
     // An idle client that loses its server must not crash the process; the next query reports it.
     pool.on('error', () => undefined);
     const session = new ReadOnlyDb(pool, target, opts);
+    // the other connections open while the first checks the session (and, for check, while the CLI loads):
+    // the first cells then start at once on all of them; one that fails to open is opened again when needed
+    const warming = Array.from({ length: opts.connections - 1 }, () => pool.connect().then((c) => c.release(), () => undefined));
     try {
       const ro = await session.query(`SELECT current_setting('transaction_read_only') AS ro, current_setting('transaction_isolation') AS isolation, pg_backend_pid() AS pid`);
+      await Promise.all(warming);
       if (ro.rows[0]?.ro !== 'on') throw new ConnectError(`refusing to run: the session to ${target.display} is not read-only`);
     } catch (err) {
       await pool.end().catch(() => undefined);

@@ -5,6 +5,9 @@ import { clean } from '../db/errors.ts';
 import type { Target } from '../db/target.ts';
 import { failedOutcome, type DatabaseOutcome } from '../ci/outcome.ts';
 
+/** Connections each database of a fleet gets (one database alone gets the session default). */
+export const FLEET_CONNECTIONS = 2;
+
 /**
  * Two per core: a job spends most of its time waiting on its server, and each holds two connections,
  * so the default keeps 4 × cores connections open across the fleet.

@@ -74,6 +74,9 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   };
   const start = ({ notebook, cell }: Job) => opts.onEvent?.({ type: 'cell-start', playbook: notebook.id, cell: cell.id, title: cell.title });
 
+  // Longest text first: the heaviest catalog queries are the longest, and one started last would end the
+  // run alone on one connection while the others sit idle (results keep the notebooks' order).
+  sqlJobs.sort((a, b) => (b.cell.sql?.length ?? 0) - (a.cell.sql?.length ?? 0));
   const loading = Promise.resolve(opts.analyzers);
   // handled before the first await: a failed load is reported where it is awaited, not as an unhandled rejection
   loading.catch(() => undefined);
