@@ -20,6 +20,11 @@ export interface AnalyzerInputs {
    * anything to analyze; when all are empty the analyzer's code — and libpg-query with it — is not loaded
    */
   needs?: readonly string[];
+  /**
+   * with `workload` among `needs`: only statements called at least this often are something to analyze, so a
+   * workload without one is not built for this analyzer (nor the parser loaded for it)
+   */
+  minCalls?: number;
 }
 
 /** The name an analyzer cell lists in `-- uses:` for the run's workload (no cell may take this id). */
@@ -46,6 +51,9 @@ const POLICY = ['target', 'schema', 'table', 'quoted_table', 'quoted_policy', 'c
 const POLICY_FUNCTIONS = ['schema', 'name', 'nargs', 'nargdefaults', 'variadic', 'volatility', 'returns_set', 'language', 'sql_body'];
 const DROPS = ['drops'];
 
+/** The calls below which a statement is never an N+1 lookup (analyzers/n-plus-one.ts). */
+export const N_PLUS_ONE_MIN_CALLS = 100;
+
 /** By the name analyzer cells give in `-- analyzer: NAME`. */
 export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
   'workload-indexes': {
@@ -66,7 +74,7 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     optional: ['stale_indexes'],
     needs: ['duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'stale_indexes'],
   },
-  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: [WORKLOAD_INPUT] },
+  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: [WORKLOAD_INPUT], minCalls: N_PLUS_ONE_MIN_CALLS },
   'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },
   'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true, needs: ['policies'] },
   'rls-policy-index': {

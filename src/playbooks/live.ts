@@ -109,9 +109,8 @@ export async function runLive(
   // the analyzer registry loads while the SQL cells wait on the server (each analyzer's code on first use)
   const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
   // with a workload to analyze the parser is needed: its WebAssembly starts up while the client would
-  // otherwise sit idle waiting on the server
-  if (workloadFiles.length || conn.server.extensions.some((e) => e.name === 'pg_stat_statements')) {
-    import('../workload/resolve.ts').then(({ loadParser }) => loadParser(), () => undefined);
-  }
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds });
+  // otherwise sit idle waiting on the server (for pg_stat_statements, once it has statements to analyze)
+  const loadParser = () => void import('../workload/resolve.ts').then((m) => m.loadParser()).catch(() => undefined);
+  if (workloadFiles.length) loadParser();
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds, onWorkloadStatements: loadParser });
 }

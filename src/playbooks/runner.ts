@@ -40,6 +40,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** configured thresholds by `playbook/check` (a config file's [thresholds]); cells use their defaults otherwise */
   thresholds?: Record<string, Record<string, number>>;
+  /**
+   * called once the probe that feeds the workload has returned statements that an analyzer of this run may
+   * analyze, while the other cells still run (e.g. to start loading the parser the workload will need)
+   */
+  onWorkloadStatements?: () => void;
 }
 
 /** The run's workload, built once for all the analyzers that read it; null with the reason when there is none. */
@@ -80,26 +85,43 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   const loading = Promise.resolve(opts.analyzers);
   // handled before the first await: a failed load is reported where it is awaited, not as an unhandled rejection
   loading.catch(() => undefined);
+  const needs = (cell: Cell) => declarations[cell.analyzer ?? ''];
+  const readers = analyzerJobs.filter(({ cell }) => needs(cell)?.workload && !unmet(cell, needs(cell), opts, runInputs));
+  const feedJob = sqlJobs.find((j) => j.cell.feeds);
+  const inputOf = (nb: Notebook, id: string) => ({ run: runs.get(key(nb, id)), rows: rowsOf.get(key(nb, id)) ?? [] });
+  // Before the workload is built: the feeding probe's rows hold every statement it can have (a build only
+  // leaves some out), so an analyzer whose every input is empty there has nothing to analyze, and needs
+  // neither the workload nor the parser. Only when the probe ran: its failure is the reader's reason.
+  const feedHasFor = (declared: AnalyzerInputs, rows: Row[]) => rows.some((r) => Number(r.calls ?? 0) >= (declared.minCalls ?? 0));
+  const nothingFor = ({ notebook, cell }: Job, feedRows: Row[] | null): boolean => {
+    const declared = needs(cell);
+    if (!declared?.needs?.length || feedRows === null || runInputs.workloadFiles) return false;
+    return declared.needs.every((input) => (input === WORKLOAD_INPUT ? !feedHasFor(declared, feedRows) : !inputOf(notebook, input).rows.length));
+  };
+  const feedRows = () => {
+    const run = feedJob && runs.get(key(feedJob.notebook, feedJob.cell));
+    return run?.status === 'ok' ? (rowsOf.get(key(feedJob!.notebook, feedJob!.cell)) ?? []) : null;
+  };
   await inParallel(sqlJobs, opts.db.options.connections, async (job) => {
     start(job);
     record(job, await runSqlCell(job.notebook, job.cell, opts, runInputs));
+    // the other probes may still run: only the workload input is judged here
+    const rows = job === feedJob ? feedRows() : null;
+    if (rows?.length && readers.some(({ cell }) => !needs(cell)!.needs?.includes(WORKLOAD_INPUT) || feedHasFor(needs(cell)!, rows))) opts.onWorkloadStatements?.();
   });
 
   // Analyzers read probe rows and the workload, so they run once every SQL cell is done.
   let workloadSources: WorkloadSourceSummary[] | null = null;
   if (analyzerJobs.length) {
     const analyzers = await loading;
-    const needs = (cell: Cell) => declarations[cell.analyzer ?? ''];
-    const readsWorkload = analyzerJobs.some(({ cell }) => needs(cell)?.workload && !unmet(cell, needs(cell), opts, runInputs));
+    const nothing = new Set(analyzerJobs.filter((job) => nothingFor(job, feedRows())));
     let workload: WorkloadResult | null = null;
-    if (readsWorkload) {
-      const feed = sqlJobs.find((j) => j.cell.feeds);
-      workload = await loadWorkload(opts, feed ? { run: runs.get(key(feed.notebook, feed.cell))!, rows: rowsOf.get(key(feed.notebook, feed.cell)) ?? [] } : null);
+    if (readers.some((job) => !nothing.has(job))) {
+      workload = await loadWorkload(opts, feedJob ? { run: runs.get(key(feedJob.notebook, feedJob.cell))!, rows: rowsOf.get(key(feedJob.notebook, feedJob.cell)) ?? [] } : null);
     }
-    const inputOf = (nb: Notebook, id: string) => ({ run: runs.get(key(nb, id)), rows: rowsOf.get(key(nb, id)) ?? [] });
     await inParallel(analyzerJobs, 1, async (job) => {
       start(job);
-      record(job, await runAnalyzerCell(job, opts, runInputs, analyzers, needs(job.cell), inputOf, workload));
+      record(job, await runAnalyzerCell(job, opts, runInputs, analyzers, needs(job.cell), inputOf, workload, nothing.has(job)));
     });
     if (workload?.workload) workloadSources = workload.workload.sources;
   }
@@ -168,6 +190,8 @@ async function runAnalyzerCell(
   declared: AnalyzerInputs | undefined,
   inputOf: (nb: Notebook, id: string) => { run: CellRun | undefined; rows: Row[] },
   workload: WorkloadResult | null,
+  /** every input the analyzer needs is empty, judged before the workload was built (it may not have been) */
+  nothing: boolean,
 ): Promise<CellResult> {
   const { base, done, thresholds } = cellResult(notebook, cell, opts);
   const entry = analyzers[cell.analyzer!];
@@ -191,16 +215,20 @@ async function runAnalyzerCell(
     if (missing.length) return { run: done('error', `its input "${id}" has no column${missing.length === 1 ? '' : 's'} ${missing.join(', ')}`), rows: [], found: [] };
     inputs[id] = rows.map((r) => Object.fromEntries(columns.map((c) => [c, r[c]])));
   }
+  // nothing to analyze: the analyzer (and the parser it may load) is never loaded, and the cell found nothing
+  const empty = (input: string) => (input === WORKLOAD_INPUT ? nothing || !workload?.workload?.statements.length : !inputs[input]?.length);
+  const nothingToAnalyze = () => {
+    const needed = declared.needs!;
+    const which = needed.length === 1 ? `${needed[0]} has no rows` : `none of ${needed.join(', ')} has rows`;
+    const called = declared.minCalls && needed.includes(WORKLOAD_INPUT) ? ` (a statement counts from ${declared.minCalls} calls)` : '';
+    return { run: done('ok', `nothing to analyze: ${which}${called}`), rows: [], found: [] };
+  };
+  if (nothing) return nothingToAnalyze();
   if (declared.workload && !workload?.workload) {
     const failed = workload && !workload.workload && workload.failed;
     return { run: done(failed ? 'error' : 'skipped', workload?.reason ?? 'no workload was read'), rows: [], found: [] };
   }
-  // nothing to analyze: the analyzer (and the parser it may load) is never loaded, and the cell found nothing
-  const empty = (input: string) => (input === WORKLOAD_INPUT ? !workload?.workload?.statements.length : !inputs[input]?.length);
-  if (declared.needs?.length && declared.needs.every(empty)) {
-    const which = declared.needs.length === 1 ? `${declared.needs[0]} has no rows` : `none of ${declared.needs.join(', ')} has rows`;
-    return { run: done('ok', `nothing to analyze: ${which}`), rows: [], found: [] };
-  }
+  if (declared.needs?.length && declared.needs.every(empty)) return nothingToAnalyze();
   let analyzer: Analyzer;
   try {
     analyzer = typeof entry === 'function' ? await entry() : entry;

@@ -3,6 +3,7 @@
 // returns the keys (the same table's key, or a foreign key that points at it) and returned about
 // as many rows as the lookup has calls, that statement is named as the loop's driver.
 import type { Analyzer, FindingRow } from '../analyzer.ts';
+import { N_PLUS_ONE_MIN_CALLS } from '../inputs.ts';
 import type { Row } from '../types.ts';
 import type { Predicate } from './query-shape.ts';
 import { uniqueKeys, type CatalogTable } from './workload-catalog.ts';
@@ -12,7 +13,7 @@ import { parseStatements, qualifiedName, resolveStatements, shorten, topByTime, 
 
 export const N_PLUS_ONE = {
   /** calls of a key lookup with a driver statement found */
-  minCalls: 100,
+  minCalls: N_PLUS_ONE_MIN_CALLS,
   /** calls of a key lookup with no driver in pg_stat_statements */
   minCallsAlone: 1000,
   /** "about one row per call" */
