@@ -3,10 +3,13 @@ import type { InferredOptionTypes } from 'yargs';
 import { reportError } from './commands/fail.ts';
 import { TOOL_VERSION } from './version.ts';
 
-// `check` starts connecting to its database while yargs and the command load (see db/prestart.ts).
+// `check` starts connecting to its database while the command loads (see db/prestart.ts).
 const early = process.argv[2] === 'check' ? import('./db/prestart.ts').then((m) => (m.prestart(process.argv.slice(3)), m)) : null;
 early?.catch(() => undefined);
-const [{ default: yargs }, { hideBin }] = await Promise.all([import('yargs'), import('yargs/helpers')]);
+const loadYargs = async () => {
+  const [{ default: yargs }, { hideBin }] = await Promise.all([import('yargs'), import('yargs/helpers')]);
+  return { yargs, args: hideBin(process.argv) };
+};
 
 class UsageErrorLine extends Error {}
 
@@ -84,10 +87,13 @@ const fail = (msg: string, err: Error | undefined) => {
   process.exit();
 };
 
-if (process.argv[2] === 'check') {
+const plain = process.argv[2] === 'check' ? (await import('./commands/plain-args.ts')).plainArgs(process.argv.slice(3), checkOptions) : null;
+if (plain) await checkHandler(plain as InferredOptionTypes<typeof checkOptions>);
+else if (process.argv[2] === 'check') {
   // check's options alone: after running a command's handler yargs renders that command's whole help text
   // (kept in case the command fails later), tens of milliseconds a CI run would wait for and never see.
-  const a = await yargs(hideBin(process.argv).slice(1))
+  const { yargs, args } = await loadYargs();
+  const a = await yargs(args.slice(1))
     .scriptName('pgadvisor check')
     .usage(`$0 [options] — ${CHECK_DESCRIBE}`)
     .options(checkOptions)
@@ -98,8 +104,9 @@ if (process.argv[2] === 'check') {
     .fail(fail)
     .parseAsync();
   await checkHandler(a);
-} else
-  await yargs(hideBin(process.argv))
+} else {
+  const { yargs, args } = await loadYargs();
+  await yargs(args)
   .scriptName('pgadvisor')
   .version(TOOL_VERSION)
   .usage('$0 [command] — an interactive PostgreSQL health check')
@@ -140,3 +147,4 @@ if (process.argv[2] === 'check') {
   .alias('v', 'version')
   .fail(fail)
   .parseAsync();
+}
