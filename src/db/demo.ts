@@ -6,7 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { protocol, type PGlite } from '@electric-sql/pglite';
 import { cacheDir, openPglite, pgliteVersion, servePglite, type PgliteServer } from './pglite-server.ts';
 import type { Target } from './target.ts';
@@ -142,8 +142,16 @@ async function buildDataDir(schema: string, cache: string): Promise<void> {
     await rename(building, cache).catch((err: NodeJS.ErrnoException) => {
       if (err.code !== 'ENOTEMPTY' && err.code !== 'EEXIST') throw err;
     });
+    await removeTarballCaches(dirname(cache));
   } finally {
     await rm(building, { recursive: true, force: true });
+  }
+}
+
+/** The demo caches of earlier versions, gzipped tarballs (the fresh data directories beside them stay in use). */
+async function removeTarballCaches(dir: string): Promise<void> {
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    if (/^demo-[0-9a-f]{16}\.tar\.gz$/.test(name)) await rm(join(dir, name), { force: true });
   }
 }
 

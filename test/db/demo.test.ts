@@ -42,6 +42,8 @@ describe('embedded demo database', () => {
     // a build killed before it finished: files, but not the marker written last
     await mkdir(cache, { recursive: true });
     await writeFile(join(cache, 'PG_VERSION'), 'not a cluster');
+    // the cache of an earlier version, a gzipped tarball: removed once the directory is built
+    await writeFile(join(dir, 'demo-0123456789abcdef.tar.gz'), 'old');
     demo = await startDemo({ cacheDir: dir, scratchDir: scratch });
     url = String(demo.target.config.connectionString);
     console.log(`demo cold start: ${JSON.stringify(demo.timings)}`);
