@@ -55,6 +55,7 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
   if (st.demoStart) {
     const d = st.demoStart;
     out.push(`| demo start from its cache, PGlite time (median of ${d.runs}): copy + open the data directory / ANALYZE + workload | ${d.totalMs} ms (${d.loadMs} / ${d.workloadMs} ms) |`);
+    if (d.cpuMs !== undefined) out.push(`| … its CPU time (user + system of the demo's process over that start) | ${d.cpuMs} ms |`);
     out.push(`| … the demo's whole child process until it serves (Node, PGlite's modules, the start above) | ${d.processMs} ms |`);
   }
   if (st.firstScreen) {

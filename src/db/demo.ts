@@ -28,6 +28,8 @@ export interface DemoTimings {
   /** ANALYZE + the workload, then serving it on a socket */
   workloadMs: number;
   totalMs: number;
+  /** CPU time (user + system) of this process over the start: PGlite's work, whatever else shares the machine */
+  cpuMs: number;
 }
 
 export interface Demo {
@@ -47,6 +49,7 @@ export interface DemoOptions {
 
 export async function startDemo(opts: DemoOptions = {}, retried = false): Promise<Demo> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const schema = await readDemoFile('schema.sql');
   const workload = parseWorkload(await readDemoFile('workload.sql'));
   const cache = demoCacheDir(schema, opts.cacheDir);
@@ -98,7 +101,13 @@ export async function startDemo(opts: DemoOptions = {}, retried = false): Promis
         await rm(scratch, { recursive: true, force: true });
       })()),
     cached,
-    timings: { buildMs: Math.round(buildMs), loadMs: Math.round(loadMs), workloadMs: Math.round(workloadMs), totalMs: Math.round(performance.now() - t0) },
+    timings: {
+      buildMs: Math.round(buildMs),
+      loadMs: Math.round(loadMs),
+      workloadMs: Math.round(workloadMs),
+      totalMs: Math.round(performance.now() - t0),
+      cpuMs: Math.round(((c) => c.user + c.system)(process.cpuUsage(cpu0)) / 1000),
+    },
   };
 }
 
