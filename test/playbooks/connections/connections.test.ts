@@ -119,7 +119,8 @@ describe.skipIf(!hasRealServer)('connections playbook (real server; needs TEST_D
     await full.exec(`CREATE ROLE ${role} LOGIN PASSWORD '${password}' CONNECTION LIMIT 5`);
     const clients: pg.Client[] = [];
     try {
-      for (let i = 0; i < 16; i++) clients.push(await client(full.url, 'pgadv-full'));
+      // 15 of ours plus the advisor's own connections (up to three, all open while it runs): 90 %, short of critical
+      for (let i = 0; i < 15; i++) clients.push(await client(full.url, 'pgadv-full'));
       for (let i = 0; i < 8; i++) clients.push(await client(roomy.url, 'pgadv-roomy'));
       for (let i = 0; i < 4; i++) clients.push(await client(roomy.url, 'pgadv-role', { name: role, password }));
       const data = await runPlaybook(full.url, ['connections']);
@@ -127,7 +128,7 @@ describe.skipIf(!hasRealServer)('connections playbook (real server; needs TEST_D
       const db = found.find((f) => f.target === `database ${full.name}`)!;
       expect(db).toBeDefined();
       expect(db.severity).toBe('warning');
-      expect(db.title).toMatch(new RegExp(`^(17|18) of 20 connection slots in use on database ${full.name} \\(CONNECTION LIMIT 20\\)$`));
+      expect(db.title).toMatch(new RegExp(`^(16|17|18) of 20 connection slots in use on database ${full.name} \\(CONNECTION LIMIT 20\\)$`));
       expect(db.rationale).toMatch(/\(300 − 3 reserved\) \/ \d+ instances = \d+ per instance/);
       const r = found.find((f) => f.target === `role ${role}`)!;
       expect(r.title).toBe(`4 of 5 connection slots in use on role ${role} (CONNECTION LIMIT 5)`);
