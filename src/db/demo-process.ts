@@ -10,7 +10,11 @@ import type { Demo } from './demo.ts';
 // resolved from the package folder so the demo starts whatever the working directory is.
 const compiled = import.meta.url.endsWith('.js');
 const CHILD = join(PACKAGE_ROOT, compiled ? 'dist/db/demo-child.js' : 'src/db/demo-child.ts');
-const CHILD_ARGS = compiled ? [CHILD] : ['--import', import.meta.resolve('tsx'), CHILD];
+// V8 runs PGlite's WebAssembly with its baseline compiler only: the demo's process is short-lived and its
+// queries are small, so the optimizing tier-up (compiling hot functions of a 9 MB module on background
+// threads) cost more CPU than it saved; measured, it halved the CPU of a demo start (BENCHMARKS.md).
+const V8_FLAGS = ['--liftoff-only'];
+const CHILD_ARGS = [...V8_FLAGS, ...(compiled ? [CHILD] : ['--import', import.meta.resolve('tsx'), CHILD])];
 
 export async function startDemoProcess(): Promise<Demo> {
   const child = spawn(process.execPath, CHILD_ARGS, { stdio: ['pipe', 'pipe', 'pipe'] });
