@@ -1,10 +1,11 @@
-// The embedded demo's start from its cache, as the CLI starts it: the child process (dist/db/demo-child.js)
-// that loads the cached data directory into PGlite, refreshes the statistics and replays the workload, then
-// reports its own timings on its first line. PGlite time is that report's total; the process row adds Node
-// and PGlite's modules loading in the child.
+// The embedded demo's start from its cache, as the CLI starts it: the child process (dist/db/demo-child.js,
+// with the CLI's V8 flags) that loads the cached data directory into PGlite, refreshes the statistics and
+// replays the workload, then reports its own timings on its first line. PGlite time is that report's total;
+// the process row adds Node and PGlite's modules loading in the child.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { median } from './process.ts';
+import { DEMO_V8_FLAGS } from '../src/db/demo-process.ts';
 
 export interface DemoStart {
   /** PGlite time: copy + open the cached data directory, ANALYZE + workload, serve */
@@ -25,7 +26,7 @@ interface Started {
 
 async function once(child: string): Promise<Started> {
   const started = performance.now();
-  const p = spawn(process.execPath, [child], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const p = spawn(process.execPath, [...DEMO_V8_FLAGS, child], { stdio: ['pipe', 'pipe', 'inherit'] });
   const exited = new Promise((resolve) => p.on('exit', resolve));
   const line = await new Promise<string>((resolve, reject) => {
     createInterface({ input: p.stdout }).once('line', resolve);

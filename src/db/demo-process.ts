@@ -13,8 +13,8 @@ const CHILD = join(PACKAGE_ROOT, compiled ? 'dist/db/demo-child.js' : 'src/db/de
 // V8 runs PGlite's WebAssembly with its baseline compiler only: the demo's process is short-lived and its
 // queries are small, so the optimizing tier-up (compiling hot functions of a 9 MB module on background
 // threads) cost more CPU than it saved; measured, it halved the CPU of a demo start (BENCHMARKS.md).
-const V8_FLAGS = ['--liftoff-only'];
-const CHILD_ARGS = [...V8_FLAGS, ...(compiled ? [CHILD] : ['--import', import.meta.resolve('tsx'), CHILD])];
+export const DEMO_V8_FLAGS = ['--liftoff-only'];
+const CHILD_ARGS = [...DEMO_V8_FLAGS, ...(compiled ? [CHILD] : ['--import', import.meta.resolve('tsx'), CHILD])];
 
 export async function startDemoProcess(): Promise<Demo> {
   const child = spawn(process.execPath, CHILD_ARGS, { stdio: ['pipe', 'pipe', 'pipe'] });
