@@ -86,7 +86,7 @@ function keyLookup(st: ResolvedStatement): Lookup | null {
     const table = st.table(index);
     if (!table) continue;
     const params = shape.predicates.filter(
-      (p) => p.block === shape.topBlock && p.op === 'eq' && p.param && !p.multi && !p.key.func && st.rel(p.key.column) === index,
+      (p) => p.block === shape.topBlock && p.op === 'eq' && p.param && !p.multi && !p.key.expr && st.rel(p.key.column) === index,
     );
     const cols = new Set(params.map((p) => p.key.column.column));
     const key = uniqueKeys(table).find((k) => k.every((c) => cols.has(c)));
