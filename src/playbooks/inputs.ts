@@ -42,12 +42,12 @@ const DROPS = ['drops'];
 /** By the name analyzer cells give in `-- analyzer: NAME`. */
 export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
   'workload-indexes': {
-    probes: {
-      workload_tables: ['schema', 'table', 'seq_heavy', 'seq_scan', 'seq_tup_read', 'idx_scan', 'n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd'],
-    },
+    // the proposals it reconciles with: foreign keys' indexes (it leads with their columns), and the drops of
+    // other checks (it never drops an index they already drop)
+    probes: { fk_without_index: ['up'], duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS },
     workload: true,
     findings: true,
-    requires: { workload: true, extensions: ['hypopg'] },
+    requires: { workload: true },
   },
   'drop-validation': {
     probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS },

@@ -623,11 +623,18 @@ export function exprParams(e: ExprNode | null): number[] {
 }
 
 /**
- * SQL text of an expression key: identifiers through `ident` (the caller's quoting), the key column as
- * `column`, each parameter as `literal(n)` (a quoted constant), or null when a parameter has no value.
+ * SQL text of an expression key: the key column through `ident` (the caller's quoting), function and type
+ * names through `name`, each parameter as `literal(n)` (a quoted constant), or null when a parameter has
+ * no value.
  */
-export function deparse(e: ExprNode, column: string, ident: (s: string) => string, literal: (n: number) => string | null): string | null {
-  const sub = (x: ExprNode) => deparse(x, column, ident, literal);
+export function deparse(
+  e: ExprNode,
+  column: string,
+  ident: (s: string) => string,
+  literal: (n: number) => string | null,
+  name: (s: string) => string = ident,
+): string | null {
+  const sub = (x: ExprNode) => deparse(x, column, ident, literal, name);
   switch (e.t) {
     case 'col':
       return ident(column);
@@ -638,7 +645,7 @@ export function deparse(e: ExprNode, column: string, ident: (s: string) => strin
     case 'func': {
       const args = e.args.map(sub);
       if (args.some((a) => a === null)) return null;
-      return `${e.name.map(ident).join('.')}(${args.join(', ')})`;
+      return `${e.name.map(name).join('.')}(${args.join(', ')})`;
     }
     case 'coalesce': {
       const args = e.args.map(sub);
@@ -649,7 +656,7 @@ export function deparse(e: ExprNode, column: string, ident: (s: string) => strin
       const arg = sub(e.arg);
       if (arg === null) return null;
       const mods = e.typmods.length ? `(${e.typmods.join(', ')})` : '';
-      return `CAST(${arg} AS ${e.type.map(ident).join('.')}${mods}${e.array ? '[]' : ''})`;
+      return `CAST(${arg} AS ${e.type.map(name).join('.')}${mods}${e.array ? '[]' : ''})`;
     }
     case 'op': {
       const right = sub(e.right);
