@@ -13,6 +13,13 @@ interface PhaseText {
 /** The report's phases, in the order the migration runs its parts. */
 const PHASE_TEXT: [Phase[], PhaseText][] = [
   [
+    ['extension'],
+    {
+      title: 'Extensions the indexes need',
+      how: 'Runs in one transaction before the index builds: `CREATE EXTENSION IF NOT EXISTS` (and the schema it goes into), which the operator classes of the indexes below need. It changes no table.',
+    },
+  ],
+  [
     ['concurrent-create'],
     {
       title: 'Non-blocking index creates',
@@ -63,9 +70,9 @@ export function rolloutSection(outcome: MigrationOutcome): string[] {
   if (!m.applied.length && !m.advice.length) return out;
   PHASE_TEXT.forEach(([phases, text], i) => {
     const parts = m.parts.filter((p) => phases.includes(p.phase));
-    // phases 1-3 keep their numbers so reports compare; the settings phase appears only when used
-    if (!parts.length && phases.includes('maintenance')) return;
-    out.push(`### Phase ${i + 1}: ${text.title}`, '');
+    // phases 1-3 keep their numbers so reports compare; extensions (phase 0) and settings appear only when used
+    if (!parts.length && (phases.includes('maintenance') || phases.includes('extension'))) return;
+    out.push(`### Phase ${i}: ${text.title}`, '');
     if (!parts.length) out.push('Nothing in this phase.', '');
     else out.push(text.how, '', ...statementsByFinding(parts), '');
   });

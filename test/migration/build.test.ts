@@ -31,7 +31,7 @@ describe('splitStatements', () => {
     const sql =
       'CREATE INDEX CONCURRENTLY "I x" ON t (a); DROP INDEX CONCURRENTLY s."I x"; REINDEX INDEX CONCURRENTLY i; ' +
       'ALTER TABLE t VALIDATE CONSTRAINT c; ALTER SYSTEM SET work_mem = \'8MB\'; VACUUM t; ANALYZE t; CREATE INDEX i2 ON t (b); ' +
-      'ALTER TABLE p DETACH PARTITION c CONCURRENTLY';
+      'ALTER TABLE p DETACH PARTITION c CONCURRENTLY; CREATE EXTENSION IF NOT EXISTS pg_trgm; DROP EXTENSION pg_trgm; CREATE SCHEMA s';
     const parts = splitStatements(sql, 'test');
     expect(parts.map((p) => p.phase)).toEqual([
       'concurrent-create',
@@ -43,6 +43,9 @@ describe('splitStatements', () => {
       'change',
       'change',
       'concurrent-drop',
+      'extension',
+      'extension',
+      'extension',
     ]);
     expect(parts[0].sql).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "I x" ON t (a)');
     expect(parts[1].sql).toBe('DROP INDEX CONCURRENTLY IF EXISTS s."I x"');
@@ -80,7 +83,15 @@ describe('buildMigration', () => {
     expect(m.parts[1].statements.map((s) => s.sql)).toEqual([
       'ALTER TABLE "Sales Ünit"."Order ""Items"" ✓" SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)',
     ]);
-    expect(m.parts[2].statements.map((s) => s.sql.slice(0, 40))).toEqual(['ALTER TABLE public.orders ADD CONSTRAINT', 'ALTER POLICY tenant_read ON public.order']);
+    expect(m.parts[2].statements.map((s) => s.sql.slice(0, 40))).toEqual([
+      'COMMENT ON INDEX public.orders_user_id_i',
+      'ALTER TABLE public.orders ADD CONSTRAINT',
+      'ALTER POLICY tenant_read ON public.order',
+    ]);
+    // every index a finding creates is marked with the finding and the snapshot, so the next run's drop checks know it
+    expect(m.parts[2].statements[0].sql).toBe(
+      "COMMENT ON INDEX public.orders_user_id_idx IS 'pgadvisor: created for indexes/unindexed_foreign_keys/public.orders.user_id from the snapshot of 2026-03-01T12:34:56.789Z'",
+    );
     expect(m.parts[3].statements.map((s) => s.sql.slice(0, 40))).toEqual(['ALTER TABLE public.users ENABLE ROW LEVE', 'CREATE POLICY "Tenant isolation" ON publ']);
     expect(m.parts[4].statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey']);
     const up = m.up;
@@ -154,6 +165,28 @@ describe('buildMigration', () => {
       },
     ]);
     expect(m.downParts[0].statements.map((s) => s.sql)).toEqual(['ALTER SYSTEM RESET random_page_cost', 'SELECT pg_reload_conf()']);
+  });
+
+  it('creates extensions (and their schema) first, once for several findings, and drops them last in the rollback', () => {
+    const trgm = (id: string, col: string) => ({
+      ...FINDINGS[2],
+      id,
+      up: `CREATE SCHEMA IF NOT EXISTS "extensions"; CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions"; CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_${col}_trgm_idx" ON "public"."t" USING gin ("${col}" "extensions".gin_trgm_ops)`,
+      down: `DROP INDEX CONCURRENTLY IF EXISTS "public"."t_${col}_trgm_idx"; DROP EXTENSION IF EXISTS pg_trgm; DROP SCHEMA IF EXISTS "extensions"`,
+    });
+    const a = trgm('indexes/workload_indexes/public.t.a', 'a');
+    const b = trgm('indexes/workload_indexes/public.t.b', 'b');
+    const m = buildMigration(fixtureSnapshot({ findings: [a, b], decisions: { [a.id]: decide('accepted'), [b.id]: decide('accepted') } }), { name: 'n' });
+    expect(m.parts.map((p) => [p.phase, p.transactional, p.statements.length])).toEqual([
+      ['extension', true, 2],
+      ['concurrent-create', false, 2],
+      ['change', true, 2],
+    ]);
+    expect(m.parts[0].statements.map((s) => s.sql)).toEqual(['CREATE SCHEMA IF NOT EXISTS "extensions"', 'CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions"']);
+    expect(m.parts[2].statements.map((s) => s.sql.replace(/ IS '.*$/, ''))).toEqual(['COMMENT ON INDEX public.t_a_trgm_idx', 'COMMENT ON INDEX public.t_b_trgm_idx']);
+    expect(m.downParts.map((p) => p.phase)).toEqual(['concurrent-drop', 'extension']);
+    expect(m.downParts[1].statements.map((s) => s.sql)).toEqual(['DROP EXTENSION IF EXISTS pg_trgm', 'DROP SCHEMA IF EXISTS "extensions"']);
+    expect(m.up).toMatch(/-- part 1 of 3: one transaction, before the indexes that need them[^\n]*\nBEGIN;/);
   });
 
   it('says so when nothing is accepted', () => {
