@@ -55,6 +55,10 @@ function expectApplied(dump: string): void {
   expect(dump).not.toContain('"Dup ""Idx"" é 2"');
   expect(dump).toContain('CREATE INDEX "Dup ""Idx"" é" ON "Sales Ünit"."Order ""Items"" ✓"');
   expect(dump).toContain('CREATE INDEX users_email_idx ON public.users');
+  // the trigram index, after the extension the migration creates in a schema of its own
+  expect(dump).toContain('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;');
+  expect(dump).toContain('CREATE INDEX users_email_trgm_idx ON public.users USING gin (email extensions.gin_trgm_ops);');
+  expect(dump).toMatch(/COMMENT ON INDEX public\.users_email_trgm_idx IS 'pgadvisor: created for indexes\/workload_indexes\/public\.users\.users_email_trgm_idx from the snapshot of 2026-03-01T12:34:56\.789Z';/);
 }
 
 async function invalidIndexes(db: TestDatabase): Promise<number> {
@@ -114,7 +118,7 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
     await fs.writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
     const migrations = path.join(dir, 'migrations');
     const count = (await fs.readdir(migrations)).length;
-    expect(count).toBe(5);
+    expect(count).toBe(6);
     const cli = (...args: string[]) =>
       run(path.join(ROOT, 'node_modules/.bin/node-pg-migrate'), [...args, '-m', migrations], {
         cwd: dir,
@@ -185,7 +189,7 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
     const byVersion = (re: RegExp) => files(dir, re);
     const vs = await byVersion(/^V\d+__.*\.sql$/);
     const us = (await byVersion(/^U\d+__.*\.sql$/)).reverse();
-    expect(vs).toHaveLength(5);
+    expect(vs).toHaveLength(6);
     await roundTrip(apply(vs), apply(us));
   });
 
@@ -196,7 +200,7 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
       .split('\n')
       .filter((l) => l && !l.startsWith('%'))
       .map((l) => l.split(' ')[0]);
-    expect(changes).toHaveLength(5);
+    expect(changes).toHaveLength(6);
     const script = (kind: string, c: string) => psqlFile(db.url, path.join(dir, kind, `${c}.sql`));
     await roundTrip(
       async () => {
