@@ -53,3 +53,9 @@ CREATE INDEX users_norm_a ON app.users (app.norm(email));
 CREATE INDEX users_norm_b ON app.users (app.norm(email));                  -- FLAG duplicate; its rollback must qualify app.norm
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$;
 ANALYZE;
+-- indexes a pgadvisor migration created: judged on the statistics since their snapshot
+CREATE TABLE app.journal (id bigint PRIMARY KEY, kind text, at timestamptz);
+CREATE INDEX journal_kind_idx ON app.journal (kind);                        -- created from an old snapshot: judged like any index
+COMMENT ON INDEX app.journal_kind_idx IS 'pgadvisor: created for indexes/workload_indexes/app.journal.journal_kind_idx from the snapshot of 2020-01-02T03:04:05.678Z';
+CREATE INDEX journal_at_idx ON app.journal (at);                            -- near miss: created from a snapshot not yet 30 days old
+COMMENT ON INDEX app.journal_at_idx IS 'pgadvisor: created for indexes/workload_indexes/app.journal.journal_at_idx from the snapshot of 2099-01-01T00:00:00Z';
