@@ -108,9 +108,12 @@ describe('findings-only runs (check without --save)', () => {
       }
     }
     const indexes = kept.find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
-    expect(indexes).toContain('workload_tables');
+    expect(indexes).toContain('workload_statements');
     expect(indexes).not.toContain('index_overview');
+    // the index analysis runs without hypopg too (it estimates), so its statements probe stays
     const noHypo = findingCells(all, server).find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
-    expect(noHypo).not.toContain('workload_tables');
+    expect(noHypo).toContain('workload_statements');
+    const noStats = findingCells(all, { ...server, extensions: [] }).find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
+    expect(noStats).not.toContain('workload_statements');
   });
 });
