@@ -182,7 +182,9 @@ function rationale(choice: Choice, ctx: FindingContext, o: { replaced: CatalogIn
   const bytes = e.hypoBytes ?? e.estimatedBytes;
   const w = ctx.writes(c.table);
   parts.push(
-    `Cost: about ${formatBytes(bytes)} on disk; ${w.perHour !== null ? `${Math.round(w.perHour).toLocaleString('en-US')} row writes per hour` : `${w.total.toLocaleString('en-US')} row writes`} (${w.source}) each also write an entry here (about ${formatMs(choice.writeMs)} ${ctx.windowHours ? 'per hour' : 'in all'}).`,
+    w.source.startsWith('unknown')
+      ? `Cost: about ${formatBytes(bytes)} on disk; the write rate is ${w.source}.`
+      : `Cost: about ${formatBytes(bytes)} on disk; ${w.perHour !== null ? `${Math.round(w.perHour).toLocaleString('en-US')} row writes per hour` : `${w.total.toLocaleString('en-US')} row writes`} (${w.source}) each also write an entry here (about ${formatMs(choice.writeMs)} ${ctx.windowHours ? 'per hour' : 'in all'}).`,
   );
   if (c.predicate) {
     const f = c.predicate.fraction;
@@ -275,7 +277,7 @@ function nameParts(c: Candidate): string[] {
 function partitionedProcedure(table: CatalogTable, spec: IndexSpec): string[] {
   const body = indexBody({ ...spec, schema: table.schema, table: table.name });
   return [
-    `-- for each partition P of ${qualified(table.schema, table.name)}: CREATE INDEX CONCURRENTLY ON P ${body.slice(body.indexOf(' USING '))};`,
+    `-- for each partition P of ${qualified(table.schema, table.name)}: CREATE INDEX CONCURRENTLY ON P${body.slice(body.indexOf(' USING '))};`,
     `CREATE INDEX IF NOT EXISTS ${quoteIdent(spec.name)} ON ONLY ${body};`,
     `-- then for each partition index: ALTER INDEX ${qualified(table.schema, spec.name)} ATTACH PARTITION <partition index>;`,
   ];

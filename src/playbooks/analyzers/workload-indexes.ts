@@ -56,6 +56,8 @@ export const ALIGNMENT_COLUMNS = [
 ];
 
 const DROP_CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes'];
+/** statistics counters younger than this give no write rate (one-off loads would dominate it) */
+const MIN_COUNTER_HOURS = 24;
 
 export const workloadIndexes: Analyzer = {
   async run(ctx) {
@@ -205,14 +207,15 @@ function statsAgeHours(ctx: AnalyzerContext): number | null {
 }
 
 /**
- * Row writes that add index entries, per table: the workload's own INSERT and UPDATE statements (counted
- * over the same window as the time an index saves), else the statistics counters (inserts and non-HOT
- * updates) over their own window.
+ * Row writes that add index entries, per table: the workload's own INSERT and UPDATE statements run more
+ * than once (counted over the same window as the time an index saves), else the statistics counters
+ * (inserts and non-HOT updates) over their own window when they cover a day or more.
  */
 function writeRates(resolved: WStmt[], workloadHours: number | null, statsHours: number | null): FindingContext['writes'] {
   const fromWorkload = new Map<number, number>();
   for (const st of resolved) {
-    if (!['insert', 'update'].includes(st.stmt.shape.kind)) continue;
+    // a statement run once is a load or a migration, not a write rate
+    if (!['insert', 'update'].includes(st.stmt.shape.kind) || st.stmt.calls < 2) continue;
     const t = st.targetTable();
     if (!t) continue;
     const rows = st.stmt.rows ?? st.stmt.calls;
@@ -220,10 +223,12 @@ function writeRates(resolved: WStmt[], workloadHours: number | null, statsHours:
   }
   return (t) => {
     const own = fromWorkload.get(t.oid) ?? 0;
-    if (own > 0) return { perHour: workloadHours ? own / workloadHours : null, total: own, source: "the workload's INSERT and UPDATE statements" };
+    if (own > 0) return { perHour: workloadHours ? own / workloadHours : null, total: own, source: "the workload's repeated INSERT and UPDATE statements" };
     const a = t.activity;
     const counted = a ? a.inserts + Math.max(0, a.updates - a.hotUpdates) : 0;
-    if (counted > 0 && statsHours) return { perHour: counted / statsHours, total: counted, source: 'statistics counters since their reset' };
+    // under a day of counters (a restore, a bulk load just done) a rate would extrapolate one-off writes
+    if (counted > 0 && statsHours && statsHours >= MIN_COUNTER_HOURS) return { perHour: counted / statsHours, total: counted, source: 'statistics counters since their reset' };
+    if (counted > 0) return { perHour: workloadHours ? 0 : null, total: 0, source: `unknown: the statistics counters cover under ${MIN_COUNTER_HOURS} hours and the workload has no writes to this table` };
     return { perHour: workloadHours ? 0 : null, total: 0, source: 'no writes seen' };
   };
 }

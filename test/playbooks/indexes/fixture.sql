@@ -47,6 +47,11 @@ CREATE INDEX flags_tenant ON app.flags (tenant);                            -- n
 INSERT INTO app.orgs VALUES (1, 'a'), (2, 'b'), (3, 'c');
 INSERT INTO app.events SELECT g, NULL, date '2024-01-01' + g % 300 FROM generate_series(1, 1500) g; -- rows live in the partition, not the parent
 ALTER TABLE app.orders ADD CONSTRAINT orders_org_fk FOREIGN KEY (org_id) REFERENCES app.orgs (id);  -- FLAG fk, info: lookup table
+-- a foreign key whose column has two values in 20,000 rows: advice, never an index the low-selectivity check would flag
+CREATE TABLE app.shifts (id int PRIMARY KEY);
+INSERT INTO app.shifts VALUES (1), (2);
+CREATE TABLE app.punches (id bigint PRIMARY KEY, shift_id int REFERENCES app.shifts (id));
+INSERT INTO app.punches SELECT g, 1 + g % 2 FROM generate_series(1, 20000) g;
 -- an expression index on a function outside the default search_path, with the database's search_path set to find it
 CREATE FUNCTION app.norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
 CREATE INDEX users_norm_a ON app.users (app.norm(email));

@@ -66,7 +66,13 @@ describe('indexes playbook on planted problems and near misses', () => {
       'app.notes.notes_user_id_fkey',
       'app.orders.orders_org_fk',
       'app.orders.orders_user_id_fkey',
+      'app.punches.punches_shift_id_fkey',
     ]);
+    // two values in 20,000 rows: advice without an index (which the low-selectivity check would flag next time)
+    const punches = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.punches.punches_shift_id_fkey')!;
+    expect(punches).toMatchObject({ severity: 'info', up: null, down: null });
+    expect(punches.evidence.distinct_values).toBe(2);
+    expect(punches.rationale).toContain('shift_id has only 2 distinct values: an index on it alone would select about a half of the table per lookup');
     const lookup = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_org_fk')!;
     expect(lookup.severity).toBe('info');
     expect(lookup.rationale).toContain('small lookup table (about 3 rows)');

@@ -71,8 +71,11 @@ export async function runShippedCells(url: string, cells: Record<string, string[
   }
 }
 
-/** The cells of the index analysis from the workload, with the probe that feeds the workload. */
-export const INDEX_ANALYSIS = { workload: ['statements'], indexes: ['workload_tables', 'workload_indexes'] };
+/** The cells of the index analysis from the workload: the probe that feeds the workload, the checks whose proposals it reconciles with, the analyzer. */
+export const INDEX_ANALYSIS = {
+  workload: ['statements'],
+  indexes: ['fk_without_index', 'duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'workload_indexes'],
+};
 
 export async function runNotebooks(url: string, dir?: string, ids?: string[]): Promise<RunResult> {
   const conn = await connect(url);
