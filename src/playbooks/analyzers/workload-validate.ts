@@ -11,7 +11,7 @@
 import type { WorkloadStatement } from '../../workload/types.ts';
 import type { Workload } from '../../workload/types.ts';
 import { indexBody } from '../index-spec.ts';
-import type { Predicate } from './query-shape.ts';
+import { quoteLiteral, type Predicate } from './query-shape.ts';
 import { HypoError, type HypoLab, type PlanCost, type PlanValues } from './hypo-session.ts';
 import { isLowCardinality, valueFraction, type Candidate } from './workload-candidates.ts';
 import type { CatalogColumn, CatalogIndex, CatalogTable } from './workload-catalog.ts';
@@ -294,8 +294,8 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
   if (rels.length !== 1) return null;
   const rel = rels[0];
   const preds = shape.predicates.filter((p) => p.block === shape.relations[rel].block && b.st.rel(p.key.column) === rel);
-  // a partial index serves only plans whose values prove its predicate
-  if (c.predicate && c.predicate.param !== null && v.values?.[c.predicate.param - 1] !== c.predicate.value) return null;
+  // a partial index serves only statements that filter the same way, in plans whose values prove its predicate
+  if (c.predicate && !provesPredicate(c, preds, v.values)) return null;
   const served = servedPredicates(c, preds);
   if (!served.length && !c.predicate) return null;
   const [scan] = scansOf(v.plan, table);
@@ -348,6 +348,20 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
   if (!est) return null;
   const kind = c.method === 'btree' ? 'Index Scan' : `Bitmap Heap Scan > Bitmap Index Scan (${c.method})`;
   return { after: est.after, nodes: [`${kind} (estimated)`], selectivity };
+}
+
+/** The statement's filter implies the partial index's predicate (for a parameter: bound to the predicate's value). */
+function provesPredicate(c: Candidate, preds: Predicate[], values: PlanValues): boolean {
+  const pred = c.predicate!;
+  const on = preds.filter((p) => !p.key.expr && p.key.column.column === pred.column);
+  if (pred.param !== null) return on.some((p) => p.op === 'eq' && p.paramNumber === pred.param) && values?.[pred.param - 1] === pred.value;
+  const sql = pred.sql;
+  if (sql.endsWith(' IS NULL')) return on.some((p) => p.op === 'null');
+  if (!sql.includes(' = ')) {
+    const negated = sql.startsWith('NOT ');
+    return on.some((p) => (p.op === 'bool' && p.negated === negated) || (p.op === 'eq' && p.literal?.kind === 'bool' && (p.literal.text === 'true') !== negated));
+  }
+  return on.some((p) => p.op === 'eq' && p.literal !== null && sql.endsWith(` = ${quoteLiteral(p.literal.text)}`));
 }
 
 /** The statement's predicates the candidate's keys can use as index conditions. */
