@@ -176,9 +176,16 @@ function readIndexStmt(n: Obj): ParsedIndex | null {
   };
 }
 
-/** A parse tree as text with every position removed: equal texts mean the same expression. */
+/**
+ * A parse tree as text with every position removed, and casts of literals unwrapped (the catalog prints
+ * `status = 'pending'::text` where a proposal wrote `"status" = 'pending'`): equal texts, same expression.
+ */
 function identity(node: unknown): string {
-  return JSON.stringify(node, (k, v) => (k === 'location' ? undefined : v));
+  return JSON.stringify(node, (k, v) => {
+    if (k === 'location') return undefined;
+    if (v && typeof v === 'object' && !Array.isArray(v) && (v as Obj).TypeCast?.arg?.A_Const) return (v as Obj).TypeCast.arg;
+    return v;
+  });
 }
 
 /** Same table (schema compared when both name one). */

@@ -374,7 +374,7 @@ function includeColumns(ctx: Ctx, keys: IndexKeySpec[], pred: PartialPredicate |
 }
 
 /** Every column of the table the statement reads (outputs, filters, sorts, joins); null when it reads all of them (`*`). */
-function columnsRead(st: Stmt, table: CatalogTable): Set<string> | null {
+export function columnsRead(st: Stmt, table: CatalogTable): Set<string> | null {
   const { shape } = st.stmt;
   const out = new Set<string>();
   const rels = shape.relations.map((_, i) => i).filter((i) => st.table(i)?.oid === table.oid);

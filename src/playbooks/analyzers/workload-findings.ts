@@ -266,7 +266,7 @@ function hotLoss(c: Candidate, ctx: FindingContext): { columns: string[]; calls:
 function nameParts(c: Candidate): string[] {
   const parts = c.keys.map((k) => (k.column ? k.column : k.label.replace(/[^A-Za-z0-9_]+/g, '_').replace(/^_+|_+$/g, '').replace(/_+/g, '_') || 'expr'));
   parts.push(...c.include);
-  if (c.predicate) parts.push(c.predicate.column, 'partial');
+  if (c.predicate) parts.push(...(parts.includes(c.predicate.column) ? [] : [c.predicate.column]), 'partial');
   if (c.kinds.includes('trigram')) parts.push('trgm');
   else if (c.method === 'gin') parts.push('gin');
   else if (c.method === 'brin') parts.push('brin');

@@ -3,6 +3,7 @@
 // written per hour). Severity follows from it, a level lower when the saving is estimated rather than
 // planned, or rests on an assumed value.
 import type { Severity } from '../types.ts';
+import type { Candidate } from './workload-candidates.ts';
 import type { CostSettings } from './workload-estimate.ts';
 
 export const IMPACT = {
@@ -58,6 +59,19 @@ export function msPerCost(pairs: { meanMs: number | null; cost: number }[]): { r
  */
 export function entryCost(settings: CostSettings, rows: number): number {
   return 0.1 * settings.randomPageCost + settings.cpuIndexTupleCost + settings.cpuOperatorCost * Math.ceil(Math.log2(Math.max(rows, 1) + 1));
+}
+
+/**
+ * Index entries a row write adds: one for a btree; a BRIN only widens its range's summary now and then
+ * (a hundredth, say); a GIN one per token — trigrams, jsonb paths, array elements, lexemes — roughly the
+ * indexed value's width over a few bytes per token.
+ */
+export function entriesPerRow(c: Pick<Candidate, 'method' | 'kinds' | 'keys' | 'table'>): number {
+  if (c.method === 'brin') return 0.01;
+  if (c.method !== 'gin') return 1;
+  const width = c.keys.reduce((a, k) => a + (k.column ? (c.table.columns.find((x) => x.name === k.column)?.width ?? 32) : 32), 0);
+  const bytesPerToken = c.kinds.includes('trigram') ? 1 : c.kinds.includes('gin-fulltext') ? 6 : 10;
+  return Math.max(1, width / bytesPerToken);
 }
 
 export function round(x: number, digits = 2): number {

@@ -14,7 +14,7 @@ import { buildCandidates, candidateDdl, droppable, parsedOf, type Candidate, typ
 import { loadTables, recreateStatements, refKey, type CatalogIndex, type CatalogTable } from './workload-catalog.ts';
 import { COST_SETTINGS_SQL, costSettings } from './workload-estimate.ts';
 import { EXTENSION_SCHEMA, proposal, type FindingContext } from './workload-findings.ts';
-import { entryCost, msPerCost, round } from './workload-impact.ts';
+import { entriesPerRow, entryCost, msPerCost, round } from './workload-impact.ts';
 import { paramValues, windowHours, workloadOf } from './workload-input.ts';
 import { choose, type Verdict } from './workload-select.ts';
 import { qualifiedName, ResolvedStatement, shorten } from './workload-statements.ts';
@@ -123,7 +123,7 @@ export const workloadIndexes: Analyzer = {
         writeCostMs: (e) => {
           const w = writes(e.candidate.table);
           const amount = hours ? (w.perHour ?? 0) : w.total;
-          return amount * perEntryMs(e.candidate.table) * (e.candidate.predicate?.fraction ?? 1);
+          return amount * perEntryMs(e.candidate.table) * entriesPerRow(e.candidate) * (e.candidate.predicate?.fraction ?? 1);
         },
       });
 

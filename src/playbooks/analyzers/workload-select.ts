@@ -2,11 +2,12 @@
 // per hour net of what it costs to maintain, counting for each statement only what it gains over the
 // indexes already chosen — so one index serving several statements beats several narrow ones, and a
 // second index for a statement already served gains nothing. Between candidates within 10 % of each other
-// the smaller wins (a partial index over a full one, no INCLUDE over INCLUDE). Two chosen indexes where
-// one leads the other are merged into the wider. Pure: everything it needs is in its arguments.
+// the smaller wins (a partial index over a full one, BRIN over btree, no INCLUDE over INCLUDE) unless a
+// larger one saves enough over it to be proposed on its own next time. Two chosen indexes where one leads
+// the other are merged into the wider. Pure: everything it needs is in its arguments.
 import { serves } from '../index-spec.ts';
 import { candidateDdl, parsedOf } from './workload-candidates.ts';
-import { THRESHOLDS, type Evaluation, type Outcome } from './workload-validate.ts';
+import { basisCost, helps, THRESHOLDS, type Evaluation, type Outcome } from './workload-validate.ts';
 
 export const SELECTION = {
   /** candidates whose net benefit is within this fraction of the best are ranked by size instead */
@@ -61,10 +62,23 @@ function perHour(ms: number, c: Costing): number {
 }
 
 export function choose(evaluations: Evaluation[], c: Costing): { choices: Choice[]; verdicts: Verdict[] } {
-  const current = new Map<string, number>();
-  const costOf = (o: Outcome) => current.get(o.baseline.st.stmt.id) ?? o.before;
+  // each statement's cost with the indexes chosen so far, per plan it was planned with (generic, the
+  // workload's constants, pg_stats's values): a candidate's gain is counted against the same plans
+  const current = new Map<string, Map<string, number>>();
+  const costOf = (o: Outcome) => {
+    const now = current.get(o.baseline.st.stmt.id);
+    return now ? basisCost(o, (v) => now.get(v.label) ?? v.before) : o.before;
+  };
+  // a gain resting on an assumed value does not count for a statement whose generic plan an index already
+  // serves (as the next run would see it, with that index in place)
+  const servedGenerically = (o: Outcome) => {
+    const g = o.variants.find((v) => v.label === 'generic plan');
+    const now = current.get(o.baseline.st.stmt.id)?.get('generic plan');
+    return g !== undefined && now !== undefined && now < g.before;
+  };
   const gains = (e: Evaluation): Served[] =>
     e.outcomes.flatMap((o) => {
+      if (o.assumed && servedGenerically(o)) return [];
       const before = costOf(o);
       const saved = before - o.after;
       if (!o.used || saved < THRESHOLDS.minSavingCost || saved < before * THRESHOLDS.minSavingFraction) return [];
@@ -86,9 +100,24 @@ export function choose(evaluations: Evaluation[], c: Costing): { choices: Choice
     const top = Math.max(...scored.map((s) => s.net));
     const near = scored.filter((s) => s.net >= top * (1 - SELECTION.sizeTolerance));
     near.sort((a, b) => bytes(a.e) - bytes(b.e) || b.net - a.net || a.e.candidate.id.localeCompare(b.e.candidate.id));
-    const best = near[0];
+    // the smallest, unless a larger one is itself worth proposing over it (the next run, with the smaller
+    // index in place, would propose the larger one: choose it now)
+    let best = near[0];
+    for (const other of near.slice(1)) if (beats(other, best, c)) best = other;
+    // a gain that rests on an assumed value (the rarest value of a column, with no constants to show it is
+    // the one asked for) gives way to one every plan gets for the same statements
+    if (best.served.some((x) => x.outcome.assumed)) {
+      const sure = scored
+        .filter((x) => x !== best && !x.served.some((y) => y.outcome.assumed) && best.served.every((b) => x.served.some((y) => y.outcome.baseline === b.outcome.baseline)))
+        .sort((a, b) => b.net - a.net || bytes(a.e) - bytes(b.e));
+      if (sure.length) best = sure[0];
+    }
     choices.push({ evaluation: best.e, served: best.served, benefitMs: best.benefitMs, writeMs: best.writeMs, absorbed: [] });
-    for (const s of best.served) current.set(s.outcome.baseline.st.stmt.id, s.after);
+    for (const s of best.served) {
+      const now = current.get(s.outcome.baseline.st.stmt.id) ?? new Map<string, number>();
+      for (const v of s.outcome.variants) now.set(v.label, Math.min(now.get(v.label) ?? v.before, v.after));
+      current.set(s.outcome.baseline.st.stmt.id, now);
+    }
     left.delete(best.e);
   }
   mergePrefixes(choices, c);
@@ -138,6 +167,23 @@ function mergePrefixes(choices: Choice[], c: Costing): void {
     choices.splice(i, 1);
     i = -1;
   }
+}
+
+/**
+ * With `b` in place, `a` would still be proposed: it makes some statement cheaper by the thresholds again,
+ * and what it saves over `b` outweighs its own write cost — what the next run would decide.
+ */
+function beats(a: { e: Evaluation; served: Served[]; writeMs: number }, b: { served: Served[] }, c: Costing): boolean {
+  let gain = 0;
+  let helped = false;
+  for (const x of a.served) {
+    const y = b.served.find((s) => s.outcome.baseline === x.outcome.baseline);
+    const from = y ? y.after : x.before;
+    if (x.after >= from) continue;
+    helped ||= y !== undefined && helps({ before: from, after: x.after, used: true });
+    gain += msSaved(x.outcome, from, x.after, c.msPerCost) * x.outcome.baseline.st.stmt.calls;
+  }
+  return helped && perHour(gain, c) > a.writeMs;
 }
 
 function bytes(e: Evaluation): number {

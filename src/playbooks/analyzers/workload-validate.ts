@@ -10,10 +10,10 @@
 // Experiments are bounded (EXPERIMENT_BOUND): past the bound, candidates are estimated.
 import type { WorkloadStatement } from '../../workload/types.ts';
 import type { Workload } from '../../workload/types.ts';
-import { indexBody } from '../index-spec.ts';
-import { quoteLiteral, type Predicate } from './query-shape.ts';
+import { indexBody, quoteIdent, quoteName } from '../index-spec.ts';
+import { deparse, quoteLiteral, type Predicate } from './query-shape.ts';
 import { HypoError, type HypoLab, type PlanCost, type PlanValues } from './hypo-session.ts';
-import { isLowCardinality, valueFraction, type Candidate } from './workload-candidates.ts';
+import { columnsRead, isLowCardinality, valueFraction, type Candidate } from './workload-candidates.ts';
 import type { CatalogColumn, CatalogIndex, CatalogTable } from './workload-catalog.ts';
 import { estimateIndexBytes } from './workload-ddl.ts';
 import { estimateStatement, genericEqSelectivity, scanRows, scansOf, type CostSettings } from './workload-estimate.ts';
@@ -241,6 +241,16 @@ export function boundText(): string {
   return `at most ${EXPERIMENT_BOUND.maxCandidates} hypothetical indexes, ${EXPERIMENT_BOUND.maxPlans} plans and ${EXPERIMENT_BOUND.maxMs / 1000} s`;
 }
 
+/** An outcome's cost over the variants its basis rests on, each variant's cost taken from `cost`. */
+export function basisCost(o: Pick<Outcome, 'basis' | 'variants'>, cost: (v: VariantOutcome) => number): number {
+  const label = o.basis === 'workload constants' ? 'workload constants' : o.basis;
+  const rs = o.variants.filter((v) => v.label === label);
+  if (!rs.length) return 0;
+  const weights = rs.every((r) => r.weight > 0) ? rs.map((r) => r.weight) : rs.map(() => 1);
+  const total = weights.reduce((a, w) => a + w, 0);
+  return rs.reduce((a, r, i) => a + cost(r) * weights[i], 0) / total;
+}
+
 /**
  * One statement's verdict from its variants: weighted over the workload's constants; else the generic
  * plan, and when that does not gain, the rare value's plan (an assumption the finding states).
@@ -261,8 +271,10 @@ function outcome(candidate: Candidate, b: Baseline, results: VariantOutcome[], s
   const g = generic.length ? make(generic, 'generic plan', false) : null;
   if (g && helps(g)) return g;
   // A partial index on the rare value only ever serves that value; any candidate on a skewed filter may
-  // serve the rare value where the generic plan's average says no.
-  if (rare.length) {
+  // serve the rare value where the generic plan's average says no — unless an index serves the generic plan
+  // today: then that index serves the rare value too, and an assumption cannot justify a second one.
+  const genericServed = b.variants.some((v) => v.label === 'generic plan' && v.plan.indexes.length > 0);
+  if (rare.length && !genericServed) {
     const r = make(rare, 'pg_stats rare value', true);
     if (helps(r) || (candidate.predicate && candidate.predicate.source === 'pg_stats')) return r;
   }
@@ -296,7 +308,7 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
   const preds = shape.predicates.filter((p) => p.block === shape.relations[rel].block && b.st.rel(p.key.column) === rel);
   // a partial index serves only statements that filter the same way, in plans whose values prove its predicate
   if (c.predicate && !provesPredicate(c, preds, v.values)) return null;
-  const served = servedPredicates(c, preds);
+  const served = servedPredicates(c, preds, v.values);
   if (!served.length && !c.predicate) return null;
   const [scan] = scansOf(v.plan, table);
   if (!scan) return null;
@@ -323,6 +335,7 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
   const sort = shape.sorts.find((s) => s.block === shape.relations[rel].block);
   const deliversOrder = c.method === 'btree' && !!sort && ordersBy(c, served, sort.keys.map((k) => ({ column: k.column.column, expr: k.expr !== null, desc: k.desc })));
   const entries = c.method === 'gin' ? ginEntries(c, served, v.values) : 1;
+  const indexOnly = c.method === 'btree' && coversStatement(c, b);
   const est = estimateStatement(
     v.plan,
     table,
@@ -336,7 +349,7 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
         keyWidths: widths,
         correlation: Math.abs(lead?.correlation ?? 0),
         quals: Math.max(1, served.length),
-        indexOnly: false,
+        indexOnly,
         allVisibleFraction: table.pages ? (table.allVisible ?? 0) / table.pages : 0,
       },
       entries,
@@ -346,8 +359,16 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
     source,
   );
   if (!est) return null;
-  const kind = c.method === 'btree' ? 'Index Scan' : `Bitmap Heap Scan > Bitmap Index Scan (${c.method})`;
+  const kind = c.method === 'btree' ? (indexOnly ? 'Index Only Scan' : 'Index Scan') : `Bitmap Heap Scan > Bitmap Index Scan (${c.method})`;
   return { after: est.after, nodes: [`${kind} (estimated)`], selectivity };
+}
+
+/** Every column the statement reads from the table is in the index: an index-only scan. */
+function coversStatement(c: Candidate, b: Baseline): boolean {
+  const read = columnsRead(b.st as unknown as Parameters<typeof columnsRead>[0], c.table);
+  if (!read || c.keys.some((k) => k.column === null)) return false;
+  const has = new Set([...c.keys.map((k) => k.column!), ...c.include]);
+  return [...read].every((col) => has.has(col));
 }
 
 /** The statement's filter implies the partial index's predicate (for a parameter: bound to the predicate's value). */
@@ -365,17 +386,24 @@ function provesPredicate(c: Candidate, preds: Predicate[], values: PlanValues): 
 }
 
 /** The statement's predicates the candidate's keys can use as index conditions. */
-function servedPredicates(c: Candidate, preds: Predicate[]): Predicate[] {
+function servedPredicates(c: Candidate, preds: Predicate[], values: PlanValues): Predicate[] {
   const keyOf = (p: Predicate) => (p.key.expr ? null : p.key.column.column);
+  // an expression key serves a predicate on the same expression (with this plan's values for its parameters)
+  const sameKey = (k: Candidate['keys'][number], p: Predicate) => {
+    if (k.column !== null) return keyOf(p) === k.column;
+    if (!p.key.expr) return false;
+    const sql = deparse(p.key.expr, p.key.column.column, quoteIdent, (n) => (values?.[n - 1] == null ? null : quoteLiteral(values[n - 1]!)), quoteName);
+    return sql !== null && `(${sql})` === k.sql;
+  };
   if (c.method === 'btree') {
     const out: Predicate[] = [];
     for (const k of c.keys) {
-      const eq = preds.find((p) => (p.op === 'eq' || p.op === 'null') && k.column !== null && keyOf(p) === k.column);
+      const eq = preds.find((p) => (p.op === 'eq' || p.op === 'null') && sameKey(k, p));
       if (eq) {
         out.push(eq);
         continue;
       }
-      const range = preds.filter((p) => p.op === 'range' && k.column !== null && keyOf(p) === k.column);
+      const range = preds.filter((p) => p.op === 'range' && sameKey(k, p));
       out.push(...range);
       if (k.opclass?.endsWith('pattern_ops')) out.push(...preds.filter((p) => p.op === 'like' && keyOf(p) === k.column));
       break;
@@ -384,7 +412,7 @@ function servedPredicates(c: Candidate, preds: Predicate[]): Predicate[] {
   }
   const cols = new Set(c.keys.map((k) => k.column).filter(Boolean));
   if (c.method === 'brin') return preds.filter((p) => p.op === 'range' && cols.has(keyOf(p)));
-  return preds.filter((p) => !['eq', 'range', 'null', 'notnull', 'bool'].includes(p.op) && (cols.has(keyOf(p)) || (p.key.expr && c.keys.some((k) => k.column === null))));
+  return preds.filter((p) => !['eq', 'range', 'null', 'notnull', 'bool'].includes(p.op) && c.keys.some((k) => sameKey(k, p)));
 }
 
 function ordersBy(c: Candidate, served: Predicate[], sort: { column: string; expr: boolean; desc: boolean }[]): boolean {
