@@ -98,6 +98,8 @@ describe.skipIf(!hasRealServer)('workload playbook (real server; needs TEST_DATA
       hot_tiny_statements: 'ok',
       table_scans: 'ok',
       seq_scan_heavy: 'ok',
+      workload_design: 'ok',
+      connection_churn: 'ok',
       pg_stat_statements_not_created: 'ok',
     });
     expect(cellRun(data, 'workload_sources').rows).toEqual([
