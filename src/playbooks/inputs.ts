@@ -55,6 +55,8 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },
   },
+  // materialized views, caches, partitioning: the statements, their tables' sizes and activity read from the catalog
+  'workload-design': { probes: {}, workload: true, findings: true, requires: { workload: true } },
   'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true } },
   'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },
   'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },

@@ -7,7 +7,7 @@
 // lets it serve both.
 import { createIndexSql, indexStatements, quoteIdent, serves, type IndexKeySpec, type ParsedIndex } from './index-spec.ts';
 import { splitStatements } from '../migration/statements.ts';
-import { severityRank, type CellRun, type Finding, type SessionData } from './types.ts';
+import { severityRank, type CellRun, type Finding, type RunResult } from './types.ts';
 
 interface Proposal {
   finding: Finding;
@@ -19,7 +19,7 @@ interface Proposal {
 /** The check whose findings carry the workload's own index spec (and may be reordered). */
 const WORKLOAD = { playbook: 'indexes', check: 'workload_indexes' };
 
-export function reconcileIndexProposals(data: SessionData): SessionData {
+export function reconcileIndexProposals(data: RunResult): RunResult {
   const byId = new Map<string, Proposal>();
   for (const f of data.findings) {
     const { creates } = indexStatements(f.up);

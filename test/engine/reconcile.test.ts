@@ -2,7 +2,7 @@
 // leads, are folded into the one that serves both; a workload index is reordered to serve a need.
 import { describe, expect, test } from 'vitest';
 import { reconcileIndexProposals } from '../../src/playbooks/reconcile.ts';
-import type { Finding, SessionData, Severity } from '../../src/playbooks/types.ts';
+import type { Finding, RunResult, Severity } from '../../src/playbooks/types.ts';
 
 function finding(id: string, up: string | null, extra: Partial<Finding> = {}): Finding {
   const [playbook, check] = id.split('/');
@@ -17,7 +17,7 @@ function workload(name: string, cols: string[], free: number, severity: Severity
   });
 }
 
-function session(findings: Finding[]): SessionData {
+function session(findings: Finding[]): RunResult {
   const runs = [...new Set(findings.map((f) => `${f.playbook}/${f.check}`))];
   const playbooks = [...new Set(findings.map((f) => f.playbook))].map((id) => ({
     id,
@@ -28,7 +28,7 @@ function session(findings: Finding[]): SessionData {
       .filter((r) => r.startsWith(`${id}/`))
       .map((r) => ({ playbook: id, cell: r.split('/')[1], kind: 'check' as const, title: r, sql: null, status: 'ok' as const, reason: null, durationMs: 1, columns: [], rows: [], rowCount: 0, truncated: false })),
   }));
-  return { server: {} as SessionData['server'], playbooks, findings, skipped: [] };
+  return { server: {} as RunResult['server'], playbooks, findings, skipped: [] };
 }
 
 const FK = finding('indexes/fk_without_index/public.rental.rental_customer_id_fkey', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS rental_customer_id_idx ON public.rental USING btree (customer_id);');

@@ -5,25 +5,25 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { indexStatements, serves, type ParsedIndex } from '../../src/playbooks/index-spec.ts';
-import type { Decision, Finding, SessionData } from '../../src/playbooks/types.ts';
-import { connect, runSession, selectNotebooks } from '../../src/session/live.ts';
+import type { Decision, Finding, RunResult } from '../../src/playbooks/types.ts';
+import { connect, runLive, selectNotebooks } from '../../src/playbooks/live.ts';
 import { newSnapshot } from '../../src/snapshot/io.ts';
 import { saveSession } from '../../src/snapshot/save.ts';
 import { psqlFile, withClient } from './db.ts';
 
 export interface FixedPoint {
-  first: SessionData;
-  second: SessionData;
+  first: RunResult;
+  second: RunResult;
   /** indexes the accepted migration created */
   created: ParsedIndex[];
   /** what the second run says against the first run's migration, one line each */
   contradictions: string[];
 }
 
-async function runAll(url: string): Promise<SessionData> {
+async function runAll(url: string): Promise<RunResult> {
   const conn = await connect(url);
   try {
-    return await runSession(conn, await selectNotebooks(undefined));
+    return await runLive(conn, await selectNotebooks(undefined));
   } finally {
     await conn.close();
   }
@@ -56,7 +56,7 @@ function createdName(ix: ParsedIndex): string {
  * migration created, proposes again a fix the migration applied, proposes a second index for a need an
  * index it created serves, or proposes widening one it created.
  */
-export function contradictions(first: SessionData, second: SessionData, created: ParsedIndex[]): string[] {
+export function contradictions(first: RunResult, second: RunResult, created: ParsedIndex[]): string[] {
   const out: string[] = [];
   const applied = new Set(first.findings.filter((f) => f.up).map((f) => f.id));
   const names = new Set(created.map(createdName));

@@ -50,7 +50,7 @@ type Stmt = ResolvedStatement<WorkloadStatement>;
 
 export const workloadDesign: Analyzer = {
   async run(ctx) {
-    const workload = workloadOf(ctx, ctx.inputs.statements ?? []);
+    const workload = workloadOf(ctx);
     const hours = await windowHours(ctx.query, workload);
     const top = workload.statements.filter((s) => s.toplevel && s.calls > 0);
     const workloadMs = top.some((s) => s.totalMs !== null) ? top.reduce((a, s) => a + (s.totalMs ?? 0), 0) : null;

@@ -5,18 +5,18 @@
 // Then each proposal's DDL applies and rolls back, and `check --save --accept all` is a fixed point.
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { DbSession } from '../../../src/db/session.ts';
+import { ReadOnlyDb } from '../../../src/db/read-only.ts';
 import { probeServer } from '../../../src/db/server-facts.ts';
 import { resolveTarget } from '../../../src/db/target.ts';
 import type { AnalyzerContext, AnalyzerResult, FindingRow } from '../../../src/playbooks/analyzer.ts';
 import { workloadIndexes } from '../../../src/playbooks/analyzers/workload-indexes.ts';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import type { Workload, WorkloadStatement } from '../../../src/workload/types.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { fixedPoint } from '../../support/fixed-point.ts';
 import { expectEachFindingRoundTrips } from '../maintenance/helpers.ts';
 import { KINDS_WORKLOAD } from './kinds-workload.ts';
-import { cellRun, INDEX_ANALYSIS, retryOnReset, runCells, runWorkload, shippedCells } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, retryOnReset, runShippedCells, runWorkload } from './support.ts';
 
 const FIXTURE = await readFile(new URL('./kinds-fixture.sql', import.meta.url), 'utf8');
 
@@ -66,14 +66,14 @@ function sampledWorkload(): Workload {
   const samples = new Map(statements.map((st, i) => [st.id, SAMPLED[i].samples]));
   return {
     statements,
-    sources: [{ kind: 'log', name: 'planted.log', format: 'stderr', entries: statements.length, statements: statements.length, skipped: [] }],
+    sources: [{ kind: 'log', name: 'planted.log', format: 'stderr', entries: statements.length, statements: statements.length, skipped: [], notes: [] }],
     samples: (id) => samples.get(id) ?? [],
   };
 }
 
 /** The analyzer on a read-only session, given a workload, as the runner hands it one. */
 async function analyze(url: string, workload: Workload): Promise<AnalyzerResult> {
-  const session = await DbSession.open(resolveTarget(url));
+  const session = await ReadOnlyDb.open(resolveTarget(url));
   try {
     const server = await probeServer(session);
     return await session.pinned((query) => workloadIndexes.run({ server, inputs: {}, query, signal: new AbortController().signal, workload } as AnalyzerContext));
@@ -82,15 +82,22 @@ async function analyze(url: string, workload: Workload): Promise<AnalyzerResult>
   }
 }
 
-async function plantedDatabase(hypopg: boolean): Promise<{ db: TestDatabase; live: SessionData }> {
+async function plantedDatabase(hypopg: boolean): Promise<{ db: TestDatabase; live: RunResult }> {
   const db = await createDatabase(`${FIXTURE}${hypopg ? '\nCREATE EXTENSION hypopg;' : ''}`);
-  await db.exec('VACUUM ANALYZE');
+  // An autovacuum ANALYZE of the freshly loaded tables holds a snapshot that keeps VACUUM from marking pages
+  // all-visible; the INCLUDE case needs them marked, so vacuum until they are (at most 10 tries).
+  for (let i = 0; i < 10; i++) {
+    await db.exec('VACUUM ANALYZE');
+    const { rows } = await db.exec(`SELECT relallvisible >= relpages AS done FROM pg_class WHERE oid = 'accounts'::regclass`);
+    if (rows[0].done) break;
+    await new Promise((r) => setTimeout(r, 500));
+  }
   const live = await retryOnReset(
     async () => {
       await runWorkload(db.url, KINDS_WORKLOAD);
-      return runCells(db.url, await shippedCells(INDEX_ANALYSIS));
+      return runShippedCells(db.url, INDEX_ANALYSIS);
     },
-    (d) => KINDS_WORKLOAD.every((w) => cellRun(d, 'workload_statements').rows.some((r) => String(r.query).startsWith(w.sql.slice(0, 30)))),
+    (d) => KINDS_WORKLOAD.every((w) => cellRun(d, 'statements').rows.some((r) => String(r.query).startsWith(w.sql.slice(0, 30)))),
   );
   return { db, live };
 }
@@ -101,7 +108,7 @@ const validation = (f: Finding | FindingRow | undefined) => (f?.evidence as { va
 for (const hypopg of [true, false]) {
   describe.skipIf(!hasRealServer)(`index candidates of every kind, ${hypopg ? 'planned with hypopg' : 'estimated without hypopg'} (real server)`, () => {
     let db: TestDatabase;
-    let live: SessionData;
+    let live: RunResult;
     let sampled: AnalyzerResult;
     const planned = hypopg ? 'hypopg' : 'estimate';
 

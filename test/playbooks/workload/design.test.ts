@@ -3,9 +3,9 @@
 // connection churn — each planted next to a near miss.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
-import type { Finding, SessionData } from '../../../src/playbooks/types.ts';
+import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
-import { cellRun, retryOnReset, runCells, runWorkload, shippedCells } from './support.ts';
+import { cellRun, retryOnReset, runShippedCells, runWorkload } from './support.ts';
 
 const SETUP = `
 CREATE EXTENSION pg_stat_statements;
@@ -36,18 +36,18 @@ const WORK = [
 ];
 
 const DESIGN = { workload: ['statements', 'workload_design', 'connection_churn'] };
-const byKind = (d: SessionData, kind: string): Finding[] => d.findings.filter((f) => f.check === 'workload_design' && (f.evidence as { kind: string }).kind === kind);
+const byKind = (d: RunResult, kind: string): Finding[] => d.findings.filter((f) => f.check === 'workload_design' && (f.evidence as { kind: string }).kind === kind);
 
 describe.skipIf(!hasRealServer)('design advice from the workload (real server; needs TEST_DATABASE_URL)', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
 
   beforeAll(async () => {
     db = await createDatabase(SETUP);
     data = await retryOnReset(
       async () => {
         await runWorkload(db.url, WORK);
-        return runCells(db.url, await shippedCells(DESIGN));
+        return runShippedCells(db.url, DESIGN);
       },
       (d) => cellRun(d, 'statements').rows.some((r) => r.query === AGGREGATE),
     );
@@ -101,7 +101,7 @@ describe.skipIf(!hasRealServer)('design advice from the workload (real server; n
         await c.query('SELECT 1');
         await c.end();
       }
-      const churn = await runCells(busy.url, await shippedCells({ workload: ['connection_churn'] }));
+      const churn = await runShippedCells(busy.url, { workload: ['connection_churn'] });
       const [f] = churn.findings;
       expect(f.check).toBe('connection_churn');
       expect(f.title).toMatch(/^\d+(\.\d)? new sessions per second, each lasting \d+ ms on average$/);
