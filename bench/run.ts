@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] — measures what issue 8 asks and rewrites BENCHMARKS.md's results section.
+// npm run bench -- --workload — the workload analyzers on a 5,000-statement workload (bench/workload.ts).
 // Needs a real PostgreSQL server: BENCH_DATABASE_URL, else TEST_DATABASE_URL (e.g. after `source .ci/postgres.sh; pg_start`).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -271,4 +272,5 @@ async function updateBenchmarksMd(md: string) {
   await writeFile(file, `${doc.slice(0, start)}## Results\n\n${md}${doc.slice(end)}`);
 }
 
-await (process.argv.includes('--startup-only') ? startupOnly() : main());
+if (process.argv.includes('--workload')) await import('./workload.ts');
+else await (process.argv.includes('--startup-only') ? startupOnly() : main());

@@ -8,7 +8,7 @@ import { CANDIDATE_LIMITS, type Candidate, type CandidateKind } from './workload
 import type { CatalogIndex, CatalogTable } from './workload-catalog.ts';
 import { indexName } from './workload-ddl.ts';
 import { formatBytes, formatMs, grade, gradeBasis, pct, round } from './workload-impact.ts';
-import type { Choice } from './workload-select.ts';
+import { SELECTION, type Choice } from './workload-select.ts';
 import { boundText, THRESHOLDS } from './workload-validate.ts';
 import { qualifiedName, shorten } from './workload-statements.ts';
 
@@ -80,7 +80,7 @@ export function proposal(choice: Choice, ctx: FindingContext): Proposal {
 
   const kindTitle = c.kinds.map((k) => KIND_TITLE[k]).find(Boolean) ?? 'index';
   const title = replaced
-    ? `Replace ${replaced.name} with a wider index on ${qualifiedName(table)} (${c.labels.join(', ')})`
+    ? `Replace ${replaced.name} with a wider index on ${qualifiedName(table)} (${c.labels.join(', ')})${c.include.length ? ` INCLUDE (${c.include.join(', ')})` : ''}`
     : `Add ${kindTitle} on ${qualifiedName(table)} (${c.labels.join(', ')})${c.include.length ? ` INCLUDE (${c.include.join(', ')})` : ''}${c.predicate ? ` for one value of ${c.predicate.column}` : ''}`;
 
   const finding: FindingRow = {
@@ -147,6 +147,7 @@ export function proposal(choice: Choice, ctx: FindingContext): Proposal {
         min_saving_fraction: THRESHOLDS.minSavingFraction,
         min_saving_cost: THRESHOLDS.minSavingCost,
         min_table_rows: CANDIDATE_LIMITS.minTableRows,
+        min_share_of_workload_time: SELECTION.minWorkloadShare,
         partial_max_fraction: CANDIDATE_LIMITS.partialMaxFraction,
         low_cardinality: CANDIDATE_LIMITS.lowCardinality,
         ...(c.kinds.includes('include') ? { include_min_all_visible: CANDIDATE_LIMITS.includeMinAllVisible, include_min_calls: CANDIDATE_LIMITS.includeMinCalls } : {}),
@@ -175,7 +176,7 @@ function rationale(choice: Choice, ctx: FindingContext, o: { replaced: CatalogIn
     ? `planned with a hypothetical index (hypopg, ${planKinds(choice)})`
     : `by an estimate from pg_stats and the planner's cost model — unvalidated: ${e.note?.replace(/^estimated, not planned: /, '') ?? 'not planned'}`;
   const parts: string[] = [
-    `${n} statement${n === 1 ? '' : 's'} (${calls.toLocaleString('en-US')} calls${share}) get up to ${pct(best)} cheaper with this index, ${how}; ` +
+    `${n} statement${n === 1 ? '' : 's'} (${calls.toLocaleString('en-US')} calls${share}) get${n === 1 ? 's' : ''} up to ${pct(best)} cheaper with this index, ${how}; ` +
       `proposed only when a plan uses it and saves ≥ ${pct(THRESHOLDS.minSavingFraction)} and ≥ ${THRESHOLDS.minSavingCost} cost units. ` +
       `That is about ${formatMs(o.impact.msPerHour ?? o.impact.totalMs)} of execution saved ${o.impact.msPerHour !== null ? 'per hour' : 'over the workload'}.`,
   ];

@@ -7,7 +7,7 @@
 import type { Analyzer, AnalyzerContext, FindingRow } from '../analyzer.ts';
 import type { Row } from '../types.ts';
 import type { Workload, WorkloadStatement } from '../../workload/types.ts';
-import { indexStatements, serves } from '../index-spec.ts';
+import { indexStatements, quoteIdent, serves } from '../index-spec.ts';
 import { parseShape, type QueryShape } from './query-shape.ts';
 import { HypoLab } from './hypo-session.ts';
 import { buildCandidates, candidateDdl, droppable, parsedOf, type Candidate, type CandidateSkip } from './workload-candidates.ts';
@@ -16,7 +16,7 @@ import { COST_SETTINGS_SQL, costSettings } from './workload-estimate.ts';
 import { EXTENSION_SCHEMA, proposal, type FindingContext } from './workload-findings.ts';
 import { entriesPerRow, entryCost, msPerCost, round } from './workload-impact.ts';
 import { paramValues, windowHours, workloadOf } from './workload-input.ts';
-import { choose, type Verdict } from './workload-select.ts';
+import { choose, SELECTION, type Verdict } from './workload-select.ts';
 import { qualifiedName, ResolvedStatement, shorten } from './workload-statements.ts';
 import { evaluate, helps, planBaseline, type Baseline, type Evaluation, type WStmt } from './workload-validate.ts';
 
@@ -117,7 +117,11 @@ export const workloadIndexes: Analyzer = {
       const statsHours = statsAgeHours(ctx);
       const writes = writeRates(resolved, hours, statsHours);
       const perEntryMs = (t: CatalogTable) => entryCost(settings, t.rows) * rate.rate;
+      // the workload's time: as its sources measured it, else (a .sql file) the analysed statements' planned cost
+      const floorBase =
+        workloadMs ?? [...baselines.values()].reduce((a, b) => a + (b.variants.length ? b.variants[0].plan.total * rate.rate * b.st.stmt.calls : 0), 0);
       const { choices, verdicts } = choose(evaluations, {
+        minBenefitMs: (SELECTION.minWorkloadShare * floorBase) / (hours ?? 1),
         msPerCost: rate.rate,
         windowHours: hours,
         writeCostMs: (e) => {
@@ -127,6 +131,14 @@ export const workloadIndexes: Analyzer = {
         },
       });
 
+      // one index is replaced by one proposal only: the first chosen (it saves the most) drops it; the
+      // others that would replace it too are plain additions, the index being dropped by that one
+      const replacedIn = (ch: (typeof choices)[number]) => (ch.evaluation.replaces ? `${quoteIdent(ch.evaluation.replaces.schema)}.${quoteIdent(ch.evaluation.replaces.name)}` : null);
+      const owners = new Map<string, (typeof choices)[number]>();
+      for (const ch of choices) {
+        const q = replacedIn(ch);
+        if (q && !droppedElsewhere.has(q) && !owners.has(q)) owners.set(q, ch);
+      }
       const schemas = [...new Set(choices.map((c) => c.evaluation.candidate.table.schema))];
       const fctx: FindingContext = {
         server: ctx.server,
@@ -142,7 +154,13 @@ export const workloadIndexes: Analyzer = {
         writes,
         droppedElsewhere,
       };
-      const proposals = choices.map((c) => proposal(c, fctx));
+      const proposals = choices.map((c) => {
+        const q = replacedIn(c);
+        const owner = q ? owners.get(q) : undefined;
+        if (!q || !owner || owner === c) return proposal(c, fctx);
+        const by = `the proposal of (${owner.evaluation.candidate.labels.join(', ')}) on the same table`;
+        return proposal(c, { ...fctx, droppedElsewhere: new Map([...droppedElsewhere, [q, by]]) });
+      });
       const findings = await quoteTargets(ctx, proposals.map((p) => p.finding));
       const targets = new Map(proposals.map((p, i) => [p.choice, findings[i].target]));
       const rows = alignment([...baselines.values()], verdicts, skips, targets, hours, workloadMs);

@@ -12,6 +12,12 @@ import { basisCost, helps, THRESHOLDS, type Evaluation, type Outcome } from './w
 export const SELECTION = {
   /** candidates whose net benefit is within this fraction of the best are ranked by size instead */
   sizeTolerance: 0.1,
+  /**
+   * an index is worth proposing only when it saves at least this share of the workload's time (what it
+   * adds over the indexes already chosen): below it, one more index on the table costs more attention,
+   * space and write work than it gives back
+   */
+  minWorkloadShare: 0.001,
 };
 
 export interface Costing {
@@ -21,6 +27,8 @@ export interface Costing {
   windowHours: number | null;
   /** ms per hour (or over the workload) spent writing the candidate's index entries */
   writeCostMs: (e: Evaluation) => number;
+  /** the least an index must save, in the unit of its benefit (SELECTION.minWorkloadShare of the workload's time); 0: no floor */
+  minBenefitMs: number;
 }
 
 export interface Served {
@@ -95,7 +103,7 @@ export function choose(evaluations: Evaluation[], c: Costing): { choices: Choice
         const writeMs = c.writeCostMs(e);
         return { e, served, benefitMs, writeMs, net: benefitMs - writeMs };
       })
-      .filter((s) => s.served.length && s.net > 0);
+      .filter((s) => s.served.length && s.net > 0 && s.benefitMs >= c.minBenefitMs);
     if (!scored.length) break;
     const top = Math.max(...scored.map((s) => s.net));
     const near = scored.filter((s) => s.net >= top * (1 - SELECTION.sizeTolerance));
@@ -139,6 +147,10 @@ function rejection(e: Evaluation, choices: Choice[], c: Costing): string {
   const statements = new Set(own.map((o) => o.baseline.st.stmt.id));
   if (choices.some((ch) => ch.served.some((s) => statements.has(s.outcome.baseline.st.stmt.id)))) return 'a proposed index serves the same statements as well or better';
   const benefit = perHour(own.reduce((a, o) => a + msSaved(o, o.before, o.after, c.msPerCost) * o.baseline.st.stmt.calls, 0), c);
+  const unit = c.windowHours ? ' per hour' : '';
+  if (benefit < c.minBenefitMs) {
+    return `saves too little to be worth an index: ${Math.round(benefit)} ms${unit}, under ${SELECTION.minWorkloadShare * 100} % of the workload's time (${Math.round(c.minBenefitMs)} ms${unit})`;
+  }
   return `its write cost (${Math.round(c.writeCostMs(e))} ms) outweighs the time it saves (${Math.round(benefit)} ms)`;
 }
 
@@ -183,7 +195,7 @@ function beats(a: { e: Evaluation; served: Served[]; writeMs: number }, b: { ser
     helped ||= y !== undefined && helps({ before: from, after: x.after, used: true });
     gain += msSaved(x.outcome, from, x.after, c.msPerCost) * x.outcome.baseline.st.stmt.calls;
   }
-  return helped && perHour(gain, c) > a.writeMs;
+  return helped && perHour(gain, c) > a.writeMs && perHour(gain, c) >= c.minBenefitMs;
 }
 
 function bytes(e: Evaluation): number {

@@ -24,9 +24,9 @@ export type WStmt = ResolvedStatement<WorkloadStatement>;
 
 export const EXPERIMENT_BOUND = {
   /** hypothetical indexes tried, the candidates whose statements take the most time first */
-  maxCandidates: 60,
+  maxCandidates: 200,
   /** plans made in all (before and after) */
-  maxPlans: 3000,
+  maxPlans: 5000,
   /** wall time of the experiments; past it the remaining candidates are estimated */
   maxMs: 30_000,
 };

@@ -43,6 +43,9 @@ const SAMPLED: { query: string; calls: number; meanMs: number; samples: string[]
     samples: [['2024-02-01', '2024-02-02'], ['2024-03-01', '2024-03-02'], ['2024-01-15', '2024-01-16']],
   },
   { query: 'INSERT INTO events (id, at, v) VALUES ($1, $2, $3)', calls: 5_000_000, meanMs: 0.05, samples: [['300001', '2024-06-01', '7']] },
+  // two extensions of the same index: one proposal replaces it, the other is a plain addition
+  { query: 'SELECT id, title FROM tickets WHERE project_id = $1 ORDER BY opened_at DESC LIMIT $2', calls: 3000, meanMs: 6, samples: [['7', '10']] },
+  { query: 'SELECT id FROM tickets WHERE project_id = $1 AND title >= $2', calls: 2000, meanMs: 6, samples: [['9', 'ticket 9999']] },
   // near miss for BRIN: ranges on a column in random order
   { query: 'SELECT count(*) FROM events WHERE v BETWEEN $1 AND $2', calls: 400, meanMs: 40, samples: [['1000', '20000'], ['5000', '30000']] },
 ];
@@ -235,6 +238,13 @@ for (const hypopg of [true, false]) {
       );
       expect(f.drops).toEqual(['"public"."tickets_project_idx"']);
       expect(liveRow('WHERE project_id = $1')).toMatchObject({ index_today: 'tickets_project_idx', proposed: 'project_id, opened_at DESC' });
+      // two statements each wanting tickets_project_idx extended: one proposal replaces it, the other only adds
+      const replacing = sampled.findings.filter((x) => (x.drops ?? []).includes('"public"."tickets_project_idx"'));
+      expect(replacing.map((x) => x.title)).toEqual(['Replace tickets_project_idx with a wider index on public.tickets (project_id, opened_at DESC) INCLUDE (id, title)']);
+      const second = sampled.findings.find((x) => x.title.startsWith('Add index on public.tickets (project_id, title)'))!;
+      expect(second.drops).toBeNull();
+      expect(second.down).toMatch(/^DROP INDEX CONCURRENTLY IF EXISTS "public"."tickets_project_id_title(_id)?_idx"$/);
+      expect(second.rationale).toMatch(/tickets_project_idx, whose keys lead this index, is proposed for dropping by the proposal of \(project_id, opened_at DESC\) on the same table\./);
       // a unique index is never the one dropped
       for (const x of liveFindings()) expect(x.drops ?? []).not.toContain('"public"."tickets_code_key"');
     });

@@ -4,6 +4,8 @@ import { describe, expect, test } from 'vitest';
 import { buildCandidates, likeKind, NO_VALUES, type Candidate, type ParamValues, type Stmt } from '../../../src/playbooks/analyzers/workload-candidates.ts';
 import { refKey, type CatalogColumn, type CatalogIndex, type CatalogTable } from '../../../src/playbooks/analyzers/workload-catalog.ts';
 import { parseStatements, ResolvedStatement } from '../../../src/playbooks/analyzers/workload-statements.ts';
+import { choose, type Costing } from '../../../src/playbooks/analyzers/workload-select.ts';
+import type { Baseline, Evaluation, Outcome } from '../../../src/playbooks/analyzers/workload-validate.ts';
 
 type Col = Partial<CatalogColumn> & { name: string };
 
@@ -286,5 +288,34 @@ describe('near misses', () => {
   test('unknown tables, system catalogs and unresolvable columns give nothing', async () => {
     const { list } = await candidates(['SELECT * FROM pg_class WHERE relname = $1', 'SELECT * FROM nowhere WHERE x = $1', 'SELECT * FROM orders WHERE nosuch = $1']);
     expect(list).toEqual([]);
+  });
+});
+
+describe('workload-wide choice', () => {
+  /** An evaluation of `c` where statement i goes from cost `before[i]` to `after[i]` (every plan uses the index). */
+  function evaluation(c: Candidate, costs: [before: number, after: number][], meanMs = 10): Evaluation {
+    const outcomes: Outcome[] = c.statements.map((st, i) => {
+      const [before, after] = costs[i];
+      const stmt = st.stmt as unknown as { id?: string; meanMs?: number | null; query: string };
+      stmt.id ??= stmt.query;
+      stmt.meanMs = meanMs;
+      const baseline = { st, variants: [], error: null } as unknown as Baseline;
+      return { baseline, basis: 'generic plan', assumed: false, before, after, used: true, nodesBefore: ['Seq Scan'], nodesAfter: ['Index Scan'], variants: [{ label: 'generic plan', weight: 1, before, after, used: true, nodesAfter: ['Index Scan'] }], selectivity: null };
+    });
+    return { candidate: c, validated: true, hypoBytes: 1_000_000, estimatedBytes: 1_000_000, outcomes, note: null, replaces: null, hidden: false };
+  }
+  const costing = (minBenefitMs: number): Costing => ({ msPerCost: 0.01, windowHours: null, writeCostMs: () => 0, minBenefitMs });
+
+  test('an index saving less than the floor (a share of the workload’s time) is not proposed, and the table says why', async () => {
+    const { list } = await candidates(['SELECT * FROM orders WHERE customer_id = $1', 'SELECT * FROM orders WHERE total = $1'], { calls: 100 });
+    const [big, small] = [evaluation(list[0], [[1000, 10]]), evaluation(list[1], [[1000, 990 - 400]], 0.1)];
+    // big saves 10 ms × 0.99 × 100 calls = 990 ms; small 0.1 ms × 0.4 × 100 = 4 ms
+    const { choices, verdicts } = choose([big, small], costing(50));
+    expect(choices.map((ch) => ch.evaluation)).toEqual([big]);
+    expect(verdicts.find((v) => v.evaluation === small)!.reason).toBe(
+      "saves too little to be worth an index: 4 ms, under 0.1 % of the workload's time (50 ms)",
+    );
+    // with no floor both are proposed
+    expect(choose([big, small], costing(0)).choices).toHaveLength(2);
   });
 });
