@@ -16,7 +16,7 @@ import { createDatabase, hasRealServer, type TestDatabase } from '../../support/
 import { fixedPoint } from '../../support/fixed-point.ts';
 import { expectEachFindingRoundTrips } from '../maintenance/helpers.ts';
 import { KINDS_WORKLOAD } from './kinds-workload.ts';
-import { cellRun, INDEX_ANALYSIS, retryOnReset, runShippedCells, runWorkload } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, workloadThenCells } from './support.ts';
 
 const FIXTURE = await readFile(new URL('./kinds-fixture.sql', import.meta.url), 'utf8');
 
@@ -95,13 +95,7 @@ async function plantedDatabase(hypopg: boolean): Promise<{ db: TestDatabase; liv
     if (rows[0].done) break;
     await new Promise((r) => setTimeout(r, 500));
   }
-  const live = await retryOnReset(
-    async () => {
-      await runWorkload(db.url, KINDS_WORKLOAD);
-      return runShippedCells(db.url, INDEX_ANALYSIS);
-    },
-    (d) => KINDS_WORKLOAD.every((w) => cellRun(d, 'statements').rows.some((r) => String(r.query).startsWith(w.sql.slice(0, 30)))),
-  );
+  const live = await workloadThenCells(db.url, KINDS_WORKLOAD, INDEX_ANALYSIS, (d) => KINDS_WORKLOAD.every((w) => cellRun(d, 'statements').rows.some((r) => String(r.query).startsWith(w.sql.slice(0, 30)))));
   return { db, live };
 }
 

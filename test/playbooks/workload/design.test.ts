@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
-import { cellRun, retryOnReset, runShippedCells, runWorkload } from './support.ts';
+import { cellRun, runShippedCells, workloadThenCells } from './support.ts';
 
 const SETUP = `
 CREATE EXTENSION pg_stat_statements;
@@ -44,13 +44,7 @@ describe.skipIf(!hasRealServer)('design advice from the workload (real server; n
 
   beforeAll(async () => {
     db = await createDatabase(SETUP);
-    data = await retryOnReset(
-      async () => {
-        await runWorkload(db.url, WORK);
-        return runShippedCells(db.url, DESIGN);
-      },
-      (d) => cellRun(d, 'statements').rows.some((r) => r.query === AGGREGATE),
-    );
+    data = await workloadThenCells(db.url, WORK, DESIGN, (d) => cellRun(d, 'statements').rows.some((r) => r.query === AGGREGATE));
   }, 120_000);
   afterAll(async () => {
     await db?.drop();

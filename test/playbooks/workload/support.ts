@@ -71,6 +71,22 @@ export async function runShippedCells(url: string, cells: Record<string, string[
   }
 }
 
+/**
+ * Runs `work`, then the shipped `cells`; again (at most 3 times) until `seen` holds of the result, since
+ * another test run may reset pg_stat_statements in between.
+ */
+export function workloadThenCells(
+  url: string,
+  work: Parameters<typeof runWorkload>[1],
+  cells: Record<string, string[]>,
+  seen: (data: RunResult) => boolean,
+): Promise<RunResult> {
+  return retryOnReset(async () => {
+    await runWorkload(url, work);
+    return runShippedCells(url, cells);
+  }, seen);
+}
+
 /** The cells of the index analysis from the workload: the probe that feeds the workload, the checks whose proposals it reconciles with, the analyzer. */
 export const INDEX_ANALYSIS = {
   workload: ['statements'],

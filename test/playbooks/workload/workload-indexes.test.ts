@@ -15,7 +15,7 @@ import { loadNotebooks } from '../../../src/playbooks/loader.ts';
 import type { CellRun } from '../../../src/playbooks/types.ts';
 import { buildWorkload } from '../../../src/workload/build.ts';
 import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
-import { cellRun, INDEX_ANALYSIS, retryOnReset, runShippedCells, runWorkload } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, retryOnReset, runWorkload, workloadThenCells } from './support.ts';
 
 const SETUP = `
 CREATE EXTENSION pg_stat_statements;
@@ -60,13 +60,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   });
 
   const analyse = () =>
-    retryOnReset(
-      async () => {
-        await runWorkload(db.url, WORK);
-        return runShippedCells(db.url, INDEX_ANALYSIS);
-      },
-      (data) => cellRun(data, 'statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
-    );
+    workloadThenCells(db.url, WORK, INDEX_ANALYSIS, (data) => cellRun(data, 'statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')));
 
   test('proposes the planted index, proven cheaper by hypopg; near misses get none', async () => {
     const before = await schemaDump(db.url);
@@ -232,13 +226,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   test('without hypopg the same index is proposed from an estimate, labelled unvalidated, a level lower, with the way to enable hypopg', async () => {
     const bare = await createDatabase(SETUP.replace('CREATE EXTENSION hypopg;', ''));
     try {
-      const data = await retryOnReset(
-        async () => {
-          await runWorkload(bare.url, WORK);
-          return runShippedCells(bare.url, INDEX_ANALYSIS);
-        },
-        (d) => cellRun(d, 'statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
-      );
+      const data = await workloadThenCells(bare.url, WORK, INDEX_ANALYSIS, (d) => cellRun(d, 'statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')));
       const run = cellRun(data, 'workload_indexes');
       expect(run.status, run.reason ?? '').toBe('ok');
       const found = data.findings.filter((f) => f.check === 'workload_indexes');
@@ -278,13 +266,7 @@ describe.skipIf(!hasRealServer)('workload-indexes on a partitioned table (real s
       ANALYZE;`);
     try {
       const sql = 'SELECT id, value FROM readings WHERE device_id = $1';
-      const data = await retryOnReset(
-        async () => {
-          await runWorkload(db.url, [{ sql, times: 25, params: (i) => [i] }]);
-          return runShippedCells(db.url, INDEX_ANALYSIS);
-        },
-        (d) => cellRun(d, 'statements').rows.some((r) => r.query === sql),
-      );
+      const data = await workloadThenCells(db.url, [{ sql, times: 25, params: (i) => [i] }], INDEX_ANALYSIS, (d) => cellRun(d, 'statements').rows.some((r) => r.query === sql));
       const found = data.findings.filter((f) => f.check === 'workload_indexes');
       expect(found.map((f) => f.title)).toEqual(['Add index on public.readings (device_id)']);
       const f = found[0];
