@@ -4,7 +4,7 @@ import { z } from 'zod';
 // Minor versions add optional fields only; a reader accepts any v1.x it knows the major of.
 
 export const SNAPSHOT_FORMAT = 'pgadvisor.snapshot/v1';
-export const SNAPSHOT_MINOR = 1;
+export const SNAPSHOT_MINOR = 2;
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const row = z.record(z.string(), z.unknown());
@@ -52,6 +52,18 @@ export const decisionSchema = z.object({
   at: z.string(),
 });
 
+const findingSummary = z.object({ id: z.string(), playbook: z.string(), check: z.string(), severity, target: z.string(), title: z.string() });
+const valueChange = z.object({ name: z.string(), before: z.string().nullable(), after: z.string().nullable() });
+const fromTo = z.object({ before: z.string(), after: z.string() }).nullable();
+
+export const baselineChanges = z.object({
+  fixed: z.array(findingSummary),
+  new: z.array(findingSummary),
+  changed: z.array(findingSummary.extend({ fields: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })) })),
+  unchanged: z.number().int().nonnegative(),
+  server: z.object({ database: fromTo, version: fromTo, settings: z.array(valueChange), extensions: z.array(valueChange) }),
+});
+
 const block = z.discriminatedUnion('type', [
   z.object({ type: z.literal('prose'), text: z.string() }),
   z.object({ type: z.literal('cell'), cellId: z.string() }),
@@ -76,6 +88,8 @@ export const serverSchema = z.object({
   statsReset: z.string().nullable(),
   postmasterStart: z.string().nullable(),
   managedSchemas: z.array(z.string()).default([]),
+  /** v1.2: the managed provider detected (null: none); absent from older snapshots */
+  provider: z.object({ id: z.string(), name: z.string(), evidence: z.array(z.string()) }).nullable().optional(),
 });
 
 export const snapshotSchema = z.object({
@@ -103,7 +117,13 @@ export const snapshotSchema = z.object({
   decisions: z.record(z.string(), decisionSchema),
   /** decisions carried from a baseline snapshot (by finding id), shown as "decided before" */
   baseline: z
-    .object({ file: z.string(), takenAt: z.string(), decisions: z.record(z.string(), decisionSchema) })
+    .object({
+      file: z.string(),
+      takenAt: z.string(),
+      decisions: z.record(z.string(), decisionSchema),
+      /** v1.2: what changed since the baseline (diffSnapshots), so a report can say it without the baseline file */
+      changes: baselineChanges.nullable().optional(),
+    })
     .nullable()
     .default(null),
 });

@@ -86,6 +86,7 @@ describe('carryDecisions', () => {
     const base = snapshotFixture();
     const current = laterSnapshot();
     const carried = carryDecisions(base, current, 'snapshots/20250304-050607-shop.snapshot.json');
+    const diff = diffSnapshots(base, current);
     expect(carried.baseline).toEqual({
       file: 'snapshots/20250304-050607-shop.snapshot.json',
       takenAt: base.takenAt,
@@ -94,7 +95,10 @@ describe('carryDecisions', () => {
         [DUP_ID]: decision('accepted', 'keep the older one'),
         [UNUSED_ID]: decision('rejected', 'used by the month-end report'),
       },
+      // what changed since the baseline, recorded so a report says it without the baseline file
+      changes: { fixed: diff.fixed, new: diff.new, changed: diff.changed, unchanged: diff.unchanged.length, server: diff.server },
     });
+    expect(carried.baseline!.changes!.fixed.map((f) => f.id)).toContain(FK_ID);
     expect(Object.keys(carried.baseline!.decisions)).not.toContain(FK_ID);
     expect(current.baseline).toBeNull();
     expect(carried.decisions).toEqual({});
@@ -173,7 +177,8 @@ describe('diffCommand', () => {
     await fs.writeFile(hostile, serializeSnapshot(snapshotFixture({ data })));
     const c = capture();
     await diffCommand({ old: oldFile, new: hostile }, c.out);
-    expect(c.text()).toContain('  warning  Duplicate index "we|ird name"\n');
+    // the line break shows as \n: the finding stays one line and keeps its whole title
+    expect(c.text()).toContain('  warning  Duplicate index "we|ird\\nname"\n');
   });
 
   it('fails with a one-line SnapshotError for an unreadable file', async () => {
