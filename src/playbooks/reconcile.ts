@@ -70,16 +70,40 @@ export function reconcileIndexProposals(data: RunResult): RunResult {
     const key = `${f.playbook}\u0000${f.check}`;
     notes.set(key, (notes.get(key) ?? 0) + 1);
   }
+  // the alignment table names the workload's proposals: one folded into another names the index that serves it
+  const movedTo = new Map<string, { target: string; name: string }>();
+  for (const [id, into] of foldedInto) {
+    const keeper = byId.get(into)!;
+    movedTo.set(byId.get(id)!.finding.target, { target: keeper.finding.target, name: keeper.index.name ?? '' });
+  }
   const playbooks = data.playbooks.map((p) => ({
     ...p,
     runs: p.runs.map((r): CellRun => {
+      const aligned = p.id === WORKLOAD.playbook && r.cell === WORKLOAD.check ? realign(r, movedTo) : r;
       const n = notes.get(`${p.id}\u0000${r.cell}`);
-      if (!n) return r;
+      if (!n) return aligned;
       const note = `${n} finding${n === 1 ? '' : 's'} folded into another proposal whose index serves the same need (see its evidence: also_serves)`;
-      return { ...r, reason: r.reason ? `${r.reason}; ${note}` : note };
+      return { ...aligned, reason: aligned.reason ? `${aligned.reason}; ${note}` : note };
     }),
   }));
   return { ...data, playbooks, findings };
+}
+
+/** The alignment rows' proposals (`proposed` names, `proposed_targets` targets, `; `-separated) with folded ones replaced by their keepers. */
+function realign(run: CellRun, movedTo: Map<string, { target: string; name: string }>): CellRun {
+  if (!run.columns.includes('proposed_targets') || !run.columns.includes('proposed')) return run;
+  let changed = false;
+  const rows = run.rows.map((row) => {
+    if (typeof row.proposed_targets !== 'string' || typeof row.proposed !== 'string') return row;
+    const targets = row.proposed_targets.split('; ');
+    const names = row.proposed.split('; ');
+    if (!targets.some((t) => movedTo.has(t)) || names.length !== targets.length) return row;
+    changed = true;
+    const pairs = targets.map((t, i) => movedTo.get(t) ?? { target: t, name: names[i] });
+    const kept = pairs.filter((x, i) => pairs.findIndex((y) => y.target === x.target) === i);
+    return { ...row, proposed: kept.map((x) => x.name).join('; '), proposed_targets: kept.map((x) => x.target).join('; ') };
+  });
+  return changed ? { ...run, rows } : run;
 }
 
 /** Which of two proposals of the same index stays: the workload's, then the one with the lower id. */

@@ -80,4 +80,26 @@ describe('reconcileIndexProposals', () => {
     expect((out.findings[0].evidence.also_serves as { id: string }[]).map((x) => x.id).sort()).toEqual([fk2.id, POLICY.id].sort());
     expect(out.findings[0].severity).toBe('critical');
   });
+
+  test('the alignment table names the proposal that serves a statement after a workload proposal is folded into another', () => {
+    const narrow = workload('rental_staff_id_idx', ['staff_id'], 1);
+    const other = workload('rental_customer_id_idx', ['customer_id'], 1);
+    const policyWide = finding('rls-security/policy_columns_unindexed/public.rental.staff_id', 'CREATE INDEX CONCURRENTLY IF NOT EXISTS "rental_staff_id_rental_date_idx" ON public.rental (staff_id, rental_date);');
+    const data = session([narrow, other, policyWide]);
+    const run = data.playbooks.find((p) => p.id === 'indexes')!.runs.find((r) => r.cell === 'workload_indexes')!;
+    run.columns = ['query', 'proposed', 'proposed_targets'];
+    run.rows = [
+      { query: 'a', proposed: 'rental_staff_id_idx', proposed_targets: narrow.target },
+      { query: 'b', proposed: 'rental_staff_id_idx; rental_customer_id_idx', proposed_targets: `${narrow.target}; ${other.target}` },
+      { query: 'c', proposed: null, proposed_targets: null },
+    ];
+    const out = reconcileIndexProposals(data);
+    expect(out.findings.map((f) => f.id).sort()).toEqual([other.id, policyWide.id].sort());
+    const rows = out.playbooks.find((p) => p.id === 'indexes')!.runs.find((r) => r.cell === 'workload_indexes')!.rows;
+    expect(rows).toEqual([
+      { query: 'a', proposed: 'rental_staff_id_rental_date_idx', proposed_targets: policyWide.target },
+      { query: 'b', proposed: 'rental_staff_id_rental_date_idx; rental_customer_id_idx', proposed_targets: `${policyWide.target}; ${other.target}` },
+      { query: 'c', proposed: null, proposed_targets: null },
+    ]);
+  });
 });

@@ -44,7 +44,20 @@ export async function fixedPoint(url: string, between?: () => Promise<void>): Pr
   await between?.();
   const second = await runAll(url);
   const created = first.findings.flatMap((f) => (f.up ? indexStatements(f.up).creates : []));
-  return { first, second, created, contradictions: contradictions(first, second, created) };
+  return { first, second, created, contradictions: [...twiceInOneMigration(created), ...contradictions(first, second, created)] };
+}
+
+/** Two indexes the one migration creates for one need: the same index from two findings, or one that another leads. */
+export function twiceInOneMigration(created: ParsedIndex[]): string[] {
+  const out: string[] = [];
+  created.forEach((a, i) =>
+    created.forEach((b, j) => {
+      if (i === j) return;
+      if (a.name && a.name === b.name && a.schema === b.schema && i < j) out.push(`the migration creates ${createdName(a)} twice`);
+      else if (a.name !== b.name && serves(b, a, a.keys.length)) out.push(`the migration creates ${createdName(a)} and ${createdName(b)}, which serves its need`);
+    }),
+  );
+  return out;
 }
 
 function createdName(ix: ParsedIndex): string {

@@ -28,31 +28,34 @@ export const WORKLOAD_LIMITS = {
 };
 
 /**
- * The result table: one row per top statement. Stable columns (the report reads them):
- * rank, statement (workload id), queryid, query (normalized, shortened), calls, calls_per_hour, mean_ms,
- * share_of_time, tables, index_today (indexes its plan uses, or none), plan_today (node types, outermost
- * first), cost_today, proposed (index names), proposed_targets (finding targets), cost_after, saving
- * (fraction of the cost), validated (hypopg | estimate | null), verdict.
+ * The result table, the query-to-index alignment: one row per top statement (by total time), in the
+ * columns below — those a reader needs first come first, so a narrow table shows them. Stable (the report
+ * reads them): query (normalized, shortened), calls, mean_ms, index_today (the indexes its plan uses today,
+ * or none), cost_today (its plan's cost), proposed (the names of the indexes proposed for it, as the
+ * catalog will hold them), cost_after (with the proposal), saving (fraction of the cost), validated (hypopg
+ * | estimate), verdict (proposed, served today, or why not), share_of_time, calls_per_hour, tables,
+ * plan_today (node types, outermost first), proposed_targets (the proposals' finding targets, `; `-separated),
+ * rank, statement (workload id), queryid.
  */
 export const ALIGNMENT_COLUMNS = [
-  'rank',
-  'statement',
-  'queryid',
   'query',
   'calls',
-  'calls_per_hour',
   'mean_ms',
-  'share_of_time',
-  'tables',
   'index_today',
-  'plan_today',
   'cost_today',
   'proposed',
-  'proposed_targets',
   'cost_after',
   'saving',
   'validated',
   'verdict',
+  'share_of_time',
+  'calls_per_hour',
+  'tables',
+  'plan_today',
+  'proposed_targets',
+  'rank',
+  'statement',
+  'queryid',
 ];
 
 const DROP_CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes'];
@@ -162,8 +165,8 @@ export const workloadIndexes: Analyzer = {
         return proposal(c, { ...fctx, droppedElsewhere: new Map([...droppedElsewhere, [q, by]]) });
       });
       const findings = await quoteTargets(ctx, proposals.map((p) => p.finding));
-      const targets = new Map(proposals.map((p, i) => [p.choice, findings[i].target]));
-      const rows = alignment([...baselines.values()], verdicts, skips, targets, hours, workloadMs);
+      const proposed = new Map(proposals.map((p, i) => [p.choice, { target: findings[i].target, name: String((findings[i].evidence as { index_name?: string }).index_name) }]));
+      const rows = alignment([...baselines.values()], verdicts, skips, proposed, hours, workloadMs);
       return { columns: ALIGNMENT_COLUMNS, rows, findings };
     } finally {
       await lab.close();
@@ -268,7 +271,7 @@ function alignment(
   baselines: Baseline[],
   verdicts: Verdict[],
   skips: CandidateSkip[],
-  targets: Map<unknown, string>,
+  proposed: Map<unknown, { target: string; name: string }>,
   hours: number | null,
   workloadMs: number | null,
 ): Row[] {
@@ -289,32 +292,34 @@ function alignment(
         : plan?.indexes.length
           ? `served today${reason ? `; candidate: ${reason}` : ''}`
           : reason
-            ? `candidate ${reason}`
+            ? `candidate not proposed: ${reason}`
             : skip
               ? `no candidate: ${skip.reason}`
               : 'no index candidate';
     const after = served.length ? Math.min(...served.map((x) => x.after)) : null;
     const before = served.length ? served[0].before : plan?.total ?? null;
-    return {
-      rank: i + 1,
-      statement: s.id,
-      queryid: s.queryid,
+    const mineProposed = serving.map((v) => proposed.get(v.chosen)).filter((x) => x !== undefined);
+    const row: Row = {
       query: shorten(s.query, 200),
       calls: s.calls,
-      calls_per_hour: hours ? round(s.calls / hours) : null,
       mean_ms: s.meanMs === null ? null : round(s.meanMs, 3),
-      share_of_time: workloadMs && s.totalMs !== null ? round(s.totalMs / workloadMs, 4) : null,
-      tables: tables.join(', '),
       index_today: plan ? (plan.indexes.length ? [...new Set(plan.indexes)].join(', ') : 'none') : null,
-      plan_today: plan ? plan.nodes.join(' > ') : null,
       cost_today: before === null ? null : round(before),
-      proposed: served.length ? serving.map((v) => v.evaluation.candidate.labels.join(', ')).join('; ') : null,
-      proposed_targets: served.length ? serving.map((v) => targets.get(v.chosen) ?? '').join('; ') : null,
+      proposed: mineProposed.length ? mineProposed.map((x) => x.name).join('; ') : null,
       cost_after: after === null ? null : round(after),
       saving: after !== null && before ? round(1 - after / before, 3) : null,
       validated: served.length ? (serving.every((v) => v.evaluation.validated) ? 'hypopg' : 'estimate') : null,
       verdict,
+      share_of_time: workloadMs && s.totalMs !== null ? round(s.totalMs / workloadMs, 4) : null,
+      calls_per_hour: hours ? round(s.calls / hours) : null,
+      tables: tables.join(', '),
+      plan_today: plan ? plan.nodes.join(' > ') : null,
+      proposed_targets: mineProposed.length ? mineProposed.map((x) => x.target).join('; ') : null,
+      rank: i + 1,
+      statement: s.id,
+      queryid: s.queryid,
     };
+    return row;
   });
 }
 

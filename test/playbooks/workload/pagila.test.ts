@@ -27,6 +27,15 @@ async function loaded(hypopg: boolean, check: (db: TestDatabase) => Promise<bool
 }
 
 const of = (d: RunResult, check: string): Finding[] => d.findings.filter((f) => f.check === check);
+
+/** After the migration, the workload asks for no index: only the advice the migration could not apply (a partitioned table's) stays. */
+function expectNothingNew(first: RunResult, second: RunResult): void {
+  const before = new Set(of(first, 'workload_indexes').filter((f) => f.up === null).map((f) => f.id));
+  for (const f of of(second, 'workload_indexes')) {
+    expect(f.up, f.id).toBeNull();
+    expect(before.has(f.id), f.id).toBe(true);
+  }
+}
 const seen = (d: RunResult, cell: string, query: string) => cellRun(d, cell).rows.some((r) => r.query === query);
 
 describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TEST_DATABASE_URL)', () => {
@@ -87,7 +96,10 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
       'Add index on public.inventory (film_id)',
     ];
     for (const t of must) expect(titles).toContain(t);
-    for (const t of titles) expect([...must, 'Add index on public.rental (staff_id, rental_date)']).toContain(t);
+    // with enough of the tables all-visible, index-only scans make two more worth it: the count(*) of a staff
+    // member's rentals, and the sum of payments over an amount (advice: payment is partitioned)
+    for (const t of titles) expect([...must, 'Add index on public.rental (staff_id, rental_date)', 'Add index on public.payment (amount)']).toContain(t);
+    for (const f of found.filter((x) => x.target.startsWith('public.payment.'))) expect(f.up).toBeNull();
 
     const partial = found.find((f) => f.title === must[0])!;
     expect(partial.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "rental_rental_date_return_date_partial_idx" ON "public"."rental" USING btree ("rental_date") WHERE "return_date" IS NULL');
@@ -113,14 +125,21 @@ describe.skipIf(!hasRealServer)('pagila with its workload (real server; needs TE
     const run = cellRun(indexes, 'workload_indexes');
     for (const r of run.rows.filter((x) => String(x.tables).includes('public.payment'))) expect(r.proposed).toBeNull();
     const history_row = run.rows.find((r) => r.query === RENTALS_OF_CUSTOMER)!;
-    expect(history_row).toMatchObject({ proposed: 'customer_id, rental_date DESC', validated: 'hypopg' });
+    expect(history_row).toMatchObject({ index_today: 'idx_unq_rental_rental_date_inventory_id_customer_id', proposed: 'rental_customer_id_rental_date_idx', proposed_targets: history.target, validated: 'hypopg' });
+    expect(Number(history_row.cost_after)).toBeLessThan(Number(history_row.cost_today));
+    // the statement the foreign key's index would serve names the one proposal that creates it
+    const byFilm = run.rows.find((r) => r.query === 'SELECT inventory_id, store_id FROM inventory WHERE film_id = $1')!;
+    expect(byFilm).toMatchObject({ index_today: 'none', proposed: 'inventory_film_id_idx', proposed_targets: inventory.target });
   });
 
   test('fixed point with hypopg: after check --save --accept all is applied, the next check contradicts nothing', async () => {
     const fp = await fixedPoint(db.url);
     expect(fp.created.map((c) => c.name)).toContain('rental_customer_id_rental_date_idx');
+    // the foreign key on inventory.film_id and the workload's statement by film share one index, created once
+    expect(fp.created.filter((c) => c.name === 'inventory_film_id_idx')).toHaveLength(1);
+    expect(of(fp.first, 'fk_without_index').map((f) => f.target)).not.toContain('public.inventory.inventory_film_id_fkey');
     expect(fp.contradictions).toEqual([]);
-    expect(of(fp.second, 'workload_indexes')).toEqual([]);
+    expectNothingNew(fp.first, fp.second);
   }, 240_000);
 });
 
@@ -144,6 +163,6 @@ describe.skipIf(!hasRealServer)('pagila without hypopg (real server; needs TEST_
     }
     const fp = await fixedPoint(db.url);
     expect(fp.contradictions).toEqual([]);
-    expect(of(fp.second, 'workload_indexes')).toEqual([]);
+    expectNothingNew(fp.first, fp.second);
   }, 300_000);
 });

@@ -7,6 +7,7 @@ import pg from 'pg';
 import { loadNotebooks } from '../../../src/playbooks/loader.ts';
 import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import type { CellRun, RunResult } from '../../../src/playbooks/types.ts';
+import { statementKey } from '../../../src/workload/key.ts';
 import type { TestDatabase } from '../../support/db.ts';
 
 export type Statement = [sql: string, params?: unknown[]];
@@ -71,15 +72,27 @@ export async function runShippedCells(url: string, cells: Record<string, string[
   }
 }
 
+/** The statement as pg_stat_statements would key it, constants and parameters alike. */
+const shapeOf = (sql: string) => statementKey(sql).replace(/\?/g, '$');
+
+/** Every statement of `work` recorded with at least the calls it made (the probe `statements` ran). */
+export function everyStatementRecorded(work: Parameters<typeof runWorkload>[1]): (data: RunResult) => boolean {
+  return (data) => {
+    const rows = cellRun(data, 'statements').rows;
+    return work.every((w) => rows.filter((r) => shapeOf(String(r.query)) === shapeOf(w.sql)).reduce((a, r) => a + Number(r.calls), 0) >= w.times);
+  };
+}
+
 /**
- * Runs `work`, then the shipped `cells`; again (at most 3 times) until `seen` holds of the result, since
- * another test run may reset pg_stat_statements in between.
+ * Runs `work`, then the shipped `cells`; again (at most 3 times) until `seen` holds of the result — by
+ * default, until every statement has all its calls — since another test run may reset pg_stat_statements in
+ * between.
  */
 export function workloadThenCells(
   url: string,
   work: Parameters<typeof runWorkload>[1],
   cells: Record<string, string[]>,
-  seen: (data: RunResult) => boolean,
+  seen: (data: RunResult) => boolean = everyStatementRecorded(work),
 ): Promise<RunResult> {
   return retryOnReset(async () => {
     await runWorkload(url, work);
