@@ -75,7 +75,7 @@ export function topStatementsChart(s: Snapshot): ChartSpec | null {
   if (!run?.rows.length) return null;
   const rows = run.rows
     .slice(0, BARS)
-    .map((r, i) => ({ label: `${i + 1}. ${shortQuery(String(r.query ?? ''))}`, share: num(r.share) }))
+    .map((r, i) => ({ label: `${i + 1}. ${shortQuery(String(r.query ?? ''))}`, share: shareOf(r) }))
     .filter((r): r is { label: string; share: number } => r.share !== null);
   if (!rows.length) return null;
   return {
@@ -86,6 +86,12 @@ export function topStatementsChart(s: Snapshot): ChartSpec | null {
     rows: rows.map((r) => ({ label: r.label, series: 'Share of time', value: r.share })),
     series: [{ name: 'Share of time', color: 'primary' }],
   };
+}
+
+/** The statement's share of time as a fraction: the cell gives "share %" (older snapshots: share, a fraction). */
+function shareOf(r: Record<string, unknown>): number | null {
+  const percent = num(r['share %']);
+  return percent !== null ? percent / 100 : num(r.share);
 }
 
 function shortQuery(q: string): string {

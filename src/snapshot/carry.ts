@@ -22,8 +22,3 @@ export function carryDecisions(baseline: Snapshot, current: Snapshot, file = `${
   const changes = { fixed: diff.fixed, new: diff.new, changed: diff.changed, unchanged: diff.unchanged.length, server: diff.server };
   return { ...current, baseline: { file, takenAt: baseline.takenAt, decisions, changes } };
 }
-
-/** The decision the UI starts from: this session's own, else the carried one; null when neither exists. */
-export function initialDecision(snapshot: Snapshot, id: string): Decision | null {
-  return snapshot.decisions[id] ?? snapshot.baseline?.decisions[id] ?? null;
-}

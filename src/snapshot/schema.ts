@@ -9,13 +9,6 @@ export const SNAPSHOT_MINOR = 2;
 const severity = z.enum(['info', 'warning', 'critical']);
 const row = z.record(z.string(), z.unknown());
 
-const requirement = z.object({
-  minVersion: z.number().int().optional(),
-  maxVersion: z.number().int().optional(),
-  extensions: z.array(z.string()).optional(),
-  privileges: z.array(z.enum(['superuser', 'pg_read_all_stats', 'pg_monitor', 'pg_read_all_settings'])).optional(),
-});
-
 export const cellRunSchema = z.object({
   playbook: z.string(),
   cell: z.string(),
@@ -129,4 +122,3 @@ export const snapshotSchema = z.object({
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
-export type SnapshotRequirement = z.infer<typeof requirement>;

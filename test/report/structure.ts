@@ -36,7 +36,7 @@ export function expectedVerdict(s: Snapshot, playbook: string): keyof typeof VER
 
 function statementsOf(s: Snapshot) {
   const m = buildMigration(s, { name: snapshotBaseName(s) });
-  return { m, stmts: m.parts.flatMap((p) => p.statements.map((st) => ({ ...st, // eslint-disable-next-line @typescript-eslint/no-explicit-any -- parse trees are untyped
+  return { m, stmts: m.parts.flatMap((p) => p.statements.map((st) => ({ ...st, // parse trees are untyped
       node: parseSync(st.sql).stmts![0].stmt as Record<string, any> }))) };
 }
 

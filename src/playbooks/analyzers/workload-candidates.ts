@@ -608,11 +608,6 @@ function isSkewed(col: CatalogColumn): boolean {
   return f.length > 0 && Math.max(...f) >= 0.5;
 }
 
-function isRareNull(table: CatalogTable, key: IndexKeySpec): boolean {
-  const col = key.column ? column(table, key.column) : undefined;
-  return col?.nullFrac != null && col.nullFrac <= CANDIDATE_LIMITS.partialMaxFraction;
-}
-
 /** Fraction of rows holding `value` (its text form), from pg_stats; null when pg_stats cannot say. */
 export function valueFraction(col: CatalogColumn, value: string): number | null {
   const mcv = col.mcv;

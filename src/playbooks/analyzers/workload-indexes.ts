@@ -6,19 +6,19 @@
 // the proposed one, and the cost before and after (ALIGNMENT_COLUMNS).
 import type { Analyzer, AnalyzerContext, FindingRow } from '../analyzer.ts';
 import type { Row } from '../types.ts';
-import type { Workload, WorkloadStatement } from '../../workload/types.ts';
+import type { WorkloadStatement } from '../../workload/types.ts';
 import { indexStatements, quoteIdent, serves } from '../index-spec.ts';
 import { parseShape, type QueryShape } from './query-shape.ts';
 import { HypoLab } from './hypo-session.ts';
 import { buildCandidates, candidateDdl, droppable, parsedOf, type Candidate, type CandidateSkip } from './workload-candidates.ts';
-import { loadTables, recreateStatements, refKey, type CatalogIndex, type CatalogTable } from './workload-catalog.ts';
+import { loadTables, recreateStatements, type CatalogIndex, type CatalogTable } from './workload-catalog.ts';
 import { COST_SETTINGS_SQL, costSettings } from './workload-estimate.ts';
 import { EXTENSION_SCHEMA, proposal, type FindingContext } from './workload-findings.ts';
 import { entriesPerRow, entryCost, msPerCost, round } from './workload-impact.ts';
 import { paramValues, windowHours, workloadOf } from './workload-input.ts';
 import { choose, SELECTION, type Verdict } from './workload-select.ts';
 import { qualifiedName, ResolvedStatement, shorten } from './workload-statements.ts';
-import { evaluate, helps, planBaseline, type Baseline, type Evaluation, type WStmt } from './workload-validate.ts';
+import { evaluate, planBaseline, type Baseline, type Evaluation, type WStmt } from './workload-validate.ts';
 
 export const WORKLOAD_LIMITS = {
   /** statements analysed, by total execution time (by calls when the workload has no times) */

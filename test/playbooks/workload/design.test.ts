@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import pg from 'pg';
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
-import { cellRun, runShippedCells, workloadThenCells } from './support.ts';
+import { runShippedCells, workloadThenCells } from './support.ts';
 
 const SETUP = `
 CREATE EXTENSION pg_stat_statements;
