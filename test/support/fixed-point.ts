@@ -1,6 +1,7 @@
 // The fixed point of `check --save DIR --accept all`: run every playbook, save the snapshot and migration
-// accepting everything (as `check` does), apply the migration with psql, run every playbook again, and list
-// whatever the second run says against the first run's accepted migration.
+// accepting everything (as `check` does), apply the migration with psql (then its rollback, then the migration
+// again), run every playbook again, and list whatever the second run says against the first run's accepted
+// migration.
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,7 @@ import type { Decision, Finding, RunResult } from '../../src/playbooks/types.ts'
 import { connect, runLive, selectNotebooks } from '../../src/playbooks/live.ts';
 import { newSnapshot } from '../../src/snapshot/io.ts';
 import { saveSession } from '../../src/snapshot/save.ts';
-import { psqlFile, withClient } from './db.ts';
+import { psqlFile, schemaDump, withClient } from './db.ts';
 
 export interface FixedPoint {
   first: RunResult;
@@ -29,7 +30,7 @@ async function runAll(url: string): Promise<RunResult> {
   }
 }
 
-/** check --save DIR --accept all, the migration applied with psql, then check again. */
+/** check --save DIR --accept all, the migration applied, rolled back and applied again with psql, then check again. */
 export async function fixedPoint(url: string, between?: () => Promise<void>): Promise<FixedPoint> {
   const first = await runAll(url);
   const at = new Date().toISOString();
@@ -38,13 +39,38 @@ export async function fixedPoint(url: string, between?: () => Promise<void>): Pr
   const snapshot = newSnapshot(first, { toolVersion: 'test', takenAt: at, demo: false, decisions });
   const dir = await mkdtemp(join(tmpdir(), 'pgadv-fixed-'));
   const files = await saveSession(dir, snapshot);
-  await psqlFile(url, files.migration);
+  await applyRollBackApply(url, files.migration, files.rollback);
   // what time does after a migration: statistics for the new indexes (expression indexes need them)
   await withClient(url, (c) => c.query('ANALYZE'));
   await between?.();
   const second = await runAll(url);
   const created = first.findings.flatMap((f) => (f.up ? indexStatements(f.up).creates : []));
   return { first, second, created, contradictions: [...twiceInOneMigration(created), ...contradictions(first, second, created)] };
+}
+
+/**
+ * A migration file applied with psql, its rollback applied (the schema exactly as before, pg_dump's view of it),
+ * and the migration applied again (the schema exactly as after the first time). Throws, naming the step, when a
+ * step does not get there.
+ */
+export async function applyRollBackApply(url: string, migration: string, rollback: string): Promise<void> {
+  const before = await schemaDump(url);
+  await psqlFile(url, migration);
+  const after = await schemaDump(url);
+  if (after === before) throw new Error(`${migration} changed nothing`);
+  await psqlFile(url, rollback);
+  const restored = await schemaDump(url);
+  if (restored !== before) throw new Error(`${rollback} does not restore the schema the migration found:\n${lineDiff(before, restored)}`);
+  await psqlFile(url, migration);
+  const again = await schemaDump(url);
+  if (again !== after) throw new Error(`${migration} applied again does not give the schema it gave the first time:\n${lineDiff(after, again)}`);
+}
+
+/** The lines only one of two dumps has, `-` for the expected one's, `+` for the other's. */
+function lineDiff(expected: string, got: string): string {
+  const a = new Set(expected.split('\n'));
+  const b = new Set(got.split('\n'));
+  return [...[...a].filter((l) => !b.has(l)).map((l) => `- ${l}`), ...[...b].filter((l) => !a.has(l)).map((l) => `+ ${l}`)].join('\n');
 }
 
 /** Two indexes the one migration creates for one need: the same index from two findings, or one that another leads. */

@@ -16,7 +16,7 @@ import { createDatabase, hasRealServer, type TestDatabase } from '../../support/
 import { fixedPoint } from '../../support/fixed-point.ts';
 import { expectEachFindingRoundTrips } from '../maintenance/helpers.ts';
 import { KINDS_WORKLOAD } from './kinds-workload.ts';
-import { cellRun, INDEX_ANALYSIS, workloadThenCells } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, vacuumUntilAllVisible, workloadThenCells } from './support.ts';
 
 const FIXTURE = await readFile(new URL('./kinds-fixture.sql', import.meta.url), 'utf8');
 
@@ -87,17 +87,7 @@ async function analyze(url: string, workload: Workload): Promise<AnalyzerResult>
 
 async function plantedDatabase(hypopg: boolean): Promise<{ db: TestDatabase; live: RunResult }> {
   const db = await createDatabase(`${FIXTURE}${hypopg ? '\nCREATE EXTENSION hypopg;' : ''}`);
-  // An autovacuum ANALYZE of the freshly loaded tables holds a snapshot that keeps VACUUM from marking pages
-  // all-visible (as does any older snapshot on a busy server); the INCLUDE cases need every table's pages
-  // marked, so vacuum until they are (at most 30 tries).
-  for (let i = 0; i < 30; i++) {
-    await db.exec('VACUUM ANALYZE');
-    const { rows } = await db.exec(
-      `SELECT bool_and(relallvisible >= relpages) AS done FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relpages > 0`,
-    );
-    if (rows[0].done) break;
-    await new Promise((r) => setTimeout(r, 500));
-  }
+  await vacuumUntilAllVisible(db);
   const live = await workloadThenCells(db.url, KINDS_WORKLOAD, INDEX_ANALYSIS);
   return { db, live };
 }

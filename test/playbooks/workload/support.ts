@@ -48,6 +48,22 @@ export async function retryOnReset<T>(attempt: () => Promise<T>, ok: (t: T) => b
   return last as T;
 }
 
+/**
+ * VACUUM until every table's pages are all-visible (at most 30 tries): an autovacuum ANALYZE of freshly loaded
+ * tables, or any older snapshot on a busy server, keeps VACUUM from marking them, and the INCLUDE candidates
+ * (index-only scans) need them marked.
+ */
+export async function vacuumUntilAllVisible(db: TestDatabase): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    await db.exec('VACUUM ANALYZE');
+    const { rows } = await db.exec(
+      `SELECT bool_and(relallvisible >= relpages) AS done FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relpages > 0`,
+    );
+    if (rows[0].done) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** A temporary notebook directory holding the given notebooks (file name → text). */
 export async function notebookDir(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pgadv-nb-'));
