@@ -113,6 +113,8 @@ export interface CandidateInput {
   preferLeading?: Map<number, Set<string>>;
   /** the schema pg_trgm is installed in, or null when it is not */
   trgmSchema: string | null;
+  /** pg_trgm can be created on this server (in pg_available_extensions): without it a migration could not build a trigram index */
+  trgmAvailable: boolean;
 }
 
 const INDEXABLE_KINDS = new Set(['r', 'p', 'm']);
@@ -194,9 +196,9 @@ function tableCandidates(st: Stmt, index: number, table: CatalogTable, values: P
   }
   btreeCandidates(ctx, use, input.preferLeading?.get(table.oid), out);
   ginCandidates(ctx, use, out);
-  likeCandidates(ctx, use, input.trgmSchema, out);
+  const noTrgm = likeCandidates(ctx, use, input, out);
   brinCandidates(ctx, use, out);
-  return out.length ? out : 'no filter on it that an index can serve';
+  return out.length ? out : (noTrgm ?? 'no filter on it that an index can serve');
 }
 
 interface Ctx {
@@ -445,8 +447,11 @@ function keyType(table: CatalogTable, key: KeyExpr): 'jsonb' | 'array' | 'tsvect
 
 // --- LIKE / ILIKE / regular expressions: trigram GIN, or a btree for a plain prefix ----------------------
 
-function likeCandidates(ctx: Ctx, use: TableUse, trgmSchema: string | null, out: Candidate[]): void {
+/** Returns why a pattern that needs a trigram index got none (pg_trgm cannot be created here), else null. */
+function likeCandidates(ctx: Ctx, use: TableUse, input: Pick<CandidateInput, 'trgmSchema' | 'trgmAvailable'>, out: Candidate[]): string | null {
   const { table, values } = ctx;
+  const { trgmSchema } = input;
+  let noTrgm: string | null = null;
   for (const p of use.like) {
     const key = keySpec(ctx, p.key);
     if (!key) continue;
@@ -466,11 +471,16 @@ function likeCandidates(ctx: Ctx, use: TableUse, trgmSchema: string | null, out:
       if (opclass) out.push(make(ctx, 'btree', [{ ...key, opclass }], [], null, 0, ['pattern'], []));
       continue;
     }
+    if (!trgmSchema && !input.trgmAvailable) {
+      noTrgm = `a pattern with a leading wildcard on ${col.name} needs a trigram index, and pg_trgm is not available on this server (pg_available_extensions): install PostgreSQL's contrib modules to get one`;
+      continue;
+    }
     const opclass = trgmSchema ? `${quoteIdent(trgmSchema)}.gin_trgm_ops` : `${quoteIdent('extensions')}.gin_trgm_ops`;
     const c = make(ctx, 'gin', [{ ...key, opclass }], [], null, 1, ['trigram', ...(key.column ? [] : ['expression' as const])], assumptions);
     c.extension = trgmSchema ? null : 'pg_trgm';
     out.push(c);
   }
+  return noTrgm;
 }
 
 type PatternKind = 'prefix' | 'infix' | 'short' | 'exact';

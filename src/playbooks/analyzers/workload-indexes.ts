@@ -84,6 +84,7 @@ export const workloadIndexes: Analyzer = {
     const settings = costSettings(await ctx.query(COST_SETTINGS_SQL));
     const [ext] = await ctx.query(
       `SELECT (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') AS trgm,
+              EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_trgm') AS trgm_available,
               to_regnamespace($1) IS NOT NULL AS ext_schema`,
       [EXTENSION_SCHEMA],
     );
@@ -103,6 +104,7 @@ export const workloadIndexes: Analyzer = {
         values: (st) => paramValues(workload, st.stmt as unknown as WorkloadStatement),
         preferLeading: fkColumns(ctx.inputs.fk_without_index ?? [], tables),
         trgmSchema: ext?.trgm == null ? null : String(ext.trgm),
+        trgmAvailable: ext?.trgm_available === true,
       });
       const weight = (c: Candidate) => c.statements.reduce((a, s) => a + ((s.stmt as unknown as WorkloadStatement).totalMs ?? s.stmt.calls), 0);
       candidates.sort((a, b) => weight(b) - weight(a) || a.id.localeCompare(b.id));

@@ -57,7 +57,7 @@ const TINY = table('tiny', [col('id'), col('code', { type: 'text', typeName: 'te
 
 async function candidates(
   sqls: string[],
-  opts: { values?: Record<number, (string | null)[][]>; tables?: CatalogTable[]; prefer?: Map<number, Set<string>>; trgm?: string | null; calls?: number } = {},
+  opts: { values?: Record<number, (string | null)[][]>; tables?: CatalogTable[]; prefer?: Map<number, Set<string>>; trgm?: string | null; trgmAvailable?: boolean; calls?: number } = {},
 ): Promise<{ list: Candidate[]; skips: string[] }> {
   const tables = new Map<string, CatalogTable | null>();
   for (const t of opts.tables ?? [ORDERS, TINY]) tables.set(refKey({ schema: null, name: t.name }), t);
@@ -75,7 +75,7 @@ async function candidates(
       values: (n) => [...new Set(samples.map((s) => s[n - 1]))],
     };
   };
-  const { candidates: list, skips } = buildCandidates({ statements: resolved, values: valuesOf, preferLeading: opts.prefer, trgmSchema: opts.trgm ?? null });
+  const { candidates: list, skips } = buildCandidates({ statements: resolved, values: valuesOf, preferLeading: opts.prefer, trgmSchema: opts.trgm ?? null, trgmAvailable: opts.trgmAvailable ?? true });
   return { list, skips: skips.map((s) => `${s.table.name}: ${s.reason}`) };
 }
 
@@ -207,6 +207,12 @@ describe('LIKE, ILIKE and regular expressions', () => {
     const installed = await candidates(["SELECT id FROM orders WHERE body ~* 'needle'"], { trgm: 'public' });
     expect(installed.list.map(show)).toEqual(['gin ("body" "public".gin_trgm_ops) [trigram]']);
     expect(installed.list[0].extension).toBeNull();
+    // a server without contrib cannot create pg_trgm: no trigram index, and the alignment says why
+    const unavailable = await candidates(["SELECT id FROM orders WHERE body ILIKE '%needle%'"], { trgmAvailable: false });
+    expect(unavailable.list).toEqual([]);
+    expect(unavailable.skips).toEqual(['orders: a pattern with a leading wildcard on body needs a trigram index, and pg_trgm is not available on this server (pg_available_extensions): install PostgreSQL\'s contrib modules to get one']);
+    const installedAnyway = await candidates(["SELECT id FROM orders WHERE body ILIKE '%needle%'"], { trgm: 'public', trgmAvailable: false });
+    expect(installedAnyway.list.map(show)).toEqual(['gin ("body" "public".gin_trgm_ops) [trigram]']);
   });
 
   test('patterns from the workload decide; with none the finding assumes a search-box pattern; short patterns get nothing', async () => {
