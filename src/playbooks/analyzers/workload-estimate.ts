@@ -56,12 +56,14 @@ export interface ScanShape {
   selectivity: number;
   /** rows the index holds (a partial index fewer than the table) */
   indexRows: number;
-  /** widths of the index keys (bytes) */
+  /** widths of the index's columns, keys and INCLUDE (bytes) */
   keyWidths: number[];
   /** |pg_stats.correlation| of the leading key (btree), 0 when unknown */
   correlation: number;
   /** conditions checked per row */
   quals: number;
+  /** the statement's other conditions on the table, which the index does not serve: checked as a filter on each row fetched */
+  filters?: number;
   /** the index holds every column the statement needs: an index-only scan, skipping all-visible pages */
   indexOnly: boolean;
   allVisibleFraction: number;
@@ -111,7 +113,7 @@ export function btreeScan(s: ScanShape, c: CostSettings): ScanCost {
   const maxIo = maxPages * c.randomPageCost;
   const minIo = minPages > 0 ? c.randomPageCost + (minPages - 1) * c.seqPageCost : 0;
   const io = maxIo + s.correlation * s.correlation * (minIo - maxIo);
-  const cpu = tuples * c.cpuTupleCost;
+  const cpu = tuples * (c.cpuTupleCost + c.cpuOperatorCost * (s.filters ?? 0));
   return { startup: descent, total: descent + indexCost + io + cpu, rows: tuples, indexPages };
 }
 

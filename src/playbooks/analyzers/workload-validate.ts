@@ -331,7 +331,9 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
   }
   const lead = c.keys[0]?.column ? table.columns.find((x) => x.name === c.keys[0].column) : undefined;
   const indexRows = table.rows * (c.predicate?.fraction ?? 1);
-  const widths = c.keys.map((k) => (k.column ? (table.columns.find((x) => x.name === k.column)?.width ?? 8) : 8));
+  const width = (name: string | null) => (name ? (table.columns.find((x) => x.name === name)?.width ?? 8) : 8);
+  // the index's size counts its INCLUDE columns too: they widen every leaf entry the scan reads
+  const widths = [...c.keys.map((k) => width(k.column)), ...c.include.map(width)];
   const sort = shape.sorts.find((s) => s.block === shape.relations[rel].block);
   const deliversOrder = c.method === 'btree' && !!sort && ordersBy(c, served, sort.keys.map((k) => ({ column: k.column.column, expr: k.expr !== null, desc: k.desc })));
   const entries = c.method === 'gin' ? ginEntries(c, served, v.values) : 1;
@@ -349,6 +351,7 @@ function estimateVariant(c: Candidate, b: Baseline, v: Variant, settings: CostSe
         keyWidths: widths,
         correlation: Math.abs(lead?.correlation ?? 0),
         quals: Math.max(1, served.length),
+        filters: preds.filter((p) => !served.includes(p) && p.key.column.column !== c.predicate?.column).length,
         indexOnly,
         allVisibleFraction: table.pages ? (table.allVisible ?? 0) / table.pages : 0,
       },

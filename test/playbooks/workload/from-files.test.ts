@@ -14,7 +14,7 @@ import { runCli } from '../../cli/run-cli.ts';
 import { createDatabase, hasRealServer, psqlFile, type TestDatabase } from '../../support/db.ts';
 import { applyRollBackApply, contradictions, twiceInOneMigration } from '../../support/fixed-point.ts';
 import { startPrivateCluster, type PrivateCluster } from '../../support/private-cluster.ts';
-import { KINDS_WORKLOAD } from './kinds-workload.ts';
+import { KINDS_SAMPLED, KINDS_WORKLOAD } from './kinds-workload.ts';
 import { runWorkload, vacuumUntilAllVisible } from './support.ts';
 
 const FIXTURE = await readFile(new URL('./kinds-fixture.sql', import.meta.url), 'utf8');
@@ -22,9 +22,18 @@ const WITHOUT_STATISTICS = FIXTURE.replace('CREATE EXTENSION pg_stat_statements;
 
 /** A statement of the workload with its first call's values written in, as a developer would list it. */
 function inlined(w: (typeof KINDS_WORKLOAD)[number]): string {
-  const values = w.params?.(0) ?? [];
+  return withValues(w.sql, w.params?.(0) ?? []);
+}
+
+/** A statement's text with `values` written in for $1, $2 … (numbers as they are, text quoted). */
+function withValues(sql: string, values: unknown[]): string {
   const literal = (v: unknown) => (typeof v === 'number' ? String(v) : Array.isArray(v) ? quoteLiteral(`{${v.join(',')}}`) : quoteLiteral(String(v)));
-  return w.sql.replace(/\$(\d+)/g, (_, n) => literal(values[Number(n) - 1]));
+  return sql.replace(/\$(\d+)/g, (_, n) => literal(values[Number(n) - 1]));
+}
+
+/** The workload whose kinds need constants (a LIKE prefix, BRIN next to heavy inserts, an expression key, to_tsvector's configuration) as a .sql file: each sample its share of the calls. */
+function sampledSqlFile(): string {
+  return KINDS_SAMPLED.flatMap((w) => w.samples.map((values) => `-- calls: ${Math.round(w.calls / w.samples.length)}\n${withValues(w.query, values)};\n`)).join('\n');
 }
 
 interface Files {
@@ -186,6 +195,43 @@ describe.skipIf(!hasRealServer)('recommendations from workload files, on a datab
         if (hypopg) expect(f.severity).toBe('critical');
         else expect(RANK[f.severity]).toBe(basis.ms_saved_in_workload >= 300_000 ? RANK.warning : RANK.info);
       });
+
+      test('the kinds that need constants, from a .sql file: pattern btree, BRIN next to heavy inserts, an expression key, to_tsvector with its configuration; near misses get nothing', async (ctx) => {
+        if (!cluster) return ctx.skip();
+        const file = join(dir, 'sampled.sql');
+        await writeFile(file, sampledSqlFile());
+        const out = await mkdtemp(join(dir, 'save-'));
+        const first = await check(db.url, ['--workload', file, '--save', out, '--accept', 'all']);
+        expect(first.workload[0]).toMatchObject({ kind: 'sql', statements: KINDS_SAMPLED.length, skipped: [] });
+        const ups = proposals(first).map((f) => String(f.up));
+        for (const ddl of [
+          `"customers_email_pattern_idx" ON "public"."customers" USING btree ("email" text_pattern_ops)`,
+          `"events_at_brin_idx" ON "public"."events" USING brin ("at")`,
+          `ON "public"."docs" USING btree ((("data" ->> 'kind')))`,
+          `ON "public"."docs" USING gin ((to_tsvector('english', "body")))`,
+          `ON "public"."orders" USING btree ("created_at") WHERE "status" = 'pending'`,
+        ])
+          expect(ups.filter((u) => u.includes(ddl)), ddl).toHaveLength(1);
+        // near misses: no btree on the appended-to time column, no BRIN on the column in random order, nothing for the value 90 % of orders hold, nothing for the one-argument to_tsvector
+        for (const no of ['USING btree ("at")', 'USING brin ("v")', "'done'", 'to_tsvector("body")']) expect(ups.some((u) => u.includes(no)), no).toBe(false);
+        expect(proposals(first).filter((f) => (f.drops ?? []).includes('"public"."tickets_project_idx"'))).toHaveLength(1);
+        for (const f of proposals(first)) expect((f.evidence as unknown as Evidence).validation, f.title).toBe(hypopg && !f.title.includes('GIN') ? 'hypopg' : 'estimate');
+        // and its migration: applied, rolled back, applied again; the next check proposes nothing new
+        const saved = await readdir(out);
+        const named = (suffix: string) => join(out, saved.find((f) => f.endsWith(suffix))!);
+        const created = first.findings.flatMap((f) => (f.up ? indexStatements(f.up).creates : []));
+        await applyRollBackApply(db.url, named('.migration.sql'), named('.rollback.sql'));
+        await db.exec('ANALYZE');
+        try {
+          const second = await check(db.url, ['--workload', file]);
+          const asRun = (c: Check) => ({ findings: c.findings }) as unknown as RunResult;
+          expect([...twiceInOneMigration(created), ...contradictions(asRun(first), asRun(second), created)]).toEqual([]);
+          expect(proposals(second).map((f) => f.title)).toEqual([]);
+        } finally {
+          await psqlFile(db.url, named('.rollback.sql'));
+          await db.exec('ANALYZE');
+        }
+      }, 300_000);
 
       // The fixed point, for each source alone and for all three together (their statements merged): the migration
       // `check --save --accept all` writes is applied, rolled back and applied again; the next check with the same
