@@ -142,6 +142,11 @@ export interface QueryShape {
   selectListStart: number | null;
   /** the block of the outermost SELECT / UPDATE / DELETE */
   topBlock: number;
+  /**
+   * The statement as the server can plan it: pg_stat_statements normalizes a typed literal (`timestamp '…'`,
+   * `interval '30 days'`) to `timestamp $1`, which only libpg-query's grammar accepts; here each is `($1::timestamp)`.
+   */
+  plannable: string;
 }
 
 // libpg-query's JSON AST: every node is `{ TypeName: {…fields} }`.
@@ -194,7 +199,39 @@ export async function parseShape(sql: string): Promise<QueryShape | null> {
   }
   const stmts: Obj[] = tree.stmts ?? [];
   if (stmts.length !== 1) return null;
-  return new ShapeBuilder().build(stmts[0].stmt ?? {});
+  const shape = new ShapeBuilder().build(stmts[0].stmt ?? {});
+  shape.plannable = castsAfterParams(sql, stmts[0].stmt ?? {});
+  return shape;
+}
+
+/** `type $n` (a typed literal normalized) rewritten as `($n::type)`; every other byte kept. Locations are UTF-8 byte offsets. */
+export function castsAfterParams(sql: string, tree: unknown): string {
+  const spans: { from: number; to: number; param: number }[] = [];
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== 'object') return;
+    if (Array.isArray(node)) return node.forEach(walk);
+    const o = node as Obj;
+    const cast = o.TypeCast;
+    const param = cast?.arg?.ParamRef;
+    if (param && typeof cast.typeName?.location === 'number' && typeof param.location === 'number' && cast.typeName.location < param.location) {
+      spans.push({ from: cast.typeName.location, to: param.location, param: Number(param.number) });
+    }
+    Object.values(o).forEach(walk);
+  };
+  walk(tree);
+  if (!spans.length) return sql;
+  const bytes = Buffer.from(sql, 'utf8');
+  let out = '';
+  let at = 0;
+  for (const sp of spans.sort((a, b) => a.from - b.from)) {
+    const marker = `$${sp.param}`;
+    const end = sp.to + Buffer.byteLength(marker);
+    if (sp.from < at || bytes.subarray(sp.to, end).toString('utf8') !== marker) continue;
+    const type = bytes.subarray(sp.from, sp.to).toString('utf8').trim();
+    out += bytes.subarray(at, sp.from).toString('utf8') + `(${marker}::${type})`;
+    at = end;
+  }
+  return out + bytes.subarray(at).toString('utf8');
 }
 
 class ShapeBuilder {
@@ -210,6 +247,7 @@ class ShapeBuilder {
     setColumns: [],
     aggregates: false,
     paramCount: 0,
+    plannable: '',
     locking: false,
     selectListStart: null,
     topBlock: 0,

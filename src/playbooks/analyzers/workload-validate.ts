@@ -108,7 +108,7 @@ export async function planBaseline(lab: HypoLab, st: WStmt, workload: Workload):
   const variants: Variant[] = [];
   let error: string | null = null;
   for (const set of sampleSets(workload, st.stmt, shape.paramCount)) {
-    const r = await lab.plan(st.stmt.query, set.values);
+    const r = await lab.plan(st.stmt.shape.plannable, set.values);
     if (r.cost) variants.push({ label: 'workload constants', values: set.values, weight: set.weight, plan: r.cost });
     else error = r.error;
   }
@@ -117,13 +117,13 @@ export async function planBaseline(lab: HypoLab, st: WStmt, workload: Workload):
     for (const v of variants) v.weight /= total;
     return { st, variants, error: null };
   }
-  const generic = await lab.plan(st.stmt.query, null);
+  const generic = await lab.plan(st.stmt.shape.plannable, null);
   if (!generic.cost) return { st, variants: [], error: generic.error ?? error };
   variants.push({ label: 'generic plan', values: null, weight: 1, plan: generic.cost });
   const rep = representativeValues(st);
   if (rep) {
     for (const [label, values] of [['pg_stats common value', rep.common], ['pg_stats rare value', rep.rare]] as const) {
-      const r = await lab.plan(st.stmt.query, values);
+      const r = await lab.plan(st.stmt.shape.plannable, values);
       if (r.cost) variants.push({ label, values, weight: 0, plan: r.cost });
     }
   }
@@ -220,7 +220,7 @@ export async function evaluate(
     for (const b of planned) {
       const results: VariantOutcome[] = [];
       for (const v of b.variants) {
-        const r = await lab.plan(b.st.stmt.query, v.values);
+        const r = await lab.plan(b.st.stmt.shape.plannable, v.values);
         if (!r.cost) continue;
         results.push({ label: v.label, weight: v.weight, before: v.plan.total, after: r.cost.total, used: r.cost.indexes.includes(hypo.name), nodesAfter: r.cost.nodes });
       }

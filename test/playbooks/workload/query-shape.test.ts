@@ -225,3 +225,17 @@ describe('parseShape', () => {
     expect((await shape('SELECT id, row_number() OVER () FROM docs')).aggregates).toBe(false);
   });
 });
+
+describe('the text the server plans', () => {
+  test("a typed literal pg_stat_statements normalized (`timestamp $1`) becomes a cast the server accepts; the rest is kept byte for byte", async () => {
+    const plannable = async (sql: string) => (await parseShape(sql))!.plannable;
+    expect(await plannable(`SELECT "userId" FROM "course_progress" WHERE "lastAccessedAt" < timestamp $1 - interval $2 AND "progressPercent" < $3`)).toBe(
+      `SELECT "userId" FROM "course_progress" WHERE "lastAccessedAt" < ($1::timestamp) - ($2::interval) AND "progressPercent" < $3`,
+    );
+    expect(await plannable(`UPDATE "Sessions ✓" SET e = e + interval $1, t = timestamp with time zone $2 WHERE "é" = $3::text`)).toBe(
+      `UPDATE "Sessions ✓" SET e = e + ($1::interval), t = ($2::timestamp with time zone) WHERE "é" = $3::text`,
+    );
+    const plain = 'SELECT id FROM docs WHERE created_at >= $1::date AND status = $2';
+    expect(await plannable(plain)).toBe(plain);
+  });
+});
