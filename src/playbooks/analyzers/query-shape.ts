@@ -204,6 +204,16 @@ export async function parseShape(sql: string): Promise<QueryShape | null> {
   return shape;
 }
 
+/** The statement as the server can plan it (see QueryShape.plannable); the text itself when it does not parse. */
+export async function plannableText(sql: string): Promise<string> {
+  try {
+    const tree = (await parse(sql)) as Obj;
+    return castsAfterParams(sql, tree.stmts ?? []);
+  } catch {
+    return sql;
+  }
+}
+
 /** `type $n` (a typed literal normalized) rewritten as `($n::type)`; every other byte kept. Locations are UTF-8 byte offsets. */
 export function castsAfterParams(sql: string, tree: unknown): string {
   const spans: { from: number; to: number; param: number }[] = [];

@@ -1,6 +1,6 @@
 // The statement shapes the workload analyzers rely on, from libpg-query's parse of normalized SQL.
 import { describe, expect, test } from 'vitest';
-import { deparse, exprLabel, exprParams, parseShape, quoteLiteral, resolveUse, type QueryShape } from '../../../src/playbooks/analyzers/query-shape.ts';
+import { deparse, exprLabel, exprParams, parseShape, plannableText, quoteLiteral, resolveUse, type QueryShape } from '../../../src/playbooks/analyzers/query-shape.ts';
 
 // A tiny catalog: which table has which column.
 const COLUMNS: Record<string, string[]> = {
@@ -237,5 +237,8 @@ describe('the text the server plans', () => {
     );
     const plain = 'SELECT id FROM docs WHERE created_at >= $1::date AND status = $2';
     expect(await plannable(plain)).toBe(plain);
+    // the same for a statement the shape does not cover (drop validation plans every statement), and one that does not parse is left alone
+    expect(await plannableText('SELECT 1; SELECT now() - interval $1')).toBe('SELECT 1; SELECT now() - ($1::interval)');
+    expect(await plannableText('SELEC nonsense $1')).toBe('SELEC nonsense $1');
   });
 });
