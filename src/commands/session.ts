@@ -11,8 +11,11 @@ import { plural } from '../tui/text.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { fail } from './fail.ts';
 import { workloadFiles, type WorkloadArgs } from './workload-files.ts';
+import { ConfigError } from '../config/error.ts';
+import { PLAYBOOK_DIR } from '../playbooks/loader.ts';
+import { asUsageError, configuredTeamDirs, teamDirs, type TeamPlaybookArgs } from './team-playbooks.ts';
 
-export interface SessionArgs extends WorkloadArgs {
+export interface SessionArgs extends WorkloadArgs, TeamPlaybookArgs {
   url?: string;
   playbook?: string[];
   out: string;
@@ -28,12 +31,12 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let baseline: Snapshot | null = null;
   let resumed: Record<string, Decision> | undefined;
   try {
-    notebooks = await selectNotebooks(args.playbook);
+    notebooks = await selectNotebooks(args.playbook, PLAYBOOK_DIR, teamDirs(args, { playbookDirs: await configuredTeamDirs() })).catch((err) => Promise.reject(asUsageError(err)));
     files = await workloadFiles(args);
     if (args.baseline) baseline = await readSnapshot(args.baseline);
     if (args.resume) resumed = (await readSnapshot(args.resume)).decisions;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SnapshotError) return fail(err.message);
+    if (err instanceof UsageError || err instanceof SnapshotError || err instanceof ConfigError) return fail(err.message);
     throw err;
   }
 
