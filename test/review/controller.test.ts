@@ -186,7 +186,9 @@ describe('copy', () => {
     expect(msg).toContain(path.join(out, CLIPBOARD_FILE));
     expect(await readFile(path.join(out, CLIPBOARD_FILE), 'utf8')).toBe(`DROP INDEX CONCURRENTLY IF EXISTS ${HOSTILE.reserved};\n`);
     c.keys('Y', { shift: true });
-    await until(() => copied.length === 2);
+    // the file is written after the clipboard: wait for its message, so the folder is not removed under it
+    await until(() => copied.length === 2 && c.getState().message?.lines[0] !== msg && c.getState().message?.lines[0].startsWith('copied'));
     expect(copied[1]).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS');
+    expect(await readFile(path.join(out, CLIPBOARD_FILE), 'utf8')).toBe(`${copied[1]}\n`);
   });
 });
