@@ -4,7 +4,7 @@ import type { ReadOnlyDb, ReadOnlyDbOptions } from '../db/read-only.ts';
 import { resolveTarget, UsageError, type Target } from '../db/target.ts';
 import { ANALYZER_INPUTS } from './inputs.ts';
 import { loadNotebooks, PLAYBOOK_DIR } from './loader.ts';
-import type { RunEvent } from './runner.ts';
+import type { RunEvent, RunOptions } from './runner.ts';
 import type { Notebook, ServerFacts, RunResult } from './types.ts';
 import type { WorkloadFormat } from '../workload/types.ts';
 
@@ -97,11 +97,13 @@ export async function runLive(
     workloadFiles = [],
     workloadDatabase,
     thresholds,
+    onWorkload,
   }: {
     findingsOnly?: boolean;
     workloadFiles?: { path: string; format: WorkloadFormat }[];
     workloadDatabase?: string;
     thresholds?: Record<string, Record<string, number>>;
+    onWorkload?: RunOptions['onWorkload'];
   } = {},
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
@@ -113,5 +115,5 @@ export async function runLive(
   if (workloadFiles.length || conn.server.extensions.some((e) => e.name === 'pg_stat_statements')) {
     import('../workload/resolve.ts').then(({ loadParser }) => loadParser(), () => undefined);
   }
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds });
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds, onWorkload });
 }
