@@ -84,8 +84,9 @@ async function plan(query: Query, sql: string, sample: readonly (string | null)[
     if (n === 0) return { tree: planTree((await query(`EXPLAIN (FORMAT JSON) ${sql}`))[0]?.['QUERY PLAN']), mode: 'plain', params: 0 };
     if (sample && sample.length === n) {
       await query(`SELECT set_config('plan_cache_mode', 'force_custom_plan', true)`);
-      const args = sample.map((_, i) => `$${i + 1}`).join(', ');
-      return { tree: planTree((await query(`EXPLAIN (FORMAT JSON) EXECUTE ${NAME}(${args})`, [...sample]))[0]?.['QUERY PLAN']), mode: 'custom', params: n };
+      // EXPLAIN takes no bind parameters: the constants go in as literals, quoted by the server
+      const [quoted] = await query(`SELECT string_agg(coalesce(quote_literal(v), 'NULL'), ', ' ORDER BY i) AS args FROM unnest($1::text[]) WITH ORDINALITY AS a(v, i)`, [[...sample]]);
+      return { tree: planTree((await query(`EXPLAIN (FORMAT JSON) EXECUTE ${NAME}(${String(quoted.args)})`))[0]?.['QUERY PLAN']), mode: 'custom', params: n };
     }
     await query(`SELECT set_config('plan_cache_mode', 'force_generic_plan', true)`);
     return { tree: planTree((await query(`EXPLAIN (FORMAT JSON) EXECUTE ${NAME}(${Array(n).fill('NULL').join(', ')})`))[0]?.['QUERY PLAN']), mode: 'generic', params: n };

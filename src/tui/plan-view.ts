@@ -24,8 +24,12 @@ export function treeLines(plan: Plan, width: number): Line[] {
     const mark = node === worst;
     const head = `${indent}${node.role && depth ? `[${node.role}] ` : ''}${node.operation}${node.target ? ` ${node.target}` : ''}`;
     const nums = `  rows ${Math.round(node.rows).toLocaleString('en-US')} · cost ${cost(node.startup)}..${cost(node.total)}${mark ? ' ◀ most expensive' : ''}`;
-    const room = Math.max(10, width - displayWidth(nums));
-    out.push(line([{ text: truncate(printable(head), room), bold: mark, color: mark ? 'red' : undefined }, { text: nums, dim: !mark, color: mark ? 'red' : undefined }]));
+    const shown = printable(head);
+    const headSeg = (room: number) => ({ text: truncate(shown, room), bold: mark, color: mark ? ('red' as const) : undefined });
+    const numSeg = { text: nums, dim: !mark, color: mark ? ('red' as const) : undefined };
+    // a node too long for one row (a narrow half of the side-by-side) gives its numbers a row of their own
+    if (displayWidth(shown) + displayWidth(nums) <= width) out.push(line([headSeg(width), numSeg]));
+    else out.push(line([headSeg(width)]), line([{ text: ' '.repeat(indent.length) }, { ...numSeg, text: truncate(nums.trimStart(), Math.max(10, width - indent.length)) }]));
     if (plan.mode !== 'custom') for (const c of node.conditions) out.push(line([{ text: truncate(printable(`${' '.repeat(indent.length + 2)}${c}`), width), dim: true }]));
   }
   return out;
