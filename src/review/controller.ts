@@ -193,6 +193,10 @@ export class ReviewController {
 
   /** Every key press of one input event, in order, each on the state the previous one left. */
   keys(input: string, key: KeyState, metrics: () => ViewMetrics = () => FALLBACK_METRICS): void {
+    // a paste into the cell editor lands as it was copied: its line breaks and indents, without auto-indent
+    if (this.state.overlay.kind === 'editor' && [...input].length > 1 && !key.ctrl && !key.meta && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(input)) {
+      return this.dispatch({ type: 'area-edit', edit: { type: 'insert', text: input } });
+    }
     for (const k of splitKeys(input, key)) {
       if (this.finished || this.state.quitting) return;
       this.key(k.input, k.key, metrics());
@@ -335,7 +339,12 @@ export class ReviewController {
       case 'rerun':
         return this.rerun();
       case 'scratch':
-        return this.dispatch({ type: 'scratch-edit', id: scratchOf(focusedItem(s))?.id });
+        return this.dispatch({ type: 'scratch-edit' });
+      case 'editScratch': {
+        const cell = scratchOf(focusedItem(s));
+        if (!cell) return this.dispatch({ type: 'info', lines: ['E edits a cell of yours: select one (e writes a new one)'] });
+        return this.dispatch({ type: 'scratch-edit', id: cell.id });
+      }
       case 'runScratch': {
         const cell = scratchOf(focusedItem(s));
         if (!cell) return this.dispatch({ type: 'info', lines: ['ctrl-r runs a cell of yours: select one (e writes one)'] });

@@ -31,6 +31,7 @@ export type Command =
   | 'cancel'
   | 'rerun'
   | 'scratch'
+  | 'editScratch'
   | 'runScratch'
   | 'deleteScratch'
   | 'explain';
@@ -97,10 +98,11 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'help', keys: [{ char: '?' }], label: '?', help: 'this help' },
   { command: 'cancel', keys: [{ key: 'escape' }], label: 'Esc', help: 'cancel the running probes / close / clear the filter' },
   { command: 'rerun', keys: [{ char: 'R' }], label: 'R', help: 'run again the sections that were cancelled or lost the connection' },
-  { command: 'scratch', keys: [{ char: 'e' }], label: 'e', help: 'write a cell of your own in this section (on one of yours: edit it; ctrl-r runs, Esc keeps)' },
+  { command: 'scratch', keys: [{ char: 'e' }], label: 'e', help: 'write a new cell of your own in this section (ctrl-r runs it, Esc keeps it)' },
+  { command: 'editScratch', keys: [{ char: 'E' }], label: 'E', help: 'edit your cell' },
   { command: 'runScratch', keys: [{ ctrl: 'r' }], label: 'ctrl-r', help: 'run your cell again (read-only, same timeouts; Esc cancels it)' },
   { command: 'deleteScratch', keys: [{ char: 'D' }], label: 'D', help: 'delete your cell' },
-  { command: 'explain', keys: [{ char: 'p' }], label: 'p', help: "plan: EXPLAIN a workload row's statement, a finding's, or your cell's (with hypopg: and with its index)" },
+  { command: 'explain', keys: [{ char: 'p' }], label: 'p', help: "plan a workload row's, a finding's or your cell's statement (and with its index)" },
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyState): boolean {

@@ -147,7 +147,7 @@ export type Action =
   | { type: 'saved'; paths: SavedPaths }
   | { type: 'error'; message: string }
   | { type: 'info'; lines: string[] }
-  /** e on a section: a new scratch cell there; on a scratch cell: edit it */
+  /** e: a new scratch cell in the section in view; E (id set): edit that one */
   | { type: 'scratch-edit'; id?: string }
   | { type: 'area-edit'; edit: AreaEdit }
   /** the editor's text kept as cell `id` (new or edited), the editor closed, the cell selected */
@@ -629,7 +629,7 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
       }
       const old = state.scratch.find((c) => c.id === (cellId ?? action.id));
       const scratch = old
-        ? state.scratch.map((c) => (c.id === old.id ? { ...c, sql, editedAt: old.sql === sql ? c.editedAt : action.at } : c))
+        ? state.scratch.map((c) => (c.id === old.id ? (old.sql === sql ? c : { ...c, sql, editedAt: action.at, run: null }) : c)) // a result belongs to the SQL that gave it
         : [...state.scratch, { id: action.id, playbook, sql, createdAt: action.at, editedAt: action.at, run: null }];
       const next = { ...closed, scratch, dirty: true };
       const view = (next.data?.playbooks.findIndex((p) => p.id === playbook) ?? -1) + 1;

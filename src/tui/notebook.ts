@@ -414,7 +414,7 @@ function cellDetail(run: CellRun, width: number, yours = false): Line[] {
     ...wrapSegs([{ text: yours ? 'your cell ' : `${KIND[run.kind]} `, dim: !yours, color: yours ? 'magenta' : undefined }, { text: printable(run.title), bold: true }], width),
     line([{ text: '  ' }, ...statusSegs(run)]),
     ...reasonLines(run, width, '  '),
-    ...(yours ? [line([{ text: '  e edits · ctrl-r runs it again · p plans it · D deletes it', dim: true }])] : []),
+    ...(yours ? [line([{ text: '  E edits · ctrl-r runs it again · p plans it · D deletes it', dim: true }])] : []),
   ];
   // the evidence first: the SQL that produced it can be long (scroll on for it)
   if (run.columns.length) {
