@@ -259,11 +259,11 @@ export function viewCount(state: Pick<ReviewState, 'data'>): number {
 }
 
 /** The items the view lists, filtered. */
-export function itemsOf(state: Pick<ReviewState, 'data' | 'filter' | 'unfolded'> & Partial<Pick<ReviewState, 'scratch'>>, view: number): Item[] {
+export function itemsOf(state: Pick<ReviewState, 'data' | 'filter' | 'unfolded'> & Partial<Pick<ReviewState, 'scratch' | 'scratchRunning'>>, view: number): Item[] {
   if (!state.data) return [];
   if (view === OVERVIEW) return overviewItems(state.data, state.unfolded, state.filter);
   const section = outline(state.data)[view - 1];
-  return section ? withScratch(sectionItems(section, state.filter), section.id, state.scratch ?? NO_SCRATCH, state.filter) : [];
+  return section ? withScratch(sectionItems(section, state.filter), section.id, state.scratch ?? NO_SCRATCH, state.filter, state.scratchRunning ?? null) : [];
 }
 
 const NO_SCRATCH: ScratchCell[] = [];

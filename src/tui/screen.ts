@@ -257,7 +257,7 @@ export function layoutScreen(input: ScreenInput): Screen {
   if (!state.data) return { ...base, main: { width: columns, height: mainHeight, pane: o.kind === 'help' ? { kind: 'help' } : { kind: 'progress' } } };
   if (o.kind === 'help') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'help' } } };
   if (o.kind === 'picker') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'picker', picker: o.picker } } };
-  if (o.kind === 'statements') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'statements', choices: o.choices.map((c, i) => ({ label: c.label, value: String(i) })) } } };
+  if (o.kind === 'statements') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'statements', choices: o.choices.map((c, i) => ({ label: truncate(printable(c.label), Math.max(10, mainWidth - 6)), value: String(i) })) } } };
   if (o.kind === 'plan') {
     const width = columns - 2;
     const height = bodyHeight - 1;
