@@ -14,7 +14,7 @@ import { HelpOverlay, NoteEditor, Picker, QuitConfirm, ScratchEditor, TooSmall }
 import { RunProgress } from './RunProgress.tsx';
 import { layoutScreen, REVIEW_FOOTER, type Screen } from './screen.ts';
 import { loadSqlScanner } from './sql-wrap.ts';
-import { plural, printable } from './text.ts';
+import { printable } from './text.ts';
 import { useTerminalSize } from './useTerminalSize.ts';
 
 export { MIN_COLUMNS, MIN_ROWS } from './screen.ts';
@@ -152,7 +152,7 @@ export function App({ controller }: { controller: ReviewController }) {
   } else if (dock && dock.kind === 'editor') {
     docked = <ScratchEditor title={dock.title} lines={dock.lines} width={dock.width} height={dock.height} />;
   } else if (dock && state.overlay.kind === 'quit-confirm') {
-    const unsaved = `Decisions changed since ${state.lastSaved ? 'the last write' : 'the start'} (${plural(counts.accepted, 'accepted')}, ${plural(counts.rejected, 'rejected')} in all) are`;
+    const unsaved = `Decisions${state.scratch.length ? ' and cells of yours' : ''} changed since ${state.lastSaved ? 'the last write' : 'the start'} (${counts.accepted} accepted, ${counts.rejected} rejected in all) are`;
     docked = <QuitConfirm unsaved={unsaved} autosaved={controller.autosavedFile} width={dock.width} height={dock.height} />;
   }
 
