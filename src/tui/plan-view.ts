@@ -36,7 +36,8 @@ export function treeLines(plan: Plan, width: number): Line[] {
 }
 
 function totals(plan: Plan): string {
-  return `total cost ${cost(plan.tree.total)} · ${Math.round(plan.tree.rows).toLocaleString('en-US')} rows estimated`;
+  const rows = Math.round(plan.tree.rows);
+  return `total cost ${cost(plan.tree.total)} · ${rows.toLocaleString('en-US')} row${rows === 1 ? '' : 's'} estimated`;
 }
 
 export function planLines(choice: ExplainChoice, outcome: ExplainOutcome | null, error: string | null, width: number): Line[] {
