@@ -537,9 +537,9 @@ export class ReviewController {
     this.dispatch({ type: 'plan-started', choice });
     try {
       const sample = choice.queryid ? (this.opts.samples?.(choice.queryid) ?? null) : null;
-      this.dispatch({ type: 'plan-ready', outcome: await explainStatement(db, { sql: choice.sql, sample, hypothetical: choice.hypothetical }) });
+      this.dispatch({ type: 'plan-ready', choice, outcome: await explainStatement(db, { sql: choice.sql, sample, hypothetical: choice.hypothetical }) });
     } catch (err) {
-      this.dispatch({ type: 'plan-failed', message: errorText(err) });
+      this.dispatch({ type: 'plan-failed', choice, message: errorText(err) });
     }
   }
 

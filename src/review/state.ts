@@ -157,8 +157,9 @@ export type Action =
   | { type: 'scratch-delete'; id: string }
   | { type: 'explain-choose'; choices: ExplainChoice[] }
   | { type: 'plan-started'; choice: ExplainChoice }
-  | { type: 'plan-ready'; outcome: ExplainOutcome }
-  | { type: 'plan-failed'; message: string }
+  /** for `choice`: ignored once its plan is closed or another one opened */
+  | { type: 'plan-ready'; choice: ExplainChoice; outcome: ExplainOutcome }
+  | { type: 'plan-failed'; choice: ExplainChoice; message: string }
   | { type: 'plan-scroll'; to: MoveTo; page: number; max: number };
 
 export interface InitOptions {
@@ -643,9 +644,9 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
     case 'plan-started':
       return { ...state, overlay: { kind: 'plan', choice: action.choice, outcome: null, error: null, scroll: 0 } };
     case 'plan-ready':
-      return state.overlay.kind === 'plan' ? { ...state, overlay: { ...state.overlay, outcome: action.outcome } } : state;
+      return state.overlay.kind === 'plan' && state.overlay.choice === action.choice ? { ...state, overlay: { ...state.overlay, outcome: action.outcome } } : state;
     case 'plan-failed':
-      return state.overlay.kind === 'plan' ? { ...state, overlay: { ...state.overlay, error: oneLine(action.message) } } : state;
+      return state.overlay.kind === 'plan' && state.overlay.choice === action.choice ? { ...state, overlay: { ...state.overlay, error: oneLine(action.message) } } : state;
     case 'plan-scroll':
       return state.overlay.kind === 'plan' ? { ...state, overlay: { ...state.overlay, scroll: scrolled(state.overlay.scroll, action.to, action.page, action.max) } } : state;
     case 'scratch-run-started':
