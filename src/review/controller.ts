@@ -9,8 +9,8 @@ import { autosave, saveSession, sessionPaths } from '../snapshot/save.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { ensureDir, writeFileAtomically } from '../util/atomic.ts';
 import { commandFor, splitKeys, type Command, type KeyState } from './keymap.ts';
-import type { LineEdit } from './line-edit.ts';
-import type { AreaEdit } from './text-area.ts';
+import { lineEditFor } from './line-edit.ts';
+import { areaEditFor } from './text-area.ts';
 import { reviewMigration } from './migration-review.ts';
 import { buildSnapshot, type PersistOptions } from './persist.ts';
 import { runScratch, type ScratchCell, type ScratchDb } from '../notebook/scratch.ts';
@@ -261,25 +261,7 @@ export class ReviewController {
   }
 
   private edit(input: string, key: KeyState): void {
-    const e: LineEdit | null = key.backspace
-      ? { type: 'backspace' }
-      : key.delete
-        ? { type: 'delete' }
-        : key.leftArrow
-          ? { type: 'left' }
-          : key.rightArrow
-            ? { type: 'right' }
-            : key.home || (key.ctrl && input === 'a')
-              ? { type: 'home' }
-              : key.end || (key.ctrl && input === 'e')
-                ? { type: 'end' }
-                : key.ctrl && input === 'u'
-                  ? { type: 'clear-before' }
-                  : key.ctrl && input === 'w'
-                    ? { type: 'delete-word' }
-                    : !key.ctrl && !key.meta && !key.tab && input
-                      ? { type: 'insert', text: input }
-                      : null;
+    const e = lineEditFor(input, key);
     if (e) this.dispatch({ type: 'edit', edit: e });
   }
 
@@ -448,35 +430,7 @@ export class ReviewController {
   private scratchAbort: AbortController | null = null;
 
   private editArea(input: string, key: KeyState): void {
-    const e: AreaEdit | null = key.return
-      ? { type: 'newline' }
-      : key.backspace
-        ? { type: 'backspace' }
-        : key.delete
-          ? { type: 'delete' }
-          : key.leftArrow
-            ? { type: 'left' }
-            : key.rightArrow
-              ? { type: 'right' }
-              : key.upArrow
-                ? { type: 'up' }
-                : key.downArrow
-                  ? { type: 'down' }
-                  : key.home || (key.ctrl && input === 'a')
-                    ? { type: 'home' }
-                    : key.end || (key.ctrl && input === 'e')
-                      ? { type: 'end' }
-                      : key.ctrl && input === 'u'
-                        ? { type: 'clear-before' }
-                        : key.ctrl && input === 'k'
-                          ? { type: 'clear-after' }
-                          : key.ctrl && input === 'w'
-                            ? { type: 'delete-word' }
-                            : key.tab
-                              ? { type: 'insert', text: '  ' }
-                              : !key.ctrl && !key.meta && input
-                                ? { type: 'insert', text: input }
-                                : null;
+    const e = areaEditFor(input, key);
     if (e) this.dispatch({ type: 'area-edit', edit: e });
   }
 

@@ -11,6 +11,7 @@ import { layoutDetail, layoutOverview, layoutSection, SEVERITY_STYLE, shortSize,
 import { displayWidth, plural, printable, truncate } from './text.ts';
 import { scrollTop } from './viewport.ts';
 import { planLines } from './plan-view.ts';
+import { next } from '../review/line-edit.ts';
 import { lockEffect } from '../migration/locks.ts';
 
 export const MIN_COLUMNS = 80;
@@ -358,8 +359,9 @@ function editorDock(state: ReviewState, columns: number, height: number): Screen
     // the caret's row scrolls sideways to keep the caret in view
     const from = Math.max(0, col - (width - 6));
     const before = printable(text.slice(from, col));
-    const at = printable(text.slice(col, col + 1)) || ' ';
-    const after = truncate(printable(text.slice(col + 1)), Math.max(0, width - 5 - displayWidth(before)));
+    const end = next(text, col);
+    const at = printable(text.slice(col, end)) || ' ';
+    const after = truncate(printable(text.slice(end)), Math.max(0, width - 5 - displayWidth(before)));
     out.push(line([num, { text: before }, { text: at, inverse: true }, { text: after }]));
   }
   const section = state.data?.playbooks.find((p) => p.id === o.playbook)?.title ?? o.playbook;

@@ -13,20 +13,10 @@ import { focusedItem, itemsOf } from '../../src/review/state.ts';
 import { readSnapshot } from '../../src/snapshot/io.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
 import { fixtureData } from '../tui/fixture.ts';
+import { until, wait } from '../support/until.ts';
 
 const TAKEN = '2025-03-01T10:00:00.000Z';
 const ESC = { escape: true, meta: true };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(f: () => T | null | undefined | false, ms = 8000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await wait(10);
-  }
-}
-
 describe.skipIf(!hasRealServer)('scratch cells in the review', () => {
   let db: TestDatabase;
   let session: ReadOnlyDb;

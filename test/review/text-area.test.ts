@@ -38,3 +38,11 @@ describe('the cell editor', () => {
     expect(areaText(apply(a, { type: 'delete-word' }))).toBe('SELECT a, b  t');
   });
 });
+
+describe('the cell editor with wide and hostile text', () => {
+  it('steps over an emoji whole, and drops a pasted escape sequence', () => {
+    const a = apply(textArea("SELECT '😀'"), { type: 'left' }, { type: 'backspace' });
+    expect(areaText(a)).toBe("SELECT ''");
+    expect(areaText(apply(textArea(''), { type: 'insert', text: 'SELECT 1\x1b[2J\x07' }))).toBe('SELECT 1[2J');
+  });
+});
