@@ -11,8 +11,13 @@ import { plural } from '../tui/text.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { fail } from './fail.ts';
 import { workloadFiles, type WorkloadArgs } from './workload-files.ts';
+import { ConfigError } from '../config/error.ts';
+import type { ScratchCell } from '../notebook/scratch.ts';
+import type { Workload } from '../workload/types.ts';
+import { PLAYBOOK_DIR } from '../playbooks/loader.ts';
+import { asUsageError, configuredTeamDirs, teamDirs, type TeamPlaybookArgs } from './team-playbooks.ts';
 
-export interface SessionArgs extends WorkloadArgs {
+export interface SessionArgs extends WorkloadArgs, TeamPlaybookArgs {
   url?: string;
   playbook?: string[];
   out: string;
@@ -27,13 +32,18 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let files: Awaited<ReturnType<typeof workloadFiles>> = [];
   let baseline: Snapshot | null = null;
   let resumed: Record<string, Decision> | undefined;
+  let resumedNotes: ScratchCell[] | undefined;
   try {
-    notebooks = await selectNotebooks(args.playbook);
+    notebooks = await selectNotebooks(args.playbook, PLAYBOOK_DIR, teamDirs(args, { playbookDirs: await configuredTeamDirs() })).catch((err) => Promise.reject(asUsageError(err)));
     files = await workloadFiles(args);
     if (args.baseline) baseline = await readSnapshot(args.baseline);
-    if (args.resume) resumed = (await readSnapshot(args.resume)).decisions;
+    if (args.resume) {
+      const earlier = await readSnapshot(args.resume);
+      resumed = earlier.decisions;
+      resumedNotes = earlier.notes;
+    }
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SnapshotError) return fail(err.message);
+    if (err instanceof UsageError || err instanceof SnapshotError || err instanceof ConfigError) return fail(err.message);
     throw err;
   }
 
@@ -58,6 +68,9 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
       if (earlier) notice.push(`unsaved decisions of an earlier session of this database are in ${earlier.file} (quit and run with --resume ${earlier.file} to restore them)`);
     }
     const carried = baseline ? { file: path.basename(args.baseline!), takenAt: baseline.takenAt, decisions: { ...(baseline.baseline?.decisions ?? {}), ...baseline.decisions } } : null;
+    // the run's workload, in memory only: EXPLAIN plans a statement with the constants a --workload file gave
+    let workload: Workload | null = null;
+    const onWorkload = (w: Workload) => (workload = w);
     const result = await runReview({
       source: demo ? { kind: 'demo', display: 'embedded demo database' } : { kind: 'live', display: conn!.target.display },
       run: {
@@ -67,11 +80,18 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
             onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
             conn = await connect(undefined);
           }
-          return runLive(conn, notebooks, onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase });
+          return runLive(conn, notebooks, onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase, onWorkload });
         },
         rerun: (ids, onEvent, signal) =>
-          runLive(conn!, withWorkloadFeed(notebooks.filter((n) => ids.includes(n.id)), notebooks, { whole: true }), onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase }),
+          runLive(conn!, withWorkloadFeed(notebooks.filter((n) => ids.includes(n.id)), notebooks, { whole: true }), onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase, onWorkload }),
       },
+      database: () => (conn as Connected | null)?.db ?? null,
+      samples: (queryid) => {
+        const w = workload as Workload | null;
+        const st = w?.statements.find((s) => s.queryid === queryid);
+        return st ? (w!.samples(st.id)[0] ?? null) : null;
+      },
+      scratch: resumedNotes,
       restored: resumed,
       baseline: carried,
       carryFrom: baseline ? { snapshot: baseline, file: path.basename(args.baseline!) } : null,

@@ -2,7 +2,7 @@ import { clean } from '../db/errors.ts';
 import { providerInfo } from '../db/providers.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
 import type { BuildResult } from '../workload/build.ts';
-import type { WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
+import type { Workload, WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer, type AnalyzerRegistry } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { adaptToProvider } from './provider-advice.ts';
@@ -45,6 +45,8 @@ export interface RunOptions {
    * analyze, while the other cells still run (e.g. to start loading the parser the workload will need)
    */
   onWorkloadStatements?: () => void;
+  /** told the run's workload once it is read (the TUI plans statements with its constants; in memory only) */
+  onWorkload?: (workload: Workload) => void;
 }
 
 /** The run's workload, built once for all the analyzers that read it; null with the reason when there is none. */
@@ -123,7 +125,10 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
       start(job);
       record(job, await runAnalyzerCell(job, opts, runInputs, analyzers, needs(job.cell), inputOf, workload, nothing.has(job)));
     });
-    if (workload?.workload) workloadSources = workload.workload.sources;
+    if (workload?.workload) {
+      workloadSources = workload.workload.sources;
+      opts.onWorkload?.(workload.workload);
+    }
   }
 
   const skipped: Skipped[] = [];
@@ -140,7 +145,9 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
       return run;
     }),
   }));
-  return { server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) };
+  // one index for one need across every playbook (loaded here: it parses the proposals' SQL)
+  const { reconcileIndexProposals } = await import('./reconcile.ts');
+  return reconcileIndexProposals({ server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) });
 }
 
 function unmet(cell: Cell, declared: AnalyzerInputs | undefined, opts: RunOptions, runInputs: RunInputs): string | null {
