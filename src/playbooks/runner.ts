@@ -11,6 +11,9 @@ import { ANALYZER_INPUTS, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.t
 import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
 
+/** A finding's fix that creates an index (CREATE [UNIQUE] INDEX [CONCURRENTLY] …). */
+const CREATES_INDEX = /\bcreate\s+(unique\s+)?index\b/i;
+
 export interface QuerySource {
   query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
   /** all of fn's statements on one connection (analyzers keep backend-local state, e.g. hypopg) */
@@ -145,9 +148,12 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
       return run;
     }),
   }));
-  // one index for one need across every playbook (loaded here: it parses the proposals' SQL)
+  const data: RunResult = { server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) };
+  // One index for one need across every playbook. Reconciling parses the proposals' SQL (the parser's WebAssembly
+  // loads with it), so it is loaded only when two findings or more create an index.
+  if (all.filter((f) => f.up && CREATES_INDEX.test(f.up)).length < 2) return data;
   const { reconcileIndexProposals } = await import('./reconcile.ts');
-  return reconcileIndexProposals({ server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) });
+  return reconcileIndexProposals(data);
 }
 
 function unmet(cell: Cell, declared: AnalyzerInputs | undefined, opts: RunOptions, runInputs: RunInputs): string | null {
