@@ -5,6 +5,7 @@
 // below. Candidates are then chosen greedily by calls × cost saved, so one wider index that serves
 // several statements wins over several narrow ones.
 import type { Analyzer, AnalyzerContext, FindingRow } from '../analyzer.ts';
+import { lockOf } from '../locks.ts';
 import type { Row, ServerFacts } from '../types.ts';
 import { buildCandidates, candidateLabel, type Candidate } from './workload-candidates.ts';
 import { createIndexSql, dropIndexSql, estimateIndexBytes, indexName, keySql, qualified, quoteIdent, type IndexKey } from './workload-ddl.ts';
@@ -224,7 +225,7 @@ function finding(
       hot_update_ratio: act && act.updates ? round(act.hotUpdates / act.updates) : null,
       seq_scans: act?.seqScan ?? null,
       seq_rows_read: act?.seqTupRead ?? null,
-      ...(partitioned ? { partitioned_procedure: partitionedProcedure(table, name, keys) } : {}),
+      ...(partitioned ? { partitioned_procedure: partitionedProcedure(table, name, keys) } : { lock: lockOf('SHARE UPDATE EXCLUSIVE', [qualified(table.schema, table.name)], 'build') }),
     },
     up: partitioned ? null : createIndexSql(table.schema, table.name, name, keys),
     down: partitioned ? null : dropIndexSql(table.schema, name),

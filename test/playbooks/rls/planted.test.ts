@@ -140,9 +140,33 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
   });
 
   it('SECURITY DEFINER without search_path; not with one, not invoker functions', () => {
-    expect(targetsOf(data, 'security_definer_search_path')).toEqual(['app.secdef_no_path(p integer)', 'app.secdef_proc()']);
-    const f = byCheck(data, 'security_definer_search_path').find((x) => x.target.startsWith('app.secdef_no_path'))!;
-    expect(f.up).toBe('ALTER FUNCTION app.secdef_no_path(p integer) SET search_path = public, app, pg_temp;');
+    expect(targetsOf(data, 'security_definer_search_path')).toEqual([
+      'app.secdef_no_path(p integer)',
+      'app.secdef_proc()',
+      'open_sesame.secdef_open()',
+      'tidy.secdef_trusted(p integer)',
+    ]);
+    const find = (t: string) => byCheck(data, 'security_definer_search_path').find((x) => x.target.startsWith(t))!;
+    // only superusers and its owner can create objects in public and tidy: the pin closes the hole
+    const trusted = find('tidy.secdef_trusted');
+    expect(trusted.up).toBe('ALTER FUNCTION tidy.secdef_trusted(p integer) SET search_path = public, tidy, pg_temp;');
+    expect(trusted.down).toBe('ALTER FUNCTION tidy.secdef_trusted(p integer) RESET search_path;');
+    expect(trusted.evidence.lock).toMatchObject({ mode: 'none', held: 'brief' });
+    // app_user may create in app: pinning app would leave the hole open, so it is advice with both ways out
+    const app = find('app.secdef_no_path');
+    expect(app.up).toBeNull();
+    expect(app.rationale).toContain(`app (by app_user_${s}) may create objects there`);
+    expect(app.evidence).toMatchObject({
+      writable_by_others: { app: [`app_user_${s}`] },
+      revoke_first: `REVOKE CREATE ON SCHEMA app FROM app_user_${s};`,
+      qualified_names_pin: 'ALTER FUNCTION app.secdef_no_path(p integer) SET search_path = pg_catalog, pg_temp;',
+      see: [],
+    });
+    // PUBLIC may create in open_sesame: linked to that schema's own finding
+    const open = find('open_sesame.secdef_open');
+    expect(open.up).toBeNull();
+    expect(open.evidence.see).toEqual(['rls-security/schema_create_public/open_sesame']);
+    expect(data.findings.map((f) => f.id)).toContain('rls-security/schema_create_public/open_sesame');
   });
 
   it('views over RLS tables without security_invoker; not invoker views nor views over plain tables', () => {
