@@ -51,5 +51,28 @@ ALTER TABLE app.orders ADD CONSTRAINT orders_org_fk FOREIGN KEY (org_id) REFEREN
 CREATE FUNCTION app.norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
 CREATE INDEX users_norm_a ON app.users (app.norm(email));
 CREATE INDEX users_norm_b ON app.users (app.norm(email));                  -- FLAG duplicate; its rollback must qualify app.norm
+-- foreign keys by the size of the child: a large child is a warning (the empty and small ones above are info)
+INSERT INTO app.users (id, email) SELECT g, 'user' || g FROM generate_series(1, 2000) g;
+CREATE TABLE app.visit_log (id bigint PRIMARY KEY, user_id bigint REFERENCES app.users (id));  -- FLAG fk, warning: 12,000 rows
+INSERT INTO app.visit_log SELECT g, 1 + g % 2000 FROM generate_series(1, 12000) g;
+-- partitioned, two levels deep: each partition's index concurrently, then ON ONLY + ATTACH
+CREATE TABLE app.ledger (id bigint, user_id bigint REFERENCES app.users (id), kind text, at date) PARTITION BY RANGE (at); -- FLAG fk
+CREATE TABLE app.ledger_2024 PARTITION OF app.ledger FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.ledger_2025 PARTITION OF app.ledger FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (kind);
+CREATE TABLE app.ledger_2025_a PARTITION OF app.ledger_2025 FOR VALUES IN ('a');
+CREATE TABLE app.ledger_2025_b PARTITION OF app.ledger_2025 FOR VALUES IN ('b');
+-- partitioned, one partition already indexed on its own: advice (a parent index would take it along when dropped)
+CREATE TABLE app.audit (id bigint, user_id bigint REFERENCES app.users (id), at date) PARTITION BY RANGE (at); -- FLAG fk, advice
+CREATE TABLE app.audit_2024 PARTITION OF app.audit FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.audit_2025 PARTITION OF app.audit FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+CREATE INDEX audit_2024_user ON app.audit_2024 (user_id);
+-- near miss: every partition indexed on its own, one of them with other attribute numbers (a dropped column)
+CREATE TABLE app.clicks (id bigint, user_id bigint REFERENCES app.users (id), at date) PARTITION BY RANGE (at);
+CREATE TABLE app.clicks_2024 PARTITION OF app.clicks FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE INDEX clicks_2024_user ON app.clicks_2024 (user_id);
+CREATE TABLE app.clicks_2025 (gone int, id bigint, user_id bigint, at date);
+ALTER TABLE app.clicks_2025 DROP COLUMN gone;
+CREATE INDEX clicks_2025_user ON app.clicks_2025 (user_id);
+ALTER TABLE app.clicks ATTACH PARTITION app.clicks_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$;
 ANALYZE;

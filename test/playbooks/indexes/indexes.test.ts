@@ -4,9 +4,12 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import type { RunResult } from '../../../src/playbooks/types.ts';
-import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
-import { expectEachFindingRoundTrips } from '../maintenance/helpers.ts';
+import type { SessionData } from '../../../src/playbooks/types.ts';
+import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import { apply, expectEachFindingRoundTrips, migrateAndRollBack } from '../maintenance/helpers.ts';
+
+/** A finding's SQL statement by statement, as the helpers apply it. */
+const applyEach = (db: TestDatabase, sql: string) => apply(db, { id: 'x', up: sql } as never, 'up');
 
 const fixture = await readFile(new URL('./fixture.sql', import.meta.url), 'utf8');
 const targets = (data: RunResult, check: string) => findingsOf(data, check).map((f) => f.target).sort();
@@ -62,25 +65,96 @@ describe('indexes playbook on planted problems and near misses', () => {
   it('finds foreign keys without a supporting index, in any column order, partial and partitioned aware', () => {
     expect(targets(data, 'fk_without_index')).toEqual([
       '"Sales ""EU"""."Order Items"."fk Größe"',
+      'app.audit.audit_user_id_fkey',
       'app.events.events_user_id_fkey',
+      'app.ledger.ledger_user_id_fkey',
       'app.notes.notes_user_id_fkey',
       'app.orders.orders_org_fk',
       'app.orders.orders_user_id_fkey',
+      'app.visit_log.visit_log_user_id_fkey',
     ]);
-    const lookup = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_org_fk')!;
+    const fk = (t: string) => findingsOf(data, 'fk_without_index').find((f) => f.target === t)!;
+    const lookup = fk('app.orders.orders_org_fk');
     expect(lookup.severity).toBe('info');
     expect(lookup.rationale).toContain('small lookup table (about 3 rows)');
-    const events = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.events.events_user_id_fkey')!;
-    expect(events.up).toBe('CREATE INDEX IF NOT EXISTS events_user_id_idx ON app.events USING btree (user_id);');
-    expect(events.rationale).toContain('partitioned');
-    // a lookup scans every partition: rows and size are the leaves', not the storage-less parent's
+    const orders = fk('app.orders.orders_user_id_fkey');
+    expect(orders.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON app.orders USING btree (user_id);');
+    expect(orders.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.orders_user_id_idx;');
+    expect(orders.evidence.lock).toMatchObject({ mode: 'SHARE UPDATE EXCLUSIVE', on: ['app.orders'], held: 'build' });
+  });
+
+  it('grades a missing foreign-key index by the size of the child table, not the parent', () => {
+    const fk = (t: string) => findingsOf(data, 'fk_without_index').find((f) => f.target === t)!;
+    // 12,000 rows in the child: warning
+    const big = fk('app.visit_log.visit_log_user_id_fkey');
+    expect(big.severity).toBe('warning');
+    expect(big.evidence).toMatchObject({ table_rows: 12000, analyzed: true });
+    // the same parent, an empty child: info, and said so
+    const empty = fk('app.orders.orders_user_id_fkey');
+    expect(empty.severity).toBe('info');
+    expect(empty.rationale).toContain('The table is empty now');
+    // a partitioned child: the rows of its partitions, not of the storage-less parent
+    const events = fk('app.events.events_user_id_fkey');
+    expect(events.severity).toBe('info');
     expect(events.rationale).toContain('(about 1500 rows,');
     expect(events.evidence.table_rows).toBe(1500);
     expect(events.evidence.table_size).not.toBe('0 bytes');
-    const orders = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.orders.orders_user_id_fkey')!;
-    expect(orders.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON app.orders USING btree (user_id);');
-    expect(orders.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.orders_user_id_idx;');
-    expect(orders.severity).toBe('warning');
+  });
+
+  it('on a partitioned table builds each partition index concurrently, then creates the parent index ON ONLY and attaches them', () => {
+    const fk = (t: string) => findingsOf(data, 'fk_without_index').find((f) => f.target === t)!;
+    const events = fk('app.events.events_user_id_fkey');
+    expect(events.up).toBe(
+      [
+        'CREATE INDEX CONCURRENTLY IF NOT EXISTS events_2024_user_id_idx ON app.events_2024 USING btree (user_id);',
+        'CREATE INDEX IF NOT EXISTS events_user_id_idx ON ONLY app.events USING btree (user_id);',
+        'ALTER INDEX app.events_user_id_idx ATTACH PARTITION app.events_2024_user_id_idx;',
+      ].join('\n'),
+    );
+    expect(events.down).toBe('DROP INDEX IF EXISTS app.events_user_id_idx;');
+    expect(events.evidence.lock).toMatchObject({ mode: 'SHARE', on: ['app.events'], held: 'brief' });
+    // two levels: the sub-partitioned table gets its own ON ONLY index, its partitions are attached to it first
+    const ledger = fk('app.ledger.ledger_user_id_fkey');
+    expect(ledger.up!.split('\n')).toEqual([
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS ledger_2024_user_id_idx ON app.ledger_2024 USING btree (user_id);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS ledger_2025_a_user_id_idx ON app.ledger_2025_a USING btree (user_id);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS ledger_2025_b_user_id_idx ON app.ledger_2025_b USING btree (user_id);',
+      'CREATE INDEX IF NOT EXISTS ledger_user_id_idx ON ONLY app.ledger USING btree (user_id);',
+      'CREATE INDEX IF NOT EXISTS ledger_2025_user_id_idx ON ONLY app.ledger_2025 USING btree (user_id);',
+      'ALTER INDEX app.ledger_2025_user_id_idx ATTACH PARTITION app.ledger_2025_a_user_id_idx;',
+      'ALTER INDEX app.ledger_2025_user_id_idx ATTACH PARTITION app.ledger_2025_b_user_id_idx;',
+      'ALTER INDEX app.ledger_user_id_idx ATTACH PARTITION app.ledger_2024_user_id_idx;',
+      'ALTER INDEX app.ledger_user_id_idx ATTACH PARTITION app.ledger_2025_user_id_idx;',
+    ]);
+    // one partition already indexed on its own: advice; every partition indexed (clicks): nothing to report
+    const audit = fk('app.audit.audit_user_id_fkey');
+    expect(audit.up).toBeNull();
+    expect(audit.rationale).toContain('1 of its 2 partitions already have a matching index');
+    expect(audit.evidence.partitions).toEqual({ leaves: 2, already_indexed: 1, foreign: 0 });
+  });
+
+  it.skipIf(!hasRealServer)('the partitioned fix leaves a valid parent index, and as a migration it applies and rolls back', async () => {
+    const partitioned = findingsOf(data, 'fk_without_index').filter((f) => f.up?.includes('ON ONLY'));
+    expect(partitioned.map((f) => f.target)).toEqual(['app.events.events_user_id_fkey', 'app.ledger.ledger_user_id_fkey']);
+    // built into the lock-safe migration: partition indexes concurrently first, then ON ONLY + ATTACH in a transaction
+    await migrateAndRollBack(db, { ...data, findings: partitioned });
+    const events = partitioned[1];
+    await applyEach(db, events.up!);
+    try {
+      const { rows } = await db.exec(
+        `SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+          WHERE c.relname IN ('ledger_user_id_idx', 'ledger_2025_user_id_idx') ORDER BY 1`,
+      );
+      expect(rows).toEqual([
+        { relname: 'ledger_2025_user_id_idx', indisvalid: true },
+        { relname: 'ledger_user_id_idx', indisvalid: true },
+      ]);
+      // the check no longer reports the key
+      const again = await runPlaybook(db.url, ['indexes']);
+      expect(targets(again, 'fk_without_index')).not.toContain('app.ledger.ledger_user_id_fkey');
+    } finally {
+      await applyEach(db, events.down!);
+    }
   });
 
   it('flags single-column low-cardinality indexes only', () => {
