@@ -44,6 +44,7 @@ CREATE INDEX flags_archived ON app.flags (archived);                        -- F
 CREATE INDEX flags_status ON app.flags (status);                            -- FLAG low cardinality (3 values)
 CREATE INDEX flags_status_created ON app.flags (status, created);           -- near miss: composite led by low-card column
 CREATE INDEX flags_tenant ON app.flags (tenant);                            -- near miss: 500 values
+CREATE INDEX flags_tenant_copy ON app.flags (tenant);                       -- FLAG duplicate, warning: 20,000 writes a day
 INSERT INTO app.orgs VALUES (1, 'a'), (2, 'b'), (3, 'c');
 INSERT INTO app.events SELECT g, NULL, date '2024-01-01' + g % 300 FROM generate_series(1, 1500) g; -- rows live in the partition, not the parent
 ALTER TABLE app.orders ADD CONSTRAINT orders_org_fk FOREIGN KEY (org_id) REFERENCES app.orgs (id);  -- FLAG fk, info: lookup table

@@ -34,6 +34,7 @@ describe('indexes playbook on planted problems and near misses', () => {
   it('finds exact duplicates and keeps the pinned or older one', () => {
     expect(targets(data, 'duplicate_indexes')).toEqual([
       '"Sales ""EU"""."Order Items"."idx b"',
+      'app.flags.flags_tenant_copy',
       'app.users.users_norm_b',
       'app.visits_2024.visits_2024_user_extra',
     ]);
@@ -43,6 +44,25 @@ describe('indexes playbook on planted problems and near misses', () => {
     const attached = findingsOf(data, 'duplicate_indexes').find((f) => f.target.endsWith('visits_2024_user_extra'))!;
     expect(attached.keeps).toEqual(['app.visits_2024_user_id_idx']);
     expect(attached.up).toBe('DROP INDEX CONCURRENTLY IF EXISTS app.visits_2024_user_extra;');
+  });
+
+  it('grades duplicate and redundant indexes by their measured cost: size and the table\'s writes a day', () => {
+    const dup = findingsOf(data, 'duplicate_indexes');
+    const red = findingsOf(data, 'redundant_indexes');
+    // 20,000 rows written to app.flags within the (at least one day) statistics window: warning
+    for (const f of [...dup, ...red].filter((x) => x.target.startsWith('app.flags.'))) {
+      expect(f.severity, f.target).toBe('warning');
+      expect(f.evidence.writes_per_day, f.target).toBeGreaterThanOrEqual(10000);
+    }
+    // small indexes on tables with fewer writes: info
+    for (const t of ['app.users.users_email_idx', 'app.users.users_org_a']) {
+      const f = red.find((x) => x.target === t)!;
+      expect(f.severity, t).toBe('info');
+      expect(f.evidence.writes_per_day, t).toBeLessThan(10000);
+      expect(f.evidence.drop_bytes as number, t).toBeLessThan(100 * 1024 * 1024);
+    }
+    expect(dup.find((x) => x.target.endsWith('"idx b"'))!.severity).toBe('info');
+    expect(dup.find((x) => x.target === 'app.flags.flags_tenant_copy')!.rationale).toMatch(/Dropping flags_tenant_copy saves .+ and its share of \d+ writes a day\./);
   });
 
   it('finds prefix-redundant indexes including a plain copy of a unique one, and leaves the near misses', () => {
