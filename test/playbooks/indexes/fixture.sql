@@ -37,11 +37,20 @@ CREATE TABLE app.visits (id bigint, user_id bigint REFERENCES app.users (id), at
 CREATE INDEX visits_user ON app.visits (user_id);
 CREATE TABLE app.visits_2024 PARTITION OF app.visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE INDEX visits_2024_user_extra ON app.visits_2024 (user_id);          -- FLAG duplicate of the attached child index (keep attached)
--- low cardinality
-CREATE TABLE app.flags (id int PRIMARY KEY, archived boolean, status text, tenant int, created date);
-INSERT INTO app.flags SELECT g, g % 10 = 0, (ARRAY['new','done','held'])[1 + g % 3], g % 500, date '2024-01-01' + g % 365 FROM generate_series(1, 20000) g;
-CREATE INDEX flags_archived ON app.flags (archived);                        -- FLAG low cardinality (boolean)
-CREATE INDEX flags_status ON app.flags (status);                            -- FLAG low cardinality (3 values)
+-- low cardinality: judged by how the rows spread over the values (most_common_freqs)
+CREATE TYPE app.priority AS ENUM ('normal', 'urgent', 'late');
+CREATE TABLE app.flags (id int PRIMARY KEY, archived boolean, status text, tenant int, created date, visible boolean, prio app.priority, tier text);
+INSERT INTO app.flags SELECT g, g % 100 = 0, (ARRAY['new','done','held'])[1 + g % 3], g % 500, date '2024-01-01' + g % 365,
+                             g % 2 = 0, CASE WHEN g % 50 = 0 THEN 'urgent' WHEN g % 50 = 1 THEN 'late' ELSE 'normal' END::app.priority,
+                             CASE WHEN g % 20 < 14 THEN 'a' WHEN g % 20 < 19 THEN 'b' ELSE 'c' END
+                        FROM generate_series(1, 20000) g;
+CREATE INDEX flags_archived ON app.flags (archived);                        -- FLAG skewed boolean (99/1): a partial index on the rare value
+CREATE INDEX flags_visible ON app.flags (visible);                          -- FLAG flat boolean (50/50)
+CREATE INDEX flags_status ON app.flags (status);                            -- FLAG flat (3 values, a third each)
+CREATE INDEX flags_prio ON app.flags (prio);                                -- FLAG skewed enum (96/2/2)
+CREATE INDEX flags_tier ON app.flags (tier);                                -- near miss: 70/25/5, the rare value is served
+CREATE TABLE app.tiny (id int PRIMARY KEY, is_active boolean NOT NULL DEFAULT true);
+CREATE INDEX tiny_is_active ON app.tiny (is_active);                        -- FLAG boolean on a table without statistics: advice without numbers
 CREATE INDEX flags_status_created ON app.flags (status, created);           -- near miss: composite led by low-card column
 CREATE INDEX flags_tenant ON app.flags (tenant);                            -- near miss: 500 values
 CREATE INDEX flags_tenant_copy ON app.flags (tenant);                       -- FLAG duplicate, warning: 20,000 writes a day

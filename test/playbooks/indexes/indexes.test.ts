@@ -177,9 +177,32 @@ describe('indexes playbook on planted problems and near misses', () => {
     }
   });
 
-  it('flags single-column low-cardinality indexes only', () => {
-    expect(targets(data, 'low_cardinality_indexes')).toEqual(['app.flags.flags_archived', 'app.flags.flags_status']);
+  it('judges low-cardinality indexes by how rows spread over the values: skewed → partial index, flat → rarely useful', () => {
+    expect(targets(data, 'low_cardinality_indexes')).toEqual([
+      'app.flags.flags_archived',
+      'app.flags.flags_prio',
+      'app.flags.flags_status',
+      'app.flags.flags_visible',
+      'app.tiny.tiny_is_active',
+    ]);
+    const low = (t: string) => findingsOf(data, 'low_cardinality_indexes').find((f) => f.target === t)!;
     for (const f of findingsOf(data, 'low_cardinality_indexes')) expect(f.up).toBeNull();
+    // a 99/1 boolean is a good index for the rare value: the advice is the partial index on it, keyed by the primary key
+    const archived = low('app.flags.flags_archived');
+    expect(archived.evidence).toMatchObject({ shape: 'skewed', most_common_share: 0.99 });
+    expect(archived.evidence.suggested).toBe('CREATE INDEX CONCURRENTLY ON app.flags (id) WHERE archived;\nDROP INDEX CONCURRENTLY app.flags_archived;');
+    // an enum's dominant label is schema, not data: named in the predicate
+    expect(low('app.flags.flags_prio').evidence.suggested).toContain("WHERE prio <> 'normal'");
+    // 50/50 and thirds: no value is selective
+    expect(low('app.flags.flags_visible').evidence).toMatchObject({ shape: 'flat', least_common_share: 0.5 });
+    expect(low('app.flags.flags_status').evidence).toMatchObject({ shape: 'flat' });
+    expect(low('app.flags.flags_status').title).toBe('flags_status is on 3-valued column status (each value on at least 33.3 % of rows)');
+    // a small table's boolean (never flagged before: under 10,000 rows) gets advice without numbers
+    const tiny = low('app.tiny.tiny_is_active');
+    expect(tiny.evidence).toMatchObject({ shape: 'unknown' });
+    expect(tiny.rationale).toContain('has no statistics for it');
+    // no value of a non-boolean, non-enum column is ever printed (pg_stats values are user data)
+    expect(JSON.stringify(low('app.flags.flags_status'))).not.toMatch(/'(new|done|held)'|"(new|done)"/);
   });
 
   it('with young statistics, names unscanned indexes in one advice finding and proposes no DROP', () => {
