@@ -68,6 +68,31 @@ CREATE TABLE app.order_notes (id int PRIMARY KEY, order_id int REFERENCES app.or
 CREATE TABLE app.order_tags (order_id int REFERENCES app.orders ON DELETE CASCADE, tag text, PRIMARY KEY (order_id, tag));
 CREATE TABLE app.order_audit (order_id int REFERENCES app.orders ON DELETE RESTRICT, at int, PRIMARY KEY (order_id, at));
 CREATE TABLE app.tree (id int PRIMARY KEY REFERENCES app.tree);
+-- ... and what the statistics show: order 1 deleted after its lines by hand (planted, both line tables); audit rows
+-- never deleted (near miss: RESTRICT is a decision and nothing works around it)
+INSERT INTO app.orders SELECT g FROM generate_series(1, 10) g;
+INSERT INTO app.order_lines SELECT o, l FROM generate_series(1, 10) o, generate_series(1, 3) l;
+INSERT INTO "Ödd Schéma"."Li nes" SELECT o, l FROM generate_series(1, 10) o, generate_series(1, 3) l;
+INSERT INTO app.order_audit SELECT o, 1 FROM generate_series(2, 10) o;
+DELETE FROM app.order_lines WHERE order_id = 1;
+DELETE FROM "Ödd Schéma"."Li nes" WHERE "Ördér" = 1;
+DELETE FROM app.orders WHERE id = 1;
+-- a link table between an entity and a lookup table: items deleted after their links (planted); CASCADE is
+-- offered for the item side only, never towards the lookup table
+CREATE TABLE app.kinds (id int PRIMARY KEY, name text);
+CREATE TABLE app.items (id int PRIMARY KEY);
+CREATE TABLE app.item_kinds (item_id int REFERENCES app.items, kind_id int REFERENCES app.kinds, PRIMARY KEY (item_id, kind_id));
+INSERT INTO app.kinds VALUES (1, 'a'), (2, 'b');
+INSERT INTO app.items SELECT g FROM generate_series(1, 5) g;
+INSERT INTO app.item_kinds SELECT i, k FROM generate_series(1, 5) i, generate_series(1, 2) k;
+DELETE FROM app.item_kinds WHERE item_id = 1;
+DELETE FROM app.items WHERE id = 1;
+-- near miss: parents deleted only while childless, no child ever deleted
+CREATE TABLE app.groups (id int PRIMARY KEY);
+CREATE TABLE app.memberships (group_id int REFERENCES app.groups, user_id int, PRIMARY KEY (group_id, user_id));
+INSERT INTO app.groups VALUES (1), (2), (3);
+INSERT INTO app.memberships VALUES (2, 1), (2, 2);
+DELETE FROM app.groups WHERE id = 1;
 
 -- NOT VALID: a commented CHECK, a foreign key with a hostile name, a domain constraint; near miss: a validated CHECK
 CREATE TABLE app.checked (id int PRIMARY KEY CHECK (id > 0), qty int);

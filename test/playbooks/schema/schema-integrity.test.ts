@@ -180,20 +180,40 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     await db.exec('DELETE FROM app.serial_t WHERE v >= 4');
   });
 
-  it('finds identifying foreign keys without an ON DELETE rule; the advised DDL keeps the rest of the definition', async () => {
-    expect(targets(data, 'fk_delete_rule')).toEqual(['"Ödd Schéma"."Li nes"."fk Ördér"', 'app.order_lines.order_lines_order_id_fkey']);
-    const f = find(data, 'fk_delete_rule', '"Ödd Schéma"."Li nes"."fk Ördér"');
-    expect(f.up).toBeNull();
-    expect(f.evidence.ddl_cascade).toBe(
+  it('reports child tables whose children are deleted by hand before their parent, listing each key\'s choices; never CASCADE towards a lookup table', async () => {
+    // order_audit (RESTRICT, no deletes) and memberships (parents deleted only while childless) are near misses
+    expect(targets(data, 'fk_delete_rule')).toEqual(['"Ödd Schéma"."Li nes"', 'app.item_kinds', 'app.order_lines']);
+    const lines = find(data, 'fk_delete_rule', 'app.order_lines');
+    expect(lines.severity).toBe('info');
+    expect(lines.up).toBeNull();
+    expect(lines.rationale).toContain('refuses to delete a parent that still has children');
+    expect(lines.rationale).not.toMatch(/no (ON DELETE )?decision/i);
+    expect(lines.evidence.foreign_keys).toEqual([
+      expect.objectContaining({ constraint: 'order_lines_order_id_fkey', on_delete: 'NO ACTION', identifies_child: true, parent_deletes: 1 }),
+    ]);
+    const f = find(data, 'fk_delete_rule', '"Ödd Schéma"."Li nes"');
+    const [fk] = f.evidence.foreign_keys as { ddl_cascade: string; choices: string[] }[];
+    expect(fk.ddl_cascade).toBe(
       'ALTER TABLE "Ödd Schéma"."Li nes" DROP CONSTRAINT "fk Ördér", ADD CONSTRAINT "fk Ördér" FOREIGN KEY ("Ördér") REFERENCES app.orders(id) ' +
         'ON UPDATE CASCADE ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;\n' +
         'ALTER TABLE "Ödd Schéma"."Li nes" VALIDATE CONSTRAINT "fk Ördér";',
     );
+    expect(fk.choices).toEqual(['CASCADE: the children go with their parent', 'keep: deleting a parent with children is an error']);
     await rolledBack(db.url, async (c) => {
-      for (const s of splitStatements(f.evidence.ddl_cascade as string, 'fk ddl')) await c.query(s.sql);
+      for (const s of splitStatements(fk.ddl_cascade, 'fk ddl')) await c.query(s.sql);
       const { rows } = await c.query(`SELECT confdeltype, confupdtype, condeferred, convalidated FROM pg_constraint WHERE conname = 'fk Ördér'`);
       expect(rows[0]).toEqual({ confdeltype: 'c', confupdtype: 'c', condeferred: true, convalidated: true });
     });
+    // the link table: CASCADE DDL for the key to items (deleted, with their links), none for the lookup table kinds
+    const link = find(data, 'fk_delete_rule', 'app.item_kinds');
+    const keys = link.evidence.foreign_keys as { constraint: string; parent: string; ddl_cascade: string | null; choices: string[] }[];
+    expect(keys.map((k) => [k.parent, Boolean(k.ddl_cascade)])).toEqual([
+      ['app.items', true],
+      ['app.kinds', false],
+    ]);
+    expect(keys[1].choices).toEqual(['keep: deleting a parent with children is an error']);
+    expect(JSON.stringify(link.evidence)).not.toMatch(/REFERENCES app\.kinds\(id\) ON DELETE CASCADE/);
+    expect(link.evidence.lock).toMatchObject({ mode: 'ACCESS EXCLUSIVE', on: ['app.item_kinds', 'app.items'] });
   });
 
   it('finds NOT VALID constraints on tables and domains', () => {
