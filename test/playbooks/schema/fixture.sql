@@ -17,6 +17,14 @@ CREATE UNIQUE INDEX desc_unique_k ON app.desc_unique (k DESC);
 CREATE TABLE app.parted (id serial, at date) PARTITION BY RANGE (at);
 CREATE TABLE app.parted_2024 PARTITION OF app.parted FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
 CREATE TABLE app.has_pk (id int PRIMARY KEY);
+-- logical replication: a published table with nothing to identify its rows (critical: its UPDATE and DELETE fail
+-- now); near miss: one set to REPLICA IDENTITY FULL (warning); one with a unique NOT NULL index (info)
+CREATE TABLE app.pub_no_key (a int, b text);
+CREATE TABLE app.pub_full (a int, b text);
+ALTER TABLE app.pub_full REPLICA IDENTITY FULL;
+CREATE TABLE app.pub_unique (a int NOT NULL, b text);
+CREATE UNIQUE INDEX pub_unique_a ON app.pub_unique (a);
+CREATE PUBLICATION pgadv_pub FOR TABLE app.pub_no_key, app.pub_full, app.pub_unique;
 
 -- json: a small table (fixed by a migration), one a view uses and one over 10 MB (advice); near miss: jsonb
 CREATE TABLE app.docs (id int PRIMARY KEY, body json DEFAULT '{}'::json, meta jsonb);

@@ -53,6 +53,9 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
       'app.nullable_unique',
       'app.parted',
       'app.promotable',
+      'app.pub_full',
+      'app.pub_no_key',
+      'app.pub_unique',
       'app.uq_constraint',
     ]);
     const p = find(data, 'missing_primary_key', 'app.promotable');
@@ -77,6 +80,35 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     expect(noKey.evidence.suggested_ddl).toBe('ALTER TABLE app.no_key ADD COLUMN row_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY;');
     expect(noKey.rationale).toContain('rewrites the table');
     expect(find(data, 'missing_primary_key', 'app.nullable_unique').evidence.suggested_ddl).toContain('ADD COLUMN id bigint');
+  });
+
+  it('grades a missing primary key by what identifies the rows and whether the table is published', async () => {
+    const pk = (t: string) => find(data, 'missing_primary_key', t);
+    // a unique index on NOT NULL columns already tells rows apart: info, and the text does not claim duplicates
+    const promotable = pk('app.promotable');
+    expect(promotable.severity).toBe('info');
+    expect(promotable.rationale).toContain('already tells every row apart: no duplicates can creep in, pg_repack can use it');
+    expect(promotable.rationale).not.toContain('duplicates can creep in, pg_repack refuses');
+    expect(pk('app.uq_constraint').severity).toBe('info');
+    // nothing to identify the rows: warning, naming what logical replication would do
+    const noKey = pk('app.no_key');
+    expect(noKey.severity).toBe('warning');
+    expect(noKey.rationale).toContain('as soon as it is published for logical replication, every UPDATE and DELETE on it fails on the primary');
+    expect(noKey.rationale).toContain('pg_repack refuses it (it needs a primary key or a unique index on NOT NULL columns)');
+    // published now: its updates fail today
+    const published = pk('app.pub_no_key');
+    expect(published.severity).toBe('critical');
+    expect(published.evidence.publications).toEqual(['pgadv_pub']);
+    await rolledBack(db.url, async (c) => {
+      await c.query(`INSERT INTO app.pub_no_key VALUES (1, 'a')`);
+      await expect(c.query(`UPDATE app.pub_no_key SET b = 'b'`)).rejects.toThrow(/does not have a replica identity/);
+    });
+    // near misses: REPLICA IDENTITY FULL replicates (warning); a published table with a unique index (info, with the DDL to name it)
+    expect(pk('app.pub_full').severity).toBe('warning');
+    const unique = pk('app.pub_unique');
+    expect(unique.severity).toBe('info');
+    expect(unique.rationale).toContain('which this table needs now: it is published (pgadv_pub)');
+    expect(unique.evidence.replica_identity_ddl).toBe('ALTER TABLE app.pub_unique REPLICA IDENTITY USING INDEX pub_unique_a;');
   });
 
   it('the advised identity key is valid DDL', async () => {
@@ -249,6 +281,7 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     const withSql = data.findings.filter((f) => f.up);
     expect(withSql.map((f) => f.check).sort()).toEqual([
       'json_columns',
+      'missing_primary_key',
       'missing_primary_key',
       'missing_primary_key',
       'not_valid_constraints',
