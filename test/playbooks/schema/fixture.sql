@@ -31,6 +31,13 @@ CREATE TABLE app.docs (id int PRIMARY KEY, body json DEFAULT '{}'::json, meta js
 INSERT INTO app.docs SELECT g, '{"b": 1,  "a": 2}', '{}' FROM generate_series(1, 100) g;
 CREATE TABLE app.docs_viewed (id int PRIMARY KEY, body json);
 CREATE VIEW app.docs_view AS SELECT id, body FROM app.docs_viewed;
+-- values jsonb rejects or changes (advice): a \u0000 escape; duplicate keys; a webhook payload kept verbatim
+CREATE TABLE app.nul_docs (id int PRIMARY KEY, body json);
+INSERT INTO app.nul_docs VALUES (1, '{"a": "x"}'), (2, '{"a": "\u0000"}');
+CREATE TABLE app.dup_docs (id int PRIMARY KEY, body json);
+INSERT INTO app.dup_docs VALUES (1, '{"a": 1}'), (2, '{"a": 1, "a": 2}');
+CREATE TABLE app.webhook_events (id int PRIMARY KEY, payload json);
+INSERT INTO app.webhook_events VALUES (1, '{"b": 1, "a": 2}');
 CREATE TABLE app.big_docs (id int PRIMARY KEY, body json);
 INSERT INTO app.big_docs SELECT g, json_build_object('payload', repeat('x', 150), 'n', g) FROM generate_series(1, 70000) g;
 

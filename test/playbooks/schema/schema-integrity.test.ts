@@ -36,7 +36,7 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     expect(bad.map((r) => `${r.cell}: ${r.reason}`)).toEqual([]);
     const summary = Object.fromEntries(runOf(data, 'type_summary').rows.map((r) => [r.kind, [Number(r.columns), Number(r.tables)]]));
     expect(summary).toEqual({
-      json: [3, 3],
+      json: [6, 6],
       money: [1, 1],
       serial: [8, 8],
       'timestamp without time zone': [2, 1],
@@ -120,7 +120,14 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
   });
 
   it('offers json to jsonb only for a small table nothing else depends on', () => {
-    expect(targets(data, 'json_columns')).toEqual(['app.big_docs.body', 'app.docs.body', 'app.docs_viewed.body']);
+    expect(targets(data, 'json_columns')).toEqual([
+      'app.big_docs.body',
+      'app.docs.body',
+      'app.docs_viewed.body',
+      'app.dup_docs.body',
+      'app.nul_docs.body',
+      'app.webhook_events.payload',
+    ]);
     const docs = find(data, 'json_columns', 'app.docs.body');
     expect(docs.up).toBe('ALTER TABLE app.docs ALTER COLUMN body TYPE jsonb;');
     expect(docs.down).toBe('ALTER TABLE app.docs ALTER COLUMN body TYPE json;');
@@ -132,6 +139,29 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     const big = find(data, 'json_columns', 'app.big_docs.body');
     expect(big.up).toBeNull();
     expect(Number(big.evidence.table_bytes)).toBeGreaterThan(10 * 1024 * 1024);
+    // json is indexable through expressions: the rationale does not say otherwise
+    expect(docs.rationale).toContain('single keys can be indexed through expressions');
+    expect(docs.rationale).not.toContain('cannot be indexed');
+  });
+
+  it('never offers json to jsonb where it would fail or change values, nor where the name says the text is kept verbatim', async () => {
+    const nul = find(data, 'json_columns', 'app.nul_docs.body');
+    expect(nul.up).toBeNull();
+    expect(nul.evidence).toMatchObject({ rows_with_nul_escape: 1 });
+    expect(nul.rationale).toContain('1 row contains the \\u0000 escape, which jsonb rejects');
+    // it would have failed: the conversion the check refuses to offer
+    await rolledBack(db.url, async (c) => {
+      await expect(c.query('ALTER TABLE app.nul_docs ALTER COLUMN body TYPE jsonb')).rejects.toThrow(/unsupported Unicode escape sequence/);
+    });
+    const dup = find(data, 'json_columns', 'app.dup_docs.body');
+    expect(dup.up).toBeNull();
+    expect(dup.evidence).toMatchObject({ rows_with_duplicate_keys: 1, rows_with_nul_escape: 0 });
+    const hook = find(data, 'json_columns', 'app.webhook_events.payload');
+    expect(hook.up).toBeNull();
+    expect(hook.evidence).toMatchObject({ exact_text_name: true });
+    expect(hook.rationale).toContain('keep json and index the keys you query through expressions');
+    // the near miss: small, nothing depends on it, values checked
+    expect(find(data, 'json_columns', 'app.docs.body').evidence).toMatchObject({ rows_with_nul_escape: 0, rows_with_duplicate_keys: 0 });
   });
 
   it('reports timestamp columns per table as advice, naming the views in the way', () => {
