@@ -45,7 +45,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     expect(rows.find((r) => r.table === 'forced')).toMatchObject({ rls_forced: true, sees_all_rows: '' });
     expect(rows.find((r) => r.table === 'exposed_read')).toMatchObject({ rls_enabled: false, select: '' });
     expect(rows.find((r) => r.table === 'internal')).toMatchObject({ sees_all_rows: `app_owner_${s} (owner), bypass_login_${s} (BYPASSRLS)` });
-    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(13);
+    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(14);
   });
 
   it('RLS off on tables row-filtered roles can use; not for tables only bypass roles or nobody can use', () => {
@@ -82,7 +82,23 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
   });
 
   it('always-true write policy for a row-filtered role; not the admin override nor a public read', () => {
-    expect(targetsOf(data, 'always_true_write_policies')).toEqual(['app.docs.docs_anyone_updates']);
+    expect(targetsOf(data, 'always_true_write_policies')).toEqual(['app.docs.docs_anyone_updates', 'app.inbox.inbox_insert']);
+    // the role's rows on docs are confined by docs_own and docs_insert: an always-true UPDATE there writes across them
+    const docs = byCheck(data, 'always_true_write_policies').find((f) => f.target === 'app.docs.docs_anyone_updates')!;
+    expect(docs.severity).toBe('critical');
+    expect(docs.evidence.confining_policies_on_table).toEqual(['docs_insert', 'docs_own', 'docs_shared']);
+    expect(docs.rationale).toContain('into another user');
+    // confined on other tables only: a leftover to fix, not a cross-tenant write
+    const inbox = byCheck(data, 'always_true_write_policies').find((f) => f.target === 'app.inbox.inbox_insert')!;
+    expect(inbox.severity).toBe('warning');
+    expect(inbox.evidence.confining_policies_on_table).toEqual([]);
+  });
+
+  it('several permissive policies are one OR-ed condition: the finding claims readability, not speed', () => {
+    const [f] = byCheck(data, 'multiple_permissive_policies');
+    expect(f.rationale).toContain('joins permissive policies with OR into one condition');
+    expect(f.rationale).toContain('changes nothing in speed');
+    expect(f.rationale).not.toMatch(/does the same work once|cheapest first/);
   });
 
   it('per-row current_setting: rewritten; the already-wrapped notes policy is left alone', () => {
@@ -134,7 +150,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
 
   it('owner exempt from RLS: warning where only the owner has grants; not forced tables or NOLOGIN owners', () => {
     const found = byCheck(data, 'owner_not_forced');
-    expect(found.map((f) => f.target).sort()).toEqual(['app.blanket', 'app.docs', 'app.notes', 'app.owned_only']);
+    expect(found.map((f) => f.target).sort()).toEqual(['app.blanket', 'app.docs', 'app.inbox', 'app.notes', 'app.owned_only']);
     expect(found.find((f) => f.target === 'app.owned_only')!.severity).toBe('warning');
     expect(found.find((f) => f.target === 'app.docs')!.severity).toBe('info');
   });
@@ -185,6 +201,15 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     const f = byCheck(data, 'security_settings').find((x) => x.target === 'setting password_encryption')!;
     expect(f.severity).toBe('warning');
     expect(f.evidence).toMatchObject({ value: 'md5' });
+    expect(f.rationale).not.toContain('replayable');
+  });
+
+  it('settings: ssl off names the methods that really send passwords in clear; md5 sends a salted hash', () => {
+    // the test server runs without TLS
+    const f = byCheck(data, 'security_settings').find((x) => x.target === 'setting ssl')!;
+    expect(f.rationale).toContain('password, ldap, radius, pam, bsd');
+    expect(f.rationale).toContain('md5 sends a salted hash');
+    expect(f.rationale).not.toContain('passwords (unless SCRAM)');
   });
 
   it('every fix applies, changes the schema, and its rollback restores the identical schema', async () => {
