@@ -132,7 +132,7 @@ describe('indexes playbook on planted problems and near misses', () => {
       ].join('\n'),
     );
     expect(events.down).toBe('DROP INDEX IF EXISTS app.events_user_id_idx;');
-    expect(events.evidence.lock).toMatchObject({ mode: 'SHARE', on: ['app.events'], held: 'brief' });
+    expect(events.evidence.lock).toMatchObject({ mode: 'ACCESS EXCLUSIVE', on: ['app.events_2024_user_id_idx'], held: 'brief' });
     // two levels: the sub-partitioned table gets its own ON ONLY index, its partitions are attached to it first
     const ledger = fk('app.ledger.ledger_user_id_fkey');
     expect(ledger.up!.split('\n')).toEqual([

@@ -35,8 +35,10 @@ const cases = [
   },
   {
     corpus: 'musicbrainz' as const,
+    // fk_delete_rule: a schema without data shows no parent deleted after its children, and NO ACTION is a decision, so
+    // none of its 288 identifying keys (cover_art_type → art_type among them) is reported
     schema: { missing_primary_key: [16, 9], json_columns: [0, 0], timestamp_without_time_zone: [0, 0], varchar_limits: [67, 0],
-              serial_columns: [239, 239], fk_delete_rule: [288, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
+              serial_columns: [239, 239], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
   },
   {
     corpus: 'basejump' as const,
