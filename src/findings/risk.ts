@@ -45,6 +45,9 @@ export function evidenceLock(evidence: Record<string, unknown>): Partial<Stateme
     if (typeof rw === 'boolean') out.rewrites = rw ? 'yes' : 'no';
     else if (rw === 'maybe' || rw === 'yes' || rw === 'no') out.rewrites = rw;
     if (typeof o.scans === 'boolean') out.scans = o.scans;
+    // the notebooks' shape (src/playbooks/locks.ts): how long the lock is held says whether it rewrites or scans
+    if (o.held === 'rewrite') out.rewrites = 'yes';
+    if (o.held === 'scan') out.scans = true;
     return out;
   }
   return null;

@@ -1,19 +1,10 @@
 // The lock a finding's `up` takes, stated in its evidence as `lock` — one shape for every check and analyzer,
 // so a report can weigh each change by what it blocks and for how long.
+import { LOCK_MODES as TABLE_LOCK_MODES, type LockMode as TableLockMode } from '../migration/locks.ts';
 
-/** PostgreSQL's table-level lock modes, weakest first; `none` for statements that lock no table. */
-export const LOCK_MODES = [
-  'none',
-  'ACCESS SHARE',
-  'ROW SHARE',
-  'ROW EXCLUSIVE',
-  'SHARE UPDATE EXCLUSIVE',
-  'SHARE',
-  'SHARE ROW EXCLUSIVE',
-  'EXCLUSIVE',
-  'ACCESS EXCLUSIVE',
-] as const;
-export type LockMode = (typeof LOCK_MODES)[number];
+/** PostgreSQL's table-level lock modes, weakest first, after `none` for statements that lock no table. */
+export const LOCK_MODES: readonly LockMode[] = ['none', ...TABLE_LOCK_MODES];
+export type LockMode = 'none' | TableLockMode;
 
 /** How long the strongest lock is held: a catalog change, a scan of the table, an index build, a rewrite. */
 export const LOCK_HELD = ['brief', 'scan', 'build', 'rewrite'] as const;

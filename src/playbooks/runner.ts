@@ -5,8 +5,9 @@ import type { WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { managedProvider, withProviderAdvice } from './provider-advice.ts';
-import { unmetRequirement } from './requirements.ts';
-import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type SessionData, type Skipped } from './types.ts';
+import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
+import { unmetRequirement, type RunInputs } from './requirements.ts';
+import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
 
 export interface QuerySource {
   query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
@@ -137,27 +138,8 @@ async function runSqlCell(notebook: Notebook, cell: Cell, opts: RunOptions, runI
   if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
   const started = performance.now();
   try {
-    let columns: string[];
-    let rows: Row[];
-    let findingRows: Row[];
-    if (analyzer) {
-      const inputs: Record<string, Row[]> = {};
-      for (const u of cell.uses) inputs[u] = rowsOf.get(`${notebook.id}\u0000${u}`) ?? [];
-      const signal = opts.signal ?? new AbortController().signal;
-      const result = await opts.db.pinned((query) => analyzer.run({ server: opts.server, inputs, query, signal }), signal);
-      ({ columns, rows } = result);
-      findingRows = result.findings as unknown as Row[];
-    } else {
-      ({ columns, rows } = await opts.db.query(cell.sql!, [], opts.signal));
-      findingRows = cell.kind === 'check' ? rows : [];
-    }
-    const all = toFindings(notebook.id, cell, findingRows);
-    const managed = new Set(opts.server.managedSchemas);
-    const provider = managedProvider(opts.server);
-    const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? '')).map((f) => withProviderAdvice(f, provider));
-    const setAside = all.length - found.length;
-    const note = setAside ? `${setAside} finding${setAside === 1 ? '' : 's'} in platform-managed schemas set aside (${[...managed].filter((m) => all.some((f) => targetSchema(f.target) === m)).join(', ')}): the platform owns them` : null;
-    return { run: done('ok', note, elapsed(started), columns, rows), rows, found };
+    const { columns, rows } = await opts.db.query(cell.sql!, [], opts.signal);
+    return finish(notebook, cell, opts, done, started, columns, rows, cell.kind === 'check' ? rows : []);
   } catch (err) {
     return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
   }
@@ -234,7 +216,8 @@ function finish(
 ): CellResult {
   const all = toFindings(notebook.id, cell, findingRows);
   const managed = new Set(opts.server.managedSchemas);
-  const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
+  const provider = managedProvider(opts.server);
+  const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? '')).map((f) => withProviderAdvice(f, provider));
   const setAside = all.length - found.length;
   const note = setAside ? `${setAside} finding${setAside === 1 ? '' : 's'} in platform-managed schemas set aside (${[...managed].filter((m) => all.some((f) => targetSchema(f.target) === m)).join(', ')}): the platform owns them` : null;
   return { run: done('ok', note, elapsed(started), columns, rows), rows, found };

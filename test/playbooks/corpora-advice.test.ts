@@ -2,13 +2,13 @@
 // definer function sits in a schema every role can create in, and a schema-only musicbrainz has no workload
 // that spills to disk however often the advisor itself reads pg_stat_statements.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SessionData } from '../../src/playbooks/types.ts';
+import type { RunResult } from '../../src/playbooks/types.ts';
 import { hasRealServer, loadCorpus, type TestDatabase } from '../support/db.ts';
 import { findingsOf, runPlaybook } from '../support/run.ts';
 
 describe.skipIf(!hasRealServer)('pagila: SECURITY DEFINER in a schema PUBLIC can create in', () => {
   let db: TestDatabase;
-  let data: SessionData;
+  let data: RunResult;
   beforeAll(async () => {
     db = await loadCorpus('pagila');
     data = await runPlaybook(db.url, ['rls-security']);

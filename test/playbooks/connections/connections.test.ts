@@ -132,9 +132,9 @@ describe.skipIf(!hasRealServer)('connections playbook (real server; needs TEST_D
     // A sort that does not fit in 4 MB writes a temporary file; the same sort fits in 64 MB.
     const sort = 'SELECT g FROM generate_series(1, 400000) g ORDER BY g DESC LIMIT 1';
     // other test files may reset pg_stat_statements meanwhile: plant and read again until the planted rows are seen
-    let s: SessionData | undefined;
-    let q: SessionData | undefined;
-    let r: SessionData | undefined;
+    let s: RunResult | undefined;
+    let q: RunResult | undefined;
+    let r: RunResult | undefined;
     for (let attempt = 0; attempt < 3; attempt++) {
       await spill.exec(sort);
       await roomy.exec(sort);

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
 import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
-import type { SessionData } from '../../../src/playbooks/types.ts';
-import { connect, runSession, selectNotebooks } from '../../../src/session/live.ts';
+import type { RunResult } from '../../../src/playbooks/types.ts';
+import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import { apply, expectEachFindingRoundTrips, migrateAndRollBack } from '../maintenance/helpers.ts';
 
 /** A finding's SQL statement by statement, as the helpers apply it. */
