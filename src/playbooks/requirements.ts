@@ -1,3 +1,4 @@
+import { managedBy } from './managed.ts';
 import type { Requirement, ServerFacts } from './types.ts';
 
 export function formatVersion(num: number): string {
@@ -35,6 +36,10 @@ export function unmetRequirement(req: Requirement, server: ServerFacts, run: Run
   }
   if (req.maxVersion && server.versionNum > req.maxVersion) {
     return `applies to PostgreSQL before ${formatVersion(req.maxVersion + 1)} (server is ${server.version})`;
+  }
+  if (req.selfManaged) {
+    const provider = managedBy(server, req.selfManaged);
+    if (provider) return provider;
   }
   if (req.workload && !run.workloadFiles && !server.extensions.some((e) => e.name === 'pg_stat_statements')) return workloadUnavailable(server);
   for (const ext of req.extensions ?? []) {

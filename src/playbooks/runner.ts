@@ -4,7 +4,6 @@ import type { BuildResult } from '../workload/build.ts';
 import type { WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
-import { managedProvider, withProviderAdvice } from './provider-advice.ts';
 import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
 import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
@@ -216,8 +215,7 @@ function finish(
 ): CellResult {
   const all = toFindings(notebook.id, cell, findingRows);
   const managed = new Set(opts.server.managedSchemas);
-  const provider = managedProvider(opts.server);
-  const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? '')).map((f) => withProviderAdvice(f, provider));
+  const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
   const setAside = all.length - found.length;
   const note = setAside ? `${setAside} finding${setAside === 1 ? '' : 's'} in platform-managed schemas set aside (${[...managed].filter((m) => all.some((f) => targetSchema(f.target) === m)).join(', ')}): the platform owns them` : null;
   return { run: done('ok', note, elapsed(started), columns, rows), rows, found };

@@ -2,6 +2,8 @@
 // Nothing here knows about ink, the CLI or files.
 import type { WorkloadSourceSummary } from '../workload/types.ts';
 
+import type { ManagedTopic } from './managed.ts';
+
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
 
@@ -25,6 +27,8 @@ export interface Requirement {
   privileges?: Privilege[];
   /** a workload: pg_stat_statements in this database, or a --workload file */
   workload?: boolean;
+  /** a server the customer runs: on a managed provider the cell is skipped with what the provider does about this */
+  selfManaged?: ManagedTopic;
 }
 
 export type CellKind = 'probe' | 'check' | 'analyzer';
@@ -132,6 +136,8 @@ export interface ServerFacts {
   postmasterStart: string | null;
   /** schemas a managed platform (Supabase) owns: findings there are set aside */
   managedSchemas: string[];
+  /** the managed provider the server runs on, when one is recognised */
+  provider?: { id: string; name: string; evidence: string[] };
 }
 
 export interface Skipped {
