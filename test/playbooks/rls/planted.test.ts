@@ -8,7 +8,7 @@ import type { RunResult } from '../../../src/playbooks/types.ts';
 import { applyAll, byCheck, dropRoles, fixture, newSuffix, rowsOf, statusOf, targetsOf } from './helpers.ts';
 
 const s = newSuffix();
-const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner'].map((r) => `${r}_${s}`);
+const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner', 'provisioner', 'dbmaker', 'creator_nologin'].map((r) => `${r}_${s}`);
 
 describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
   let db: TestDatabase;
@@ -45,7 +45,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     expect(rows.find((r) => r.table === 'forced')).toMatchObject({ rls_forced: true, sees_all_rows: '' });
     expect(rows.find((r) => r.table === 'exposed_read')).toMatchObject({ rls_enabled: false, select: '' });
     expect(rows.find((r) => r.table === 'internal')).toMatchObject({ sees_all_rows: `app_owner_${s} (owner), bypass_login_${s} (BYPASSRLS)` });
-    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(14);
+    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(15);
   });
 
   it('RLS off on tables row-filtered roles can use; not for tables only bypass roles or nobody can use', () => {
@@ -212,6 +212,53 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     expect(f.rationale).not.toContain('passwords (unless SCRAM)');
   });
 
+  it('default privileges that grant to PUBLIC: revoked by the fix; grants to one role and function defaults are near misses', async () => {
+    const found = byCheck(data, 'default_privileges_public');
+    expect(found.map((f) => f.target)).toEqual([`default privileges of app_owner_${s} in app on TABLES`]);
+    expect(found[0].up).toBe(`ALTER DEFAULT PRIVILEGES FOR ROLE app_owner_${s} IN SCHEMA app REVOKE SELECT ON TABLES FROM PUBLIC;`);
+    expect(found[0].down).toBe(`ALTER DEFAULT PRIVILEGES FOR ROLE app_owner_${s} IN SCHEMA app GRANT SELECT ON TABLES TO PUBLIC;`);
+    // applied, a table created afterwards no longer grants to PUBLIC; the rollback brings the default back
+    const publicCanRead = async (t: string) => {
+      await applyAll(db.url, [`SET ROLE app_owner_${s}; CREATE TABLE app.${t} (id int); RESET ROLE`]);
+      const { rows } = await db.exec(`SELECT has_table_privilege('public', 'app.${t}', 'SELECT') AS ok`);
+      await db.exec(`DROP TABLE app.${t}`);
+      return rows[0].ok;
+    };
+    expect(await publicCanRead('before_fix')).toBe(true);
+    await applyAll(db.url, [found[0].up!]);
+    expect(await publicCanRead('after_fix')).toBe(false);
+    await applyAll(db.url, [found[0].down!]);
+    expect(await publicCanRead('after_rollback')).toBe(true);
+  });
+
+  it('login roles that can create roles or databases; not one that cannot log in', () => {
+    const found = byCheck(data, 'powerful_login_roles').filter((f) => f.target.endsWith(`_${s}`));
+    expect(found.map((f) => [f.target, f.severity])).toEqual([
+      [`dbmaker_${s}`, 'info'],
+      [`provisioner_${s}`, 'warning'],
+    ]);
+    expect(found[1].rationale).toContain('pg_execute_server_program');
+    expect(found[1].evidence).toMatchObject({ ddl: `ALTER ROLE provisioner_${s} NOCREATEROLE;` });
+  });
+
+  it('secret-looking text columns, with a confidence; hashed, about-the-secret and binary columns are near misses', () => {
+    const found = byCheck(data, 'plaintext_secrets').filter((f) => f.target.startsWith('app.accounts.'));
+    expect(found.map((f) => [f.target, f.evidence.confidence, f.severity])).toEqual([
+      ['app.accounts.api_token', 'medium', 'info'],
+      ['app.accounts.password', 'high', 'warning'],
+      ['app.accounts.secret', 'low', 'info'],
+    ]);
+    expect(found[1].rationale).toContain('stores it as readable text');
+    // the roles other than the owner that may read it (none here)
+    expect(found[1].evidence.readers).toEqual([]);
+  });
+
+  it('DDL not logged (log_statement none, no pgaudit): advice', () => {
+    const [f] = byCheck(data, 'audit_logging');
+    expect(f).toMatchObject({ target: 'setting log_statement', severity: 'info' });
+    expect(f.evidence).toMatchObject({ alter_system: "ALTER SYSTEM SET log_statement = 'ddl';", pgaudit_installed: false });
+  });
+
   it('every fix applies, changes the schema, and its rollback restores the identical schema', async () => {
     const fixes = data.findings.filter((f) => f.up);
     expect(fixes.length).toBeGreaterThanOrEqual(10);
@@ -219,7 +266,8 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     for (const f of fixes) {
       await applyAll(db.url, [f.up!]);
       const applied = await schemaDump(db.url);
-      if (f.check !== 'schema_create_public') expect(applied, f.id).not.toBe(before); // pg_dump --no-privileges hides grants
+      // pg_dump --no-privileges hides grants and default privileges
+      if (f.check !== 'schema_create_public' && f.check !== 'default_privileges_public') expect(applied, f.id).not.toBe(before);
       await applyAll(db.url, [f.down!]);
       expect(await schemaDump(db.url), f.id).toBe(before);
     }
