@@ -28,6 +28,7 @@ const sessionOptions = {
   out: { type: 'string', default: 'snapshots', describe: 'folder for the snapshot and migration written by w' },
   baseline: { type: 'string', describe: 'carry decisions forward from an earlier snapshot' },
   resume: { type: 'string', describe: 'restore decisions from an autosave or snapshot' },
+  'app-role': { type: 'string', array: true, describe: 'a role the application connects as (repeatable): RLS coverage is judged for it' },
 } as const;
 
 await yargs(hideBin(process.argv))
@@ -35,7 +36,7 @@ await yargs(hideBin(process.argv))
   .version(TOOL_VERSION)
   .usage('$0 [command] — an interactive PostgreSQL health check')
   .command(['session', '$0'], 'interactive session (the default)', sessionOptions, (a) =>
-    run(async () => (await import('./commands/session.ts')).sessionCommand(a))(),
+    run(async () => (await import('./commands/session.ts')).sessionCommand({ ...a, appRole: a['app-role'] }))(),
   )
   .command('replay <file>', 'the session TUI over a saved snapshot, offline', { out: sessionOptions.out }, (a) =>
     run(async () => (await import('./commands/replay.ts')).replayCommand({ file: a.file as string, out: a.out }))(),
@@ -51,9 +52,10 @@ await yargs(hideBin(process.argv))
       save: { type: 'string', describe: 'also write the snapshot and migration into this folder' },
       accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
       baseline: sessionOptions.baseline,
+      'app-role': sessionOptions['app-role'],
       'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
     },
-    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'], allowErrors: a['allow-errors'] }))(),
+    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'], allowErrors: a['allow-errors'], appRole: a['app-role'] }))(),
   )
   .command(
     'export <file>',

@@ -13,6 +13,8 @@ export interface CheckArgs {
   accept?: string;
   baseline?: string;
   allowErrors?: boolean;
+  /** roles the application connects as (--app-role) */
+  appRole?: string[];
 }
 
 /**
@@ -25,7 +27,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const accept = args.save ? parseAccept(args.accept ?? 'none') : null;
   if (args.accept && !args.save) throw new UsageError('--accept needs --save DIR');
   const notebooks = await selectNotebooks(args.playbook);
-  const conn = await connect(args.url);
+  const conn = await connect(args.url, { appRoles: args.appRole });
   let data: RunResult;
   try {
     if (conn.demo) process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n');

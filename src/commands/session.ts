@@ -16,6 +16,8 @@ export interface SessionArgs {
   out: string;
   baseline?: string;
   resume?: string;
+  /** roles the application connects as (--app-role) */
+  appRole?: string[];
 }
 
 export async function sessionCommand(args: SessionArgs): Promise<number> {
@@ -39,7 +41,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let conn: Connected | null = null;
   if (!demo) {
     try {
-      conn = await connect(args.url);
+      conn = await connect(args.url, { appRoles: args.appRole });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err), 2);
     }
@@ -60,7 +62,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
         start: async (onEvent, signal) => {
           if (!conn) {
             onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
-            conn = await connect(undefined);
+            conn = await connect(undefined, { appRoles: args.appRole });
           }
           return runLive(conn, notebooks, onEvent, signal);
         },

@@ -11,6 +11,8 @@ export interface ReadOnlyDbOptions {
   lockTimeoutMs: number;
   /** parallel connections for probes */
   connections: number;
+  /** roles the application connects as (--app-role): every cell can read them as `pgadvisor.app_roles`, a JSON array */
+  appRoles?: string[];
 }
 
 export const DEFAULT_SESSION_OPTIONS: ReadOnlyDbOptions = {
@@ -53,11 +55,13 @@ export class ReadOnlyDb {
       ['lock_timeout', String(Math.trunc(options.lockTimeoutMs))],
       // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
       ['jit', 'off'],
+      // a transaction-local placeholder the cells read with current_setting('pgadvisor.app_roles', true)
+      ...(options.appRoles?.length ? [['pgadvisor.app_roles', JSON.stringify(options.appRoles)]] : []),
     ];
     this.begin =
       `${markOwn('BEGIN TRANSACTION READ ONLY')}; ` +
       markOwn(
-        `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `('${n}', '${v}')`).join(', ')}) AS s(name, value)`,
+        `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `(${pg.escapeLiteral(n)}, ${pg.escapeLiteral(v)})`).join(', ')}) AS s(name, value)`,
       );
   }
 
