@@ -131,3 +131,51 @@ ALTER EXTENSION pgstattuple ADD SEQUENCE app.ext_owned_id_seq;
 -- migration tools' bookkeeping tables, with no primary key, varchar(n) and timestamp: never reported
 CREATE TABLE app.databasechangelog (id varchar(255) NOT NULL, author varchar(255) NOT NULL, dateexecuted timestamp NOT NULL);
 CREATE TABLE app._prisma_migrations (id varchar(36) PRIMARY KEY, checksum varchar(64) NOT NULL, finished_at timestamptz);
+
+-- foreign key types: an integer column referencing a bigint key (fixed: rewrite of a small table); a varchar(50)
+-- referencing a varchar(100) key and a varchar(20) referencing a text key (fixed: catalog only); a text column
+-- referencing a varchar(10) key (advice: wider than its key); an integer one a view uses (advice); near miss: the
+-- keys above whose types match
+CREATE TABLE app.big_parents (id bigint PRIMARY KEY);
+CREATE TABLE app.small_refs (id int PRIMARY KEY, parent_id int REFERENCES app.big_parents);
+CREATE TABLE app.codes (code varchar(100) PRIMARY KEY);
+CREATE TABLE app.code_refs (id int PRIMARY KEY, code varchar(50) REFERENCES app.codes);
+CREATE TABLE app.named (name text PRIMARY KEY);
+CREATE TABLE app.named_refs (id int PRIMARY KEY, name varchar(20) REFERENCES app.named);
+CREATE TABLE app.short_keys (k varchar(10) PRIMARY KEY);
+CREATE TABLE app.short_refs (id int PRIMARY KEY, k text REFERENCES app.short_keys);
+CREATE TABLE app.viewed_refs (id int PRIMARY KEY, parent_id int REFERENCES app.big_parents);
+CREATE VIEW app.viewed_refs_v AS SELECT parent_id FROM app.viewed_refs;
+
+-- char(n): two columns in one table (advice); near miss: text
+CREATE TABLE app.fixed (id int PRIMARY KEY, code char(3), flag char(1), note text);
+
+-- nullable foreign keys: never NULL in 200 rows (advice); near miss: some NULLs
+CREATE TABLE app.authors (id int PRIMARY KEY);
+INSERT INTO app.authors SELECT generate_series(1, 10);
+CREATE TABLE app.books (id int PRIMARY KEY, author_id int REFERENCES app.authors);
+INSERT INTO app.books SELECT g, 1 + g % 10 FROM generate_series(1, 200) g;
+CREATE TABLE app.reviews (id int PRIMARY KEY, author_id int REFERENCES app.authors);
+INSERT INTO app.reviews SELECT g, CASE WHEN g % 5 = 0 THEN NULL ELSE 1 + g % 10 END FROM generate_series(1, 200) g;
+ANALYZE app.authors, app.books, app.reviews;
+
+-- names: one cut at 63 bytes (planted), one of 62 bytes (near miss)
+CREATE TABLE app.customer_subscription_renewal_reminder_notification_preferences_by_region (id int PRIMARY KEY);
+CREATE TABLE app.customer_subscription_renewal_reminder_notification_preference (id int PRIMARY KEY);
+
+-- UNIQUE on the primary key's columns: with a foreign key using its index (fixed in order), without (fixed), in
+-- another order (advice); near miss: UNIQUE on a superset
+CREATE TABLE app.plans (id int NOT NULL, name text, CONSTRAINT plans_id_key UNIQUE (id));
+CREATE TABLE app.subscriptions (id int PRIMARY KEY, plan_id int REFERENCES app.plans (id));
+ALTER TABLE app.plans ADD CONSTRAINT plans_pkey PRIMARY KEY (id);
+CREATE TABLE app.labels (id int PRIMARY KEY, name text, CONSTRAINT labels_id_name_key UNIQUE (id, name));
+COMMENT ON TABLE app.labels IS 'a UNIQUE on the key written in CREATE TABLE would be dropped there as a duplicate: added after';
+ALTER TABLE app.labels ADD CONSTRAINT labels_id_uniq UNIQUE (id);
+COMMENT ON CONSTRAINT labels_id_uniq ON app.labels IS 'kept by the rollback';
+CREATE TABLE app.grid (a int, b int, PRIMARY KEY (a, b), CONSTRAINT grid_b_a_key UNIQUE (b, a));
+
+-- undeclared references: same schema, same type (high); compatible types (medium); near misses: a polymorphic pair,
+-- a name no table matches
+CREATE TABLE app.customers (id int PRIMARY KEY);
+CREATE TABLE app.categories (id int PRIMARY KEY);
+CREATE TABLE app.invoices (id int PRIMARY KEY, customer_id int, category_id bigint, commentable_id int, commentable_type text, request_id uuid);
