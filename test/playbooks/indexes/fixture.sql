@@ -84,5 +84,33 @@ CREATE TABLE app.clicks_2025 (gone int, id bigint, user_id bigint, at date);
 ALTER TABLE app.clicks_2025 DROP COLUMN gone;
 CREATE INDEX clicks_2025_user ON app.clicks_2025 (user_id);
 ALTER TABLE app.clicks ATTACH PARTITION app.clicks_2025 FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+-- a self-referencing foreign key without an index (flagged as such, not as a lookup table)
+CREATE TABLE app.tree_nodes (id int PRIMARY KEY, parent_id int REFERENCES app.tree_nodes);
+INSERT INTO app.tree_nodes SELECT g, CASE WHEN g > 1 THEN g / 2 END FROM generate_series(1, 500) g;
+-- unused on a partitioned table, two levels deep (planted); near miss: scanned on one partition (by the test)
+CREATE TABLE app.metrics (id bigint, at date, kind text, v int) PARTITION BY RANGE (at);
+CREATE TABLE app.metrics_2024 PARTITION OF app.metrics FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.metrics_2025 PARTITION OF app.metrics FOR VALUES FROM ('2025-01-01') TO ('2026-01-01') PARTITION BY LIST (kind);
+CREATE TABLE app.metrics_2025_a PARTITION OF app.metrics_2025 FOR VALUES IN ('a');
+INSERT INTO app.metrics SELECT g, date '2024-06-01' + (g % 400), 'a', g FROM generate_series(1, 400) g;
+CREATE INDEX metrics_v ON app.metrics (v);
+CREATE INDEX metrics_kind ON app.metrics (kind);
+-- index shapes: btree on an array (planted; near miss: gin), IS NOT NULL on a NOT NULL column (planted, whole and
+-- in part; near miss: on a nullable column), a timestamp before the last key column (planted; near miss: last)
+CREATE TABLE app.posts (id int PRIMARY KEY, tags text[], at timestamptz NOT NULL, author int NOT NULL, status text);
+CREATE INDEX posts_tags ON app.posts (tags);
+CREATE INDEX posts_tags_gin ON app.posts USING gin (tags);
+CREATE INDEX posts_at_nn ON app.posts (at) WHERE at IS NOT NULL;
+CREATE INDEX posts_author_live ON app.posts (author) WHERE author IS NOT NULL AND status = 'live';
+CREATE INDEX posts_status_nn ON app.posts (status) WHERE status IS NOT NULL;
+CREATE INDEX posts_author_at_status ON app.posts (author, at, status);
+CREATE INDEX posts_author_status_at ON app.posts (author, status, at);
+-- index bloat: an index that lost four fifths of its entries (the test deletes and vacuums); near miss: intact
+CREATE TABLE app.bloaty (id int PRIMARY KEY, code text);
+INSERT INTO app.bloaty SELECT g, 'code-' || lpad(g::text, 30, '0') FROM generate_series(1, 300000) g;
+CREATE INDEX bloaty_code ON app.bloaty (code);
+CREATE TABLE app.tidy (id int PRIMARY KEY, code text);
+INSERT INTO app.tidy SELECT g, 'code-' || lpad(g::text, 30, '0') FROM generate_series(1, 300000) g;
+CREATE INDEX tidy_code ON app.tidy (code);
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$;
 ANALYZE;

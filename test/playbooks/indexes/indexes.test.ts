@@ -7,6 +7,7 @@ import { findingsOf, runOf, runPlaybook } from '../../support/run.ts';
 import type { RunResult } from '../../../src/playbooks/types.ts';
 import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import { apply, expectEachFindingRoundTrips, migrateAndRollBack } from '../maintenance/helpers.ts';
+import { plantAfterFixture } from './plant.ts';
 
 /** A finding's SQL statement by statement, as the helpers apply it. */
 const applyEach = (db: TestDatabase, sql: string) => apply(db, { id: 'x', up: sql } as never, 'up');
@@ -19,6 +20,7 @@ describe('indexes playbook on planted problems and near misses', () => {
   let data: RunResult;
   beforeAll(async () => {
     db = await createDatabase(fixture);
+    await plantAfterFixture(db);
     data = await runPlaybook(db.url, ['indexes']);
   });
   afterAll(() => db?.drop());
@@ -91,6 +93,7 @@ describe('indexes playbook on planted problems and near misses', () => {
       'app.notes.notes_user_id_fkey',
       'app.orders.orders_org_fk',
       'app.orders.orders_user_id_fkey',
+      'app.tree_nodes.tree_nodes_parent_id_fkey',
       'app.visit_log.visit_log_user_id_fkey',
     ]);
     const fk = (t: string) => findingsOf(data, 'fk_without_index').find((f) => f.target === t)!;
@@ -222,8 +225,48 @@ describe('indexes playbook on planted problems and near misses', () => {
     expect(again.findings.map((f) => f.id).sort()).toEqual(data.findings.map((f) => f.id).sort());
   });
 
+  it('a self-referencing foreign key is not taken for a lookup table', () => {
+    const tree = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.tree_nodes.tree_nodes_parent_id_fkey')!;
+    expect(tree.rationale).toContain('The key references its own table');
+    expect(tree.rationale).not.toContain('lookup table');
+  });
+
+  it('index shapes: btree on an array, IS NOT NULL on a NOT NULL column (whole or in part), a timestamp mid-index; near misses untouched', () => {
+    const shapes = findingsOf(data, 'index_shapes');
+    expect(shapes.map((f) => f.id.split('/').pop())).toEqual([
+      'app.posts.posts_at_nn redundant_predicate',
+      'app.posts.posts_author_at_status timestamp_mid',
+      'app.posts.posts_author_live redundant_predicate',
+      'app.posts.posts_tags array_btree',
+    ]);
+    const at = shapes.find((f) => f.target === 'app.posts.posts_at_nn')!;
+    expect(at.evidence.suggested).toBe(
+      'CREATE INDEX CONCURRENTLY posts_at_nn_full ON app.posts USING btree (at);\nDROP INDEX CONCURRENTLY app.posts_at_nn;\nALTER INDEX app.posts_at_nn_full RENAME TO posts_at_nn;',
+    );
+    // only part of this predicate is redundant: no replacement index, a sentence
+    const live = shapes.find((f) => f.target === 'app.posts.posts_author_live')!;
+    expect(live.evidence.suggested).toBeUndefined();
+    expect(live.rationale).toContain('Drop that part of the predicate');
+    expect(shapes.find((f) => f.target === 'app.posts.posts_tags')!.evidence.suggested).toBe('CREATE INDEX CONCURRENTLY ON app.posts USING gin (tags);');
+    expect(shapes.find((f) => f.target === 'app.posts.posts_author_at_status')!.evidence.suggested).toBe(
+      'CREATE INDEX CONCURRENTLY ON app.posts (author, status, at);',
+    );
+  });
+
+  it('index bloat: a btree index that lost four fifths of its entries; the same index intact is a near miss; REINDEX removes it', async () => {
+    const bloat = findingsOf(data, 'index_bloat');
+    expect(bloat.map((f) => f.target)).toEqual(['app.bloaty.bloaty_code']);
+    expect(Number(bloat[0].evidence.extra_pct)).toBeGreaterThan(60);
+    expect(bloat[0].up).toBe('REINDEX INDEX CONCURRENTLY app.bloaty_code;');
+    expect(bloat[0].evidence.lock).toMatchObject({ mode: 'SHARE UPDATE EXCLUSIVE', held: 'build' });
+    await db.exec(bloat[0].up!);
+    const again = await runPlaybook(db.url, ['indexes']);
+    expect(findingsOf(again, 'index_bloat')).toEqual([]);
+  });
+
   it.skipIf(!hasRealServer)('each finding up then down restores the identical schema, and up applies again', async () => {
-    await expectEachFindingRoundTrips(db, data.findings.filter((f) => f.up));
+    // a REINDEX changes no definition and has nothing to undo: tested above
+    await expectEachFindingRoundTrips(db, data.findings.filter((f) => f.up && f.check !== 'index_bloat'));
   });
 });
 
@@ -233,6 +276,7 @@ describe('unused indexes with old statistics', () => {
 
   it('proposes a DROP per unscanned index when statistics are old enough (threshold lowered for the test)', async () => {
     db = await createDatabase(fixture);
+    await plantAfterFixture(db);
     const dir = await mkdtemp(join(tmpdir(), 'pgadv-nb-'));
     const src = await readFile(new URL('../../../playbooks/indexes.md', import.meta.url), 'utf8');
     expect(src).toContain(`interval '30 days'`);
@@ -253,6 +297,21 @@ describe('unused indexes with old statistics', () => {
     const commented = unused.find((x) => x.target === '"Sales ""EU"""."Order Items"."idx b"')!;
     expect(commented.down).toContain(`\nCOMMENT ON INDEX "Sales ""EU"""."idx b" IS 'it''s "quoted"';`);
     expect(f.down).not.toContain('COMMENT');
+    // a partitioned table's index unscanned on every partition: dropped at the parent, rebuilt without blocking writes
+    const parted = findingsOf(data, 'unused_partitioned_indexes');
+    expect(parted.map((x) => x.target)).toEqual(['app.metrics.metrics_v']); // metrics_kind was scanned
+    expect(parted[0].up).toBe('DROP INDEX IF EXISTS app.metrics_v;');
+    expect(parted[0].down!.split('\n')).toEqual([
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS metrics_2024_v_idx ON app.metrics_2024 USING btree (v);',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS metrics_2025_a_v_idx ON app.metrics_2025_a USING btree (v);',
+      'CREATE INDEX IF NOT EXISTS metrics_v ON ONLY app.metrics USING btree (v);',
+      'CREATE INDEX IF NOT EXISTS metrics_2025_v_idx ON ONLY app.metrics_2025 USING btree (v);',
+      'ALTER INDEX app.metrics_2025_v_idx ATTACH PARTITION app.metrics_2025_a_v_idx;',
+      'ALTER INDEX app.metrics_v ATTACH PARTITION app.metrics_2024_v_idx;',
+      'ALTER INDEX app.metrics_v ATTACH PARTITION app.metrics_2025_v_idx;',
+    ]);
+    expect(parted[0].evidence.lock).toMatchObject({ mode: 'ACCESS EXCLUSIVE', on: ['app.metrics'], held: 'brief' });
+    if (hasRealServer) await expectEachFindingRoundTrips(db, parted);
   });
 });
 
