@@ -179,3 +179,9 @@ CREATE TABLE app.grid (a int, b int, PRIMARY KEY (a, b), CONSTRAINT grid_b_a_key
 CREATE TABLE app.customers (id int PRIMARY KEY);
 CREATE TABLE app.categories (id int PRIMARY KEY);
 CREATE TABLE app.invoices (id int PRIMARY KEY, customer_id int, category_id bigint, commentable_id int, commentable_type text, request_id uuid);
+-- every partition declares the reference, the partitioned table does not (planted)
+CREATE TABLE app.visits (id int, customer_id int, at date, PRIMARY KEY (id, at)) PARTITION BY RANGE (at);
+CREATE TABLE app.visits_2024 PARTITION OF app.visits FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');
+CREATE TABLE app.visits_2025 PARTITION OF app.visits FOR VALUES FROM ('2025-01-01') TO ('2026-01-01');
+ALTER TABLE app.visits_2024 ADD FOREIGN KEY (customer_id) REFERENCES app.customers;
+ALTER TABLE app.visits_2025 ADD FOREIGN KEY (customer_id) REFERENCES app.customers;

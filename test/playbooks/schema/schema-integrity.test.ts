@@ -372,7 +372,11 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
   });
 
   it('columns named like references without a foreign key, with a confidence; polymorphic and unmatched names are near misses', () => {
-    expect(targets(data, 'missing_foreign_keys')).toEqual(['app.invoices.category_id', 'app.invoices.customer_id']);
+    expect(targets(data, 'missing_foreign_keys')).toEqual(['app.invoices.category_id', 'app.invoices.customer_id', 'app.visits.customer_id']);
+    // declared on each partition but not on the partitioned table: a partition added later gets none
+    const visits = find(data, 'missing_foreign_keys', 'app.visits.customer_id');
+    expect(visits.title).toBe('Every partition of app.visits declares a foreign key on customer_id, the partitioned table does not');
+    expect(visits.evidence).toMatchObject({ confidence: 'high', partitions: { leaves: 2, with_key: 2 } });
     const high = find(data, 'missing_foreign_keys', 'app.invoices.customer_id');
     expect(high.evidence).toMatchObject({ confidence: 'high', references: 'app.customers(id)' });
     expect(high.evidence.ddl).toBe(
