@@ -162,7 +162,10 @@ async function expectDeclaredLocks(db: TestDatabase, findings: Finding[]): Promi
 describe.skipIf(!hasRealServer)('the lock each up declares is the lock it takes (pg_locks)', () => {
   const dbs: TestDatabase[] = [];
   const s = newSuffix();
-  const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner'].map((r) => `${r}_${s}`);
+  // every role the planted RLS fixture creates
+  const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner', 'provisioner', 'dbmaker', 'creator_nologin'].map(
+    (r) => `${r}_${s}`,
+  );
   afterAll(async () => {
     for (const db of dbs) await db.drop();
     await dropRoles(roles);
