@@ -112,5 +112,9 @@ CREATE INDEX bloaty_code ON app.bloaty (code);
 CREATE TABLE app.tidy (id int PRIMARY KEY, code text);
 INSERT INTO app.tidy SELECT g, 'code-' || lpad(g::text, 30, '0') FROM generate_series(1, 300000) g;
 CREATE INDEX tidy_code ON app.tidy (code);
+-- a flat low-cardinality index that also serves a foreign key (flagged, saying so)
+CREATE TABLE app.shipments (id int PRIMARY KEY, org_id int REFERENCES app.orgs (id));
+INSERT INTO app.shipments SELECT g, 1 + g % 3 FROM generate_series(1, 3000) g;
+CREATE INDEX shipments_org ON app.shipments (org_id);
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$;
 ANALYZE;

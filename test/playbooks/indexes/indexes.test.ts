@@ -186,8 +186,13 @@ describe('indexes playbook on planted problems and near misses', () => {
       'app.flags.flags_prio',
       'app.flags.flags_status',
       'app.flags.flags_visible',
+      'app.shipments.shipments_org',
       'app.tiny.tiny_is_active',
     ]);
+    // flat, and the index of a foreign key: said so
+    const ship = findingsOf(data, 'low_cardinality_indexes').find((f) => f.target === 'app.shipments.shipments_org')!;
+    expect(ship.evidence).toMatchObject({ shape: 'flat', supports_foreign_keys: 'shipments_org_id_fkey' });
+    expect(ship.rationale).toContain('It also serves the foreign key shipments_org_id_fkey');
     const low = (t: string) => findingsOf(data, 'low_cardinality_indexes').find((f) => f.target === t)!;
     for (const f of findingsOf(data, 'low_cardinality_indexes')) expect(f.up).toBeNull();
     // a 99/1 boolean is a good index for the rare value: the advice is the partial index on it, keyed by the primary key
