@@ -6,6 +6,7 @@ import { appendFile, chmod, chown, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { canStartClusters, startCluster, type PrivateCluster } from '../../support/cluster.ts';
@@ -87,6 +88,26 @@ describe.skipIf(!canStartClusters)('pg_hba.conf and TLS on private clusters', ()
     expect(of(d, 'hba_rules')).toEqual([]);
     // with TLS on, the ssl setting itself is not reported
     expect(of(t, 'security_settings').map((f) => f.target)).not.toContain('setting ssl');
+  });
+
+  it('ssl_ciphers ALL enables the anonymous suites; ALL:!aNULL and DEFAULT are near misses', async () => {
+    const c = new pg.Client({ connectionString: defaults.url });
+    await c.connect();
+    const ciphers = async (value: string) => {
+      await c.query(`ALTER SYSTEM SET ssl_ciphers = ${pg.escapeLiteral(value)}`);
+      await c.query('SELECT pg_reload_conf()');
+      await new Promise((r) => setTimeout(r, 300));
+      return of(await run(defaults.url), 'tls_settings');
+    };
+    try {
+      expect((await ciphers('ALL'))[0]?.evidence.weak_elements).toEqual(['ALL']);
+      expect(await ciphers('ALL:!aNULL')).toEqual([]);
+      expect(await ciphers('DEFAULT')).toEqual([]);
+    } finally {
+      await c.query('ALTER SYSTEM RESET ssl_ciphers');
+      await c.query('SELECT pg_reload_conf()');
+      await c.end();
+    }
   });
 });
 
