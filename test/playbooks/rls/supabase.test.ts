@@ -58,7 +58,12 @@ describe.skipIf(!hasRealServer)('rls-security on the Supabase-style basejump cor
       policy_columns_unindexed: 1,
       // basejump.invitations.token: the invitation token itself, readable by whoever reads the table
       plaintext_secrets: 1,
+      // Supabase's API role, judged because supabase_admin and auth exist: the same three gaps, from its side
+      app_role_coverage: 1,
     });
+    expect(byCheck(corpus, 'app_role_coverage').map((f) => [f.target, f.severity, f.title])).toEqual([
+      ['role authenticated', 'info', 'RLS for authenticated: 3 with commands no policy allows'],
+    ]);
     expect(byCheck(corpus, 'command_without_policy').map((f) => f.title)).toEqual([
       'No INSERT, UPDATE policy on basejump.account_user for authenticated',
       'No DELETE policy on basejump.accounts for authenticated',
