@@ -36,15 +36,58 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
     out.push(`| keypress → frame (median / p95 of ${t.presses}) | ${t.keyMedianMs} / ${t.keyP95Ms} ms |`);
     out.push(`| lines rendered per frame | ${t.frameLines} |`, '');
   }
+  const w = r.workload;
+  if (w) {
+    out.push(`| workload input${r.workloadDate ? ` (measured ${r.workloadDate.slice(0, 10)})` : ''} | time | peak RSS |`, '|---|---|---|');
+    out.push(`| pg_stat_statements, ${w.pgss.statements} statements: the feeding probe / the Workload built (fingerprints, relations resolved) | ${w.pgss.feedMs} ms / ${w.pgss.buildMs} ms | ${w.pgss.peakRssMb} MiB |`);
+    for (const l of w.logs) {
+      out.push(`| stderr log of ${l.sizeMb} MB, ${l.entries.toLocaleString('en-US')} entries → ${l.statements} statements | ${l.ms} ms (${l.mbPerS} MB/s) | ${l.peakRssMb} MiB |`);
+    }
+    out.push('');
+  }
   const s = r.snapshot;
   if (s) out.push(`| snapshot with ${s.findings} findings | write ${s.writeMs} ms, load ${s.loadMs} ms, ${s.sizeMb} MB |`, '|---|---|', '');
   const st = r.startup;
-  out.push('| start-up | |', '|---|---|');
+  out.push(`| start-up${st.measuredAt ? ` (measured ${st.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load average ${st.load} on this machine)` : ''} | |`, '|---|---|');
   out.push(`| \`pgadvisor --version\` | ${st.cliVersionMs} ms |`);
   out.push(`| \`pgadvisor check --json\` on the embedded demo (start PGlite from cache, run, stop) | ${st.checkDemoMs} ms |`);
   if (st.firstScreen) {
     out.push(`| \`pgadvisor\` on the demo, in tmux: first frame (DEMO banner, start-up status) | ${st.firstScreen.firstFrameMs} ms |`);
     out.push(`| … until the notebook is on screen (demo started, every cell run on PGlite) | ${st.firstScreen.notebookMs} ms |`);
   }
+  out.push('', ...startupVsSplinter(r.startupVsSplinter, prev?.startupVsSplinter));
+  out.push('', ...fleet(r.fleet, prev?.fleet));
   return out.join('\n') + '\n';
+}
+
+function startupVsSplinter(s: Json | undefined, prev: Json | undefined): string[] {
+  if (!s) return [];
+  if (s.skipped) return [`Whole processes against splinter: skipped (${s.skipped}).`];
+  const first = (s as Json[])[0];
+  const when = first?.measuredAt ? `, measured ${first.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load average ${first.load}` : '';
+  const out = [
+    `| musicbrainz, whole process (median of ${(s as Json[])[0]?.runs}${when}) | pgadvisor check --json | splinter via psql | ratio | client CPU (ours / psql) | peak memory (ours) | findings / rows |`,
+    '|---|---|---|---|---|---|---|',
+  ];
+  for (const c of s as Json[]) {
+    const before = (prev as Json[] | undefined)?.find?.((p: Json) => p.pgStatStatements === c.pgStatStatements)?.pgadvisor?.ms;
+    out.push(
+      `| ${c.pgStatStatements ? 'with' : 'without'} pg_stat_statements | ${c.pgadvisor.ms} ms${pct(c.pgadvisor.ms, before)} | ${c.splinter.ms} ms | ${c.ratio}× | ${c.pgadvisor.cpuMs} / ${c.splinter.cpuMs} ms | ${c.pgadvisor.peakRssMb} MiB | ${c.pgadvisor.findings} / ${c.splinter.rows} |`,
+    );
+  }
+  return out;
+}
+
+function fleet(f: Json | undefined, prev: Json | undefined): string[] {
+  if (!f) return [];
+  if (f.skipped) return [`Fleet: skipped (${f.skipped}).`];
+  const when = f.measuredAt ? `, measured ${f.measuredAt.slice(0, 16).replace('T', ' ')} UTC, load average ${f.load}` : '';
+  const out = [`| fleet (pagila copies + musicbrainz), --jobs ${f.defaultJobs} (default here)${when} | wall | per database | client CPU | peak memory | findings | failed |`, '|---|---|---|---|---|---|---|'];
+  for (const r of f.sizes) {
+    const before = prev?.sizes?.find((p: Json) => p.databases === r.databases)?.ms;
+    out.push(`| ${r.databases} database${r.databases === 1 ? '' : 's'} | ${r.ms} ms${pct(r.ms, before)} | ${r.msPerDatabase} ms | ${r.cpuMs} ms | ${r.peakRssMb} MiB | ${r.findings} | ${r.failed} |`);
+  }
+  out.push('', '| 50 databases by --jobs | wall | client CPU | peak memory |', '|---|---|---|---|');
+  for (const r of f.widths) out.push(`| ${r.jobs}${r.jobs === f.defaultJobs ? ' (default)' : ''} | ${r.ms} ms | ${r.cpuMs} ms | ${r.peakRssMb} MiB |`);
+  return out;
 }

@@ -3,19 +3,23 @@
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { cpus, homedir, totalmem } from 'node:os';
+import { cpus, homedir, loadavg, totalmem } from 'node:os';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { syntheticCatalogSql } from './catalog.ts';
 import { backendsCpuMs, scriptCpuMs } from './server-cpu.ts';
 import { measureSnapshot, measureTui } from './ui.tsx';
+import { measureWorkload } from './workload.ts';
+import { compareStartup, type StartupComparison } from './startup.ts';
+import { timeFleet, type FleetRun } from './fleet.ts';
+import { canTimeProcesses } from './process.ts';
 import { connect, runLive, selectNotebooks } from '../src/playbooks/live.ts';
 
 const run = promisify(execFile);
 const quick = process.argv.includes('--quick');
 const ROOT = new URL('../', import.meta.url).pathname;
 const CORPORA = new URL('../../shared/corpora/', import.meta.url).pathname;
-const SPLINTER = process.env.SPLINTER_SQL ?? `${homedir()}/.cache/pgadvisor-bench/splinter-full.sql`;
+const SPLINTER = process.env.SPLINTER_SQL ?? `${homedir()}/.cache/pgadvisor-bench/splinter.sql`;
 const base = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL;
 if (!base) {
   console.error('bench: set BENCH_DATABASE_URL or TEST_DATABASE_URL to a PostgreSQL server (see README, "Benchmarks")');
@@ -190,19 +194,104 @@ async function serverStatements(db: string): Promise<number | null> {
   return (await count()) - before;
 }
 
-async function startupOnly() {
+/** A copy of `from` with pg_stat_statements created in it, or dropped from it. */
+async function ensureClone(name: string, from: string, withPss: boolean): Promise<string> {
+  const db = `pgadv_bench_${name}`;
+  if (!(await databaseExists(db)) || process.argv.includes('--reload')) {
+    await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+    await admin(`CREATE DATABASE ${db} TEMPLATE ${from}`);
+  }
+  // the Supabase stub (loaded for splinter) puts pg_stat_statements in its `extensions` schema, off the
+  // search_path of this database; where a run should have it, it goes where the cells find it
+  await admin('DROP EXTENSION IF EXISTS pg_stat_statements', [], db);
+  if (withPss) await admin('CREATE EXTENSION pg_stat_statements SCHEMA public', [], db);
+  return db;
+}
+
+/**
+ * Whole `pgadvisor check --json` processes against splinter through psql on musicbrainz, without and with
+ * pg_stat_statements; with it, its statistics are reset before every run, so each run of either tool sees
+ * only the statements of the run itself, as on a database whose workload has little to analyze.
+ */
+async function startupComparison(mb: string): Promise<StartupComparison[] | { skipped: string }> {
+  if (!existsSync(SPLINTER)) return { skipped: `splinter's SQL not found at ${SPLINTER} (set SPLINTER_SQL; it is not part of this repo)` };
+  if (!canTimeProcesses) return { skipped: 'GNU time (/usr/bin/time) is not installed' };
+  const out: StartupComparison[] = [];
+  for (const withPss of [false, true]) {
+    const db = await ensureClone(withPss ? 'mb_pss' : 'mb_nopss', mb, withPss);
+    const before = withPss ? async () => void (await admin('SELECT pg_stat_statements_reset()', [], db)) : undefined;
+    out.push(await compareStartup({ bin: `${ROOT}bin/pgadvisor.js`, url: urlFor(db), database: 'musicbrainz', splinterSql: SPLINTER, pgStatStatements: withPss, repeat: REPEAT + 2, before }));
+    console.error(`  musicbrainz ${withPss ? 'with' : 'without'} pg_stat_statements: ${JSON.stringify(out[out.length - 1])}`);
+  }
+  return out;
+}
+
+/** 49 copies of pagila plus musicbrainz, checked in one process: by fleet size, then by --jobs at 50. */
+async function fleetBench(mb: string, pagila: string): Promise<{ sizes: FleetRun[]; widths: FleetRun[]; defaultJobs: number } | { skipped: string }> {
+  if (!canTimeProcesses) return { skipped: 'GNU time (/usr/bin/time) is not installed' };
+  const copies: string[] = [];
+  for (let i = 1; i <= 49; i++) {
+    const db = `pgadv_bench_fleet_${String(i).padStart(2, '0')}`;
+    if (!(await databaseExists(db)) || process.argv.includes('--reload')) {
+      await admin(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
+      await admin(`CREATE DATABASE ${db} TEMPLATE ${pagila}`);
+    }
+    copies.push(urlFor(db));
+  }
+  const all = [urlFor(mb), ...copies];
+  const { defaultJobs } = await import('../src/fleet/run.ts');
+  const jobs = defaultJobs();
+  const sizes: FleetRun[] = [];
+  for (const n of quick ? [1, 10, 50] : [1, 10, 25, 50]) {
+    sizes.push(await timeFleet(`${ROOT}bin/pgadvisor.js`, all.slice(0, n), jobs));
+    console.error(`  fleet of ${n}: ${JSON.stringify(sizes[sizes.length - 1])}`);
+  }
+  const widths: FleetRun[] = [];
+  for (const j of [1, 2, 4, 8].filter((j) => j !== jobs)) {
+    widths.push(await timeFleet(`${ROOT}bin/pgadvisor.js`, all, j));
+    console.error(`  fleet of 50, --jobs ${j}: ${JSON.stringify(widths[widths.length - 1])}`);
+  }
+  widths.push(sizes[sizes.length - 1]);
+  widths.sort((a, b) => a.jobs - b.jobs);
+  return { sizes, widths, defaultJobs: jobs };
+}
+
+/** Re-measures one part and rewrites it into the last full run's results (start-up, fleet or workload input). */
+async function partOnly(part: 'startup' | 'fleet' | 'workload') {
   const previous = JSON.parse(await readFile(`${ROOT}bench/results/full.json`, 'utf8'));
-  previous.startup = {
-    cliVersionMs: Math.round(await cliTime(['--version'])),
-    checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
-    firstScreen: await firstScreenOnDemo(),
-  };
+  if (part === 'workload') {
+    previous.workload = await measureWorkload(urlFor, admin, false);
+    previous.workloadDate = new Date().toISOString();
+    return writeResults(previous, previous.workload);
+  }
+  const mb = await ensureCorpus('musicbrainz', false);
+  // the tables of this part say when they were measured: the rest of the file keeps its full run's date
+  const measuredAt = new Date().toISOString();
+  // the 1-minute load average when the part started: on a shared machine it explains wall times
+  const load = +loadavg()[0].toFixed(1);
+  if (part === 'fleet') previous.fleet = { ...(await fleetBench(mb, await ensureCorpus('pagila', true))), measuredAt, load };
+  else {
+    previous.startup = {
+      measuredAt,
+      load,
+      cliVersionMs: Math.round(await cliTime(['--version'])),
+      checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
+      firstScreen: await firstScreenOnDemo(),
+    };
+    const comparison = await startupComparison(mb);
+    previous.startupVsSplinter = Array.isArray(comparison) ? comparison.map((c) => ({ ...c, measuredAt, load })) : comparison;
+  }
+  await writeResults(previous, previous[part === 'fleet' ? 'fleet' : 'startupVsSplinter']);
+}
+
+/** Rewrites the last full run's results (JSON, Markdown, BENCHMARKS.md) after one part was measured again. */
+async function writeResults(previous: Record<string, unknown>, shown: unknown) {
   await writeFile(`${ROOT}bench/results/full.json`, JSON.stringify(previous, null, 2) + '\n');
   const { renderBenchmarks } = await import('./render.ts');
   const md = renderBenchmarks(previous, null);
   await writeFile(`${ROOT}bench/results/full.md`, md);
   await updateBenchmarksMd(md);
-  console.log(JSON.stringify(previous.startup));
+  console.log(JSON.stringify(shown));
 }
 
 async function main() {
@@ -241,6 +330,9 @@ async function main() {
   }
   results.synthetic = curve;
 
+  console.error('workload input (pg_stat_statements, server logs)…');
+  results.workload = await measureWorkload(urlFor, admin, quick);
+
   console.error('TUI and snapshot at 10,000 findings…');
   results.tui = await measureTui(10_000);
   results.snapshot = await measureSnapshot(10_000);
@@ -249,6 +341,9 @@ async function main() {
     checkDemoMs: Math.round(await cliTime(['check', '--json'], { DATABASE_URL: '' })),
     firstScreen: await firstScreenOnDemo(),
   };
+  console.error('whole processes against splinter, and a fleet of 50 databases…');
+  results.startupVsSplinter = await startupComparison(mb);
+  results.fleet = await fleetBench(mb, pagila);
 
   await mkdir(`${ROOT}bench/results`, { recursive: true });
   const latest = `${ROOT}bench/results/${quick ? 'quick' : 'full'}.json`;
@@ -271,4 +366,5 @@ async function updateBenchmarksMd(md: string) {
   await writeFile(file, `${doc.slice(0, start)}## Results\n\n${md}${doc.slice(end)}`);
 }
 
-await (process.argv.includes('--startup-only') ? startupOnly() : main());
+const only = (['startup', 'fleet', 'workload'] as const).find((part) => process.argv.includes(`--${part}-only`));
+await (only ? partOnly(only) : main());

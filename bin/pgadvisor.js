@@ -34,6 +34,11 @@ function sourcesNewerThan(time) {
   }
 }
 
+// Node 22.1+ caches the compiled code of the modules it loads (module.enableCompileCache); Node 20 has no
+// such cache for ES modules, where the bundle (scripts/build.js) does the work instead.
+const { enableCompileCache } = await import('node:module');
+enableCompileCache?.();
+
 const built = builtAt();
 if (built !== null && !sourcesNewerThan(built)) {
   if (process.env.PGADVISOR_DEBUG) process.setSourceMapsEnabled(true); // stacks name src/ lines

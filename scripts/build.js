@@ -1,43 +1,40 @@
 #!/usr/bin/env node
-// Compiles src/ to dist/ one file per source, same layout: the import.meta.url-relative paths in src
-// (../../playbooks/, ../package.json, ./demo-child.js) hold from dist, and lazy import()s stay lazy.
+// Bundles src/ into dist/: the CLI (dist/cli.js) and the embedded demo's child process (dist/db/demo-child.js),
+// with every dependency that can be bundled, split at each lazy import() so a command loads only what it
+// runs (`check` never loads ink, a run with nothing to analyze never loads libpg-query). Node loads an ES
+// module file by file; yargs alone is 60 files, ink brings es-toolkit's 400: bundled, `check` starts in a
+// fraction of the time. Paths to the package's own files go through src/paths.ts, which finds the package
+// folder from any chunk.
 // dist/.built gets the build's start time; bin/pgadvisor.js runs dist only when no file in src/ is newer.
-import { readdir, rename, rm, utimes, writeFile } from 'node:fs/promises';
-import { dirname, relative, resolve } from 'node:path';
+import { rename, rm, utimes, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 process.chdir(fileURLToPath(new URL('../', import.meta.url)));
 const started = new Date();
-const common = { bundle: true, format: 'esm', platform: 'node', target: 'node20', logLevel: 'warning' };
 
-// Node loads an ES module file by file: ink brings es-toolkit/compat's 400+ modules for one function, zod
-// 95. Bundled into dist/vendor they load in a fraction of the time (the TUI's first screen is ~0.35 s
-// sooner). The ink components are bundled with ink so they share its instance; every other dependency
-// (react among them) stays in node_modules.
-const VENDORED = ['ink', 'ink-text-input', 'ink-spinner', 'zod'];
-const INLINE = /^(ink|ink-text-input|ink-spinner|es-toolkit|zod)(\/|$)/;
+// Left in node_modules: packages that load WebAssembly or data files from beside their own modules
+// (libpg-query, PGlite), optional native or dev-only modules pg and ink may ask for, and tsx (the demo's
+// child runs through it only from src/).
+const EXTERNAL = ['libpg-query', '@electric-sql/pglite', '@electric-sql/pglite-socket', 'pg-native', 'react-devtools-core', 'tsx'];
 
-const sources = (await readdir('src', { recursive: true })).filter((f) => /\.tsx?$/.test(f) && !f.endsWith('.d.ts'));
-// Built beside dist, at the same depth (the source maps' relative paths hold), then renamed into place.
+// Built beside dist (same depth: the source maps' relative paths hold), then renamed into place.
 const out = `.dist-${process.pid}`;
 
 await build({
-  ...common,
-  entryPoints: Object.fromEntries(VENDORED.map((p) => [p, p])),
-  outdir: `${out}/vendor`,
-  splitting: true,
-  plugins: [externalUnless((args) => args.kind === 'entry-point' || args.path.startsWith('.') || INLINE.test(args.path), (args) => args.path)],
-});
-
-// bundle only so the plugin sees every import: each one stays external, relative ones renamed .ts → .js
-await build({
-  ...common,
-  entryPoints: sources.map((f) => `src/${f}`),
-  outbase: 'src',
+  entryPoints: { cli: 'src/cli.ts', 'db/demo-child': 'src/db/demo-child.ts' },
   outdir: out,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  chunkNames: 'chunks/[name]-[hash]',
+  external: EXTERNAL,
   sourcemap: 'linked',
-  plugins: [externalUnless((args) => args.kind === 'entry-point', compiledSpecifier)],
+  logLevel: 'warning',
+  // CommonJS dependencies (pg, fs-extra…) require() Node's modules; an ES module has no require of its own
+  banner: { js: "import { createRequire as __pgadvisorRequire } from 'node:module'; const require = __pgadvisorRequire(import.meta.url);" },
 });
 
 await writeFile(`${out}/.built`, `${started.toISOString()}\n`);
@@ -60,21 +57,4 @@ async function swapIntoDist(dir) {
     }
   }
   await rm(old, { recursive: true, force: true });
-}
-
-function compiledSpecifier(args) {
-  if (VENDORED.includes(args.path)) {
-    const rel = relative(dirname(args.importer), resolve('src/vendor', `${args.path}.js`));
-    return rel.startsWith('.') ? rel : `./${rel}`;
-  }
-  return args.path.replace(/^(\.\.?\/.*)\.tsx?$/, '$1.js');
-}
-
-function externalUnless(bundled, specifier) {
-  return {
-    name: 'external-unless',
-    setup(b) {
-      b.onResolve({ filter: /.*/ }, (args) => (bundled(args) ? undefined : { path: specifier(args), external: true }));
-    },
-  };
 }

@@ -1,7 +1,12 @@
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import './node20.ts';
+import type { InferredOptionTypes } from 'yargs';
 import { reportError } from './commands/fail.ts';
 import { TOOL_VERSION } from './version.ts';
+
+// `check` starts connecting to its database while yargs and the command load (see db/prestart.ts).
+const early = process.argv[2] === 'check' ? import('./db/prestart.ts').then((m) => (m.prestart(process.argv.slice(3)), m)) : null;
+early?.catch(() => undefined);
+const [{ default: yargs }, { hideBin }] = await Promise.all([import('yargs'), import('yargs/helpers')]);
 
 class UsageErrorLine extends Error {}
 
@@ -19,6 +24,9 @@ const run = (load: () => Promise<number>) => async () => {
     process.exitCode = await load();
   } catch (err) {
     process.exitCode = reportError(err);
+  } finally {
+    // a session opened early that the command did not take (it failed first, or checked a fleet)
+    await (await early?.catch(() => null))?.releasePrestarted();
   }
 };
 
@@ -29,34 +37,83 @@ const sessionOptions = {
   baseline: { type: 'string', describe: 'carry decisions forward from an earlier snapshot' },
   resume: { type: 'string', describe: 'restore decisions from an autosave or snapshot' },
   'app-role': { type: 'string', array: true, describe: 'a role the application connects as (repeatable): RLS coverage is judged for it' },
+  workload: { type: 'string', array: true, describe: "the application's statements: a server log, a .sql file or a pg_stat_statements export (repeatable)" },
+  'workload-format': { type: 'string', describe: 'force the --workload format: stderr, csvlog, jsonlog, sql, csv or json (detected from the content otherwise)' },
+  'workload-database': { type: 'string', describe: "read a log's entries of this database (default: the one inspected)" },
 } as const;
 
-await yargs(hideBin(process.argv))
+const CHECK_DESCRIBE = 'run every playbook non-interactively and print the findings (one database, or many)';
+const checkOptions = {
+  url: { type: 'string', array: true, describe: 'connection URL; repeat for several databases (else DATABASE_URL, else PG* variables, else the embedded demo)' },
+  'urls-file': { type: 'string', describe: 'check every database listed in FILE (one URL a line, # comments)' },
+  'all-databases': { type: 'boolean', default: false, describe: 'check every database of the server(s) that the role can connect to' },
+  jobs: { type: 'number', describe: 'databases checked at once (default: 2 per core)' },
+  playbook: sessionOptions.playbook,
+  format: { type: 'string', describe: 'text | json | sarif | junit | markdown (default text)' },
+  json: { type: 'boolean', default: false, describe: 'same as --format json' },
+  output: { type: 'string', array: true, describe: 'also write a report file, its format named by the extension: .sarif, .xml (JUnit), .json, .md, .txt (repeatable)' },
+  'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info|warning|critical)' },
+  'fail-on-new': { type: 'string', describe: 'exit 1 only for findings not in this baseline (a snapshot or an earlier check --format json)' },
+  config: { type: 'string', describe: 'config file (default: .pgadvisor.toml here or in a parent folder; --no-config for none)' },
+  save: { type: 'string', describe: 'also write the snapshot and migration into this folder (one folder per database in a fleet run)' },
+  accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
+  baseline: sessionOptions.baseline,
+  workload: sessionOptions.workload,
+  'workload-format': sessionOptions['workload-format'],
+  'workload-database': sessionOptions['workload-database'],
+  'app-role': { type: 'string', array: true, describe: 'a role the application connects as (repeatable; replaces app_roles of the config file): RLS coverage is judged for it' },
+  'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
+} as const;
+
+const checkHandler = (a: InferredOptionTypes<typeof checkOptions>) =>
+  run(async () =>
+    (await import('./commands/check.ts')).checkCommand({
+      ...a,
+      config: a.config as string | false | undefined,
+      urlsFile: a['urls-file'],
+      allDatabases: a['all-databases'],
+      failOn: a['fail-on'],
+      failOnNew: a['fail-on-new'],
+      allowErrors: a['allow-errors'],
+      workloadFormat: a['workload-format'],
+      workloadDatabase: a['workload-database'],
+      appRole: a['app-role'],
+    }),
+  )();
+
+const fail = (msg: string, err: Error | undefined) => {
+  process.exitCode = reportError(err ?? new UsageErrorLine(msg));
+  process.stderr.write(`run "pgadvisor --help" for usage\n`);
+  process.exit();
+};
+
+if (process.argv[2] === 'check') {
+  // check's options alone: after running a command's handler yargs renders that command's whole help text
+  // (kept in case the command fails later), tens of milliseconds a CI run would wait for and never see.
+  const a = await yargs(hideBin(process.argv).slice(1))
+    .scriptName('pgadvisor check')
+    .usage(`$0 [options] — ${CHECK_DESCRIBE}`)
+    .options(checkOptions)
+    .version(false)
+    .strict()
+    .help()
+    .fail(fail)
+    .parseAsync();
+  await checkHandler(a);
+} else
+  await yargs(hideBin(process.argv))
   .scriptName('pgadvisor')
   .version(TOOL_VERSION)
   .usage('$0 [command] — an interactive PostgreSQL health check')
   .command(['session', '$0'], 'interactive session (the default)', sessionOptions, (a) =>
-    run(async () => (await import('./commands/session.ts')).sessionCommand({ ...a, appRole: a['app-role'] }))(),
+    run(async () =>
+      (await import('./commands/session.ts')).sessionCommand({ ...a, appRole: a['app-role'], workloadFormat: a['workload-format'], workloadDatabase: a['workload-database'] }),
+    )(),
   )
   .command('replay <file>', 'the session TUI over a saved snapshot, offline', { out: sessionOptions.out }, (a) =>
     run(async () => (await import('./commands/replay.ts')).replayCommand({ file: a.file as string, out: a.out }))(),
   )
-  .command(
-    'check',
-    'run every playbook non-interactively and print the findings',
-    {
-      url: sessionOptions.url,
-      playbook: sessionOptions.playbook,
-      json: { type: 'boolean', default: false, describe: 'print one JSON object' },
-      'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info|warning|critical)' },
-      save: { type: 'string', describe: 'also write the snapshot and migration into this folder' },
-      accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
-      baseline: sessionOptions.baseline,
-      'app-role': sessionOptions['app-role'],
-      'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
-    },
-    (a) => run(async () => (await import('./commands/check.ts')).checkCommand({ ...a, failOn: a['fail-on'], allowErrors: a['allow-errors'], appRole: a['app-role'] }))(),
-  )
+  .command('check', CHECK_DESCRIBE, checkOptions, checkHandler)
   .command(
     'export <file>',
     'write the accepted migration of a snapshot for a migration tool',
@@ -77,9 +134,5 @@ await yargs(hideBin(process.argv))
   )
   .strict()
   .help()
-  .fail((msg, err) => {
-    process.exitCode = reportError(err ?? new UsageErrorLine(msg));
-    process.stderr.write(`run "pgadvisor --help" for usage\n`);
-    process.exit();
-  })
+  .fail(fail)
   .parseAsync();

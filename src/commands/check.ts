@@ -1,111 +1,236 @@
-import { cellErrors } from '../playbooks/cell-errors.ts';
-import { SEVERITIES, severityRank, type Decision, type Finding, type Severity, type RunResult } from '../playbooks/types.ts';
-import { UsageError } from '../db/target.ts';
-import { connect, runLive, selectNotebooks } from '../playbooks/live.ts';
+import type { CheckOutcome, DatabaseOutcome } from '../ci/outcome.ts';
+import type { AcceptLevel } from '../ci/run-check.ts';
+import { LEVEL_ALIASES } from '../config/schema.ts';
+import { UsageError, type Target } from '../db/target.ts';
+import { SEVERITIES, severityRank, type Notebook, type Severity } from '../playbooks/types.ts';
+import { selectNotebooks } from '../playbooks/live.ts';
+import { serverLabel } from '../db/providers.ts';
+import { jsonText, terminalText as printable } from '../util/untrusted-text.ts';
+import type { WorkloadSourceSummary } from '../workload/types.ts';
+import { workloadFiles, type WorkloadArgs } from './workload-files.ts';
 import { TOOL_VERSION } from '../version.ts';
 
-export interface CheckArgs {
-  url?: string;
+export const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown'] as const;
+export type Format = (typeof FORMATS)[number];
+
+export interface CheckArgs extends WorkloadArgs {
+  url?: string | string[];
+  urlsFile?: string;
+  allDatabases?: boolean;
+  jobs?: number;
   playbook?: string[];
   json?: boolean;
+  format?: string;
+  /** report files (repeatable), each in the format its extension names */
+  output?: string | string[];
   failOn?: string;
+  failOnNew?: string;
   save?: string;
   accept?: string;
   baseline?: string;
   allowErrors?: boolean;
-  /** roles the application connects as (--app-role) */
+  /** a file, or false for --no-config */
+  config?: string | false;
+  /** roles the application connects as (--app-role); the config file's app_roles otherwise */
   appRole?: string[];
 }
 
 /**
- * Non-interactive run of the playbooks for CI and scripts. Exit 2 when a cell failed (its findings are
- * missing, so a clean result cannot be told from a check that did not run) unless --allow-errors;
- * else 1 when a finding reaches --fail-on.
+ * Non-interactive run of the playbooks for CI and scripts, on one database or many. Exit 2 when a database
+ * could not be checked or a cell failed (its findings are missing, so a clean result cannot be told from a
+ * check that did not run) unless --allow-errors for the cells; else 1 when a finding fails the run
+ * (--fail-on, --fail-on-new); else 0.
  */
 export async function checkCommand(args: CheckArgs): Promise<number> {
+  const format = parseFormat(args);
+  const outputs = parseOutputs(args.output);
   const failOn = args.failOn ? parseLevel(args.failOn, '--fail-on') : null;
   const accept = args.save ? parseAccept(args.accept ?? 'none') : null;
   if (args.accept && !args.save) throw new UsageError('--accept needs --save DIR');
-  const notebooks = await selectNotebooks(args.playbook);
-  const conn = await connect(args.url, { appRoles: args.appRole });
-  let data: RunResult;
-  try {
-    if (conn.demo) process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n');
-    // without --save nothing keeps the evidence-only probes, so only what yields findings runs
-    data = await runLive(conn, notebooks, undefined, undefined, { findingsOnly: !args.save });
-  } finally {
-    await conn.close();
-  }
+  const jobs = args.jobs === undefined ? null : parseJobs(args.jobs);
 
-  let saved: { snapshot: string; migration: string; rollback: string } | null = null;
-  if (args.save && accept) {
-    saved = await saveChecked(args.save, data, accept, conn.demo, args.baseline);
+  const { loadConfig, emptyConfig } = await import('../config/load.ts');
+  const config = args.config === false ? emptyConfig() : await loadConfig(args.config);
+  const all = await selectNotebooks(undefined);
+  if (config.file) (await import('../config/apply.ts')).checkConfigAgainst(config, all);
+  const chosen = args.playbook?.length ? args.playbook : config.playbooks;
+  const notebooks = chosen?.length ? await selectNotebooks(chosen) : all;
+
+  const files = await workloadFiles(args);
+  const { targets, fleet, unlisted } = await resolveTargets(args);
+  const [{ runCheck }, { defaultJobs }] = await Promise.all([import('../ci/run-check.ts'), import('../fleet/run.ts')]);
+  const width = jobs ?? defaultJobs();
+  const outcome = await runCheck({
+    targets,
+    fleet,
+    notebooks,
+    config,
+    jobs: width,
+    failOn,
+    baseline: args.failOnNew ?? null,
+    workload: { files, database: args.workloadDatabase },
+    appRoles: args.appRole?.length ? args.appRole : (config.appRoles ?? []),
+    save: args.save && accept ? { dir: args.save, accept, carryFrom: args.baseline ?? null } : null,
+    onDemo: () => process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n'),
+  });
+  outcome.databases.unshift(...unlisted);
+
+  if (outputs.length) {
+    const { writeFileAtomically } = await import('../util/atomic.ts');
+    for (const o of outputs) await writeFileAtomically(o.file, await render(outcome, o.format, fleet, width));
   }
-  process.stdout.write(args.json ? JSON.stringify(jsonReport(data), null, 2) + '\n' : textReport(data, conn.target.display, saved));
-  const errors = cellErrors(data.playbooks);
+  process.stdout.write(await render(outcome, format, fleet, width));
+
+  await report(outcome, format, args, notebooks.length < all.length);
+  const { exitCode } = await import('../ci/outcome.ts');
+  return exitCode(outcome, args.allowErrors);
+}
+
+/** --url (repeatable), --urls-file, --all-databases; a fleet run whenever more than one database may be meant. */
+async function resolveTargets(args: CheckArgs): Promise<{ targets: Target[]; fleet: boolean; unlisted: DatabaseOutcome[] }> {
+  const { readUrlsFile, targetsOf, allDatabases } = await import('../fleet/targets.ts');
+  const urls = [...(Array.isArray(args.url) ? args.url : args.url ? [args.url] : [])];
+  if (args.urlsFile) urls.push(...(await readUrlsFile(args.urlsFile)));
+  const fleet = urls.length > 1 || Boolean(args.urlsFile) || Boolean(args.allDatabases);
+  const given = targetsOf(urls);
+  if (!args.allDatabases) return { targets: given, fleet, unlisted: [] };
+  if (given.some((t) => t.source === 'demo')) throw new UsageError('--all-databases needs a server: give --url, DATABASE_URL or PG* variables');
+  const { failedOutcome } = await import('../ci/outcome.ts');
+  const { clean } = await import('../db/errors.ts');
+  const targets: Target[] = [];
+  const unlisted: DatabaseOutcome[] = [];
+  for (const server of given) {
+    // a server whose databases cannot be listed is reported like a database that cannot be checked
+    try {
+      targets.push(...(await allDatabases(server)));
+    } catch (err) {
+      unlisted.push(failedOutcome(server.display, `cannot list the databases: ${clean((err as Error).message).replace(` to ${server.display}:`, ':')}`));
+    }
+  }
+  const seen = new Set<string>();
+  return { targets: targets.filter((t) => !seen.has(t.display) && seen.add(t.display)), fleet, unlisted };
+}
+
+async function render(outcome: CheckOutcome, format: Format, fleet: boolean, jobs: number): Promise<string> {
+  switch (format) {
+    case 'json': {
+      const { databaseJson, fleetJson } = await import('../ci/json.ts');
+      return jsonText(fleet ? fleetJson(outcome) : databaseJson(outcome.databases[0]), 2) + '\n';
+    }
+    case 'sarif':
+      return jsonText(await (await import('../ci/sarif.ts')).sarifLog(outcome), 2) + '\n';
+    case 'junit':
+      return (await import('../ci/junit.ts')).junitXml(outcome) + '\n';
+    case 'markdown':
+      return (await import('../ci/markdown.ts')).markdownSummary(outcome);
+    case 'text':
+      return fleet ? (await import('../ci/fleet-text.ts')).fleetText(outcome, jobs) : textReport(outcome.databases[0], outcome.notebooks, outcome.config.file);
+  }
+}
+
+/** What the output itself may not say where a person sees it: failures, expired ignores, stale ignores (stderr). */
+async function report(outcome: CheckOutcome, format: Format, args: CheckArgs, subset: boolean): Promise<void> {
+  const say = (line: string) => process.stderr.write(`pgadvisor: ${line}\n`);
+  const dbs = outcome.databases;
+  const failedDbs = dbs.filter((d) => d.status === 'failed');
+  if (failedDbs.length && (format !== 'text' || dbs.length > 1)) {
+    say(`${failedDbs.length} of ${dbs.length} database${dbs.length === 1 ? '' : 's'} could not be checked (${failedDbs.map((d) => printable(d.target)).join(', ')}); exit 2`);
+  }
+  if (failedDbs.length === 1 && dbs.length === 1) say(printable(`${failedDbs[0].target}: ${failedDbs[0].error}`));
+  const errors = dbs.flatMap((d) => d.errors);
   if (errors.length && !args.allowErrors) {
-    process.stderr.write(`pgadvisor: ${errors.length} cell${errors.length === 1 ? '' : 's'} failed (${errors.map((e) => `${e.playbook}/${e.check}`).join(', ')}); exit 2 (--allow-errors to ignore)\n`);
-    return 2;
+    say(`${errors.length} cell${errors.length === 1 ? '' : 's'} failed (${errors.map((e) => `${printable(e.playbook)}/${printable(e.check)}`).join(', ')}); exit 2 (--allow-errors to ignore)`);
   }
-  if (failOn && data.findings.some((f) => severityRank(f.severity) >= severityRank(failOn))) return 1;
-  return 0;
+  const expired = dbs.flatMap((d) => d.expired);
+  if (expired.length && format !== 'text') {
+    say(`${expired.length} ignore${expired.length === 1 ? ' has' : 's have'} expired; reported again: ${[...new Set(expired.map((e) => `${printable(e.id)} (expired ${e.expires})`))].join(', ')}`);
+  }
+  if (outcome.config.file && !subset && dbs.some((d) => d.status === 'ok')) {
+    const ids = dbs.flatMap((d) => [...d.findings, ...d.suppressed.map((s) => s.finding)].map((f) => f.id));
+    const { unusedIgnores } = await import('../config/apply.ts');
+    for (const i of unusedIgnores(outcome.config, ids)) say(`${outcome.config.file}:${i.line}: ignore "${printable(i.finding)}" matched no finding (fixed? remove it)`);
+  }
 }
 
-async function saveChecked(dir: string, data: RunResult, accept: Severity | 'all' | 'none', demo: boolean, baselineFile?: string) {
-  const { newSnapshot } = await import('../snapshot/io.ts');
-  const { saveSession } = await import('../snapshot/save.ts');
-  const at = new Date().toISOString();
-  const decisions: Record<string, Decision> = {};
-  for (const f of data.findings) decisions[f.id] = { state: accepts(accept, f) ? 'accepted' : 'pending', note: '', at };
-  let snapshot = newSnapshot(data, { toolVersion: TOOL_VERSION, takenAt: at, demo, decisions });
-  if (baselineFile) {
-    const { readSnapshot } = await import('../snapshot/io.ts');
-    const { carryDecisions } = await import('../snapshot/carry.ts');
-    snapshot = carryDecisions(await readSnapshot(baselineFile), snapshot);
-  }
-  return saveSession(dir, snapshot);
+function parseFormat(args: CheckArgs): Format {
+  const format = args.format ?? (args.json ? 'json' : 'text');
+  if (!FORMATS.includes(format as Format)) throw new UsageError(`--format must be one of ${FORMATS.join(', ')} (got "${format}")`);
+  if (args.json && format !== 'json') throw new UsageError(`--json is --format json; it cannot go with --format ${format}`);
+  return format as Format;
 }
 
-function accepts(level: Severity | 'all' | 'none', f: Finding): boolean {
-  if (level === 'none') return false;
-  if (level === 'all') return true;
-  return severityRank(f.severity) >= severityRank(level);
+const BY_EXTENSION: [RegExp, Format][] = [
+  [/\.sarif(\.json)?$/i, 'sarif'],
+  [/\.xml$/i, 'junit'],
+  [/\.json$/i, 'json'],
+  [/\.(md|markdown)$/i, 'markdown'],
+  [/\.(txt|log)$/i, 'text'],
+];
+
+/** --output FILE (repeatable): the format comes from the extension, so one run writes every report CI wants. */
+function parseOutputs(v: string | string[] | undefined): { file: string; format: Format }[] {
+  return (Array.isArray(v) ? v : v ? [v] : []).map((file) => {
+    const format = BY_EXTENSION.find(([re]) => re.test(file))?.[1];
+    if (!format) throw new UsageError(`--output ${file}: name the format by the extension (.sarif, .xml for JUnit, .json, .md, .txt)`);
+    return { file, format };
+  });
+}
+
+function parseJobs(v: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > 256) throw new UsageError(`--jobs must be a whole number from 1 to 256 (got ${v})`);
+  return v;
 }
 
 function parseLevel(v: string, flag: string): Severity {
-  if (!SEVERITIES.includes(v as Severity)) throw new UsageError(`${flag} must be one of ${SEVERITIES.join(', ')} (got "${v}")`);
-  return v as Severity;
+  const level = LEVEL_ALIASES[v];
+  if (!level) throw new UsageError(`${flag} must be one of ${SEVERITIES.join(', ')} (got "${v}")`);
+  return level;
 }
 
-function parseAccept(v: string): Severity | 'all' | 'none' {
+function parseAccept(v: string): AcceptLevel {
   if (v === 'all' || v === 'none') return v;
-  if (!SEVERITIES.includes(v as Severity)) throw new UsageError(`--accept must be all, none or one of ${SEVERITIES.join(', ')} (got "${v}")`);
-  return v as Severity;
-}
-
-export function jsonReport(data: RunResult) {
-  return { findings: data.findings, skipped: data.skipped, errors: cellErrors(data.playbooks), server: data.server };
+  if (!LEVEL_ALIASES[v]) throw new UsageError(`--accept must be all, none or one of ${SEVERITIES.join(', ')} (got "${v}")`);
+  return LEVEL_ALIASES[v];
 }
 
 const MARK: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };
 
-function textReport(data: RunResult, display: string, saved: { snapshot: string; migration: string; rollback: string } | null): string {
+function textReport(db: DatabaseOutcome, notebooks: Notebook[], configFile: string | null): string {
   const out: string[] = [];
-  out.push(`pgadvisor ${TOOL_VERSION} — ${display} — ${data.server.product}`);
-  for (const p of data.playbooks) {
-    const found = data.findings.filter((f) => f.playbook === p.id);
-    const errors = cellErrors([p]);
-    out.push('', `## ${p.title} (${found.length} finding${found.length === 1 ? '' : 's'})`);
+  if (db.status === 'failed') return `pgadvisor ${TOOL_VERSION} — ${printable(db.target)} — could not be checked: ${printable(db.error ?? '')}\n`;
+  out.push(`pgadvisor ${TOOL_VERSION} — ${printable(db.target)} — ${printable(serverLabel(db.server!))}`);
+  const expired = new Map(db.expired.map((e) => [e.id, e]));
+  for (const p of notebooks) {
+    const found = db.findings.filter((f) => f.playbook === p.id);
+    out.push('', `## ${printable(p.title)} (${found.length} finding${found.length === 1 ? '' : 's'})`);
     for (const f of [...found].sort((a, b) => severityRank(b.severity) - severityRank(a.severity))) {
-      out.push(`  ${MARK[f.severity]}  ${f.target}  ${f.title}${f.up ? '' : '  [advice]'}`);
+      const marks = `${f.up ? '' : '  [advice]'}${db.newIds?.has(f.id) ? '  [new]' : ''}`;
+      out.push(`  ${MARK[f.severity]}  ${printable(f.target)}  ${printable(f.title)}${marks}`);
+      const e = expired.get(f.id);
+      if (e) out.push(`        ignore expired ${e.expires} (${printable(e.reason)}): reported again`);
     }
-    for (const e of errors) out.push(`  ERR   ${e.check}: ${e.error}`);
+    for (const e of db.errors.filter((x) => x.playbook === p.id)) out.push(`  ERR   ${printable(e.check)}: ${printable(e.error)}`);
   }
-  const bySeverity = SEVERITIES.map((s) => `${data.findings.filter((f) => f.severity === s).length} ${s}`).reverse().join(', ');
+  const bySeverity = SEVERITIES.map((s) => `${db.findings.filter((f) => f.severity === s).length} ${s}`).reverse().join(', ');
   const n = (count: number, word: string) => `${count} ${word}${count === 1 ? '' : 's'}`;
-  const failed = cellErrors(data.playbooks);
-  out.push('', `${n(data.findings.length, 'finding')} (${bySeverity}); ${n(data.skipped.length, 'check')} skipped; ${n(failed.length, 'cell')} failed`);
-  for (const s of data.skipped) out.push(`  skipped ${s.playbook}/${s.check}: ${s.reason}`);
-  if (saved) out.push('', `snapshot:  ${saved.snapshot}`, `migration: ${saved.migration}`, `rollback:  ${saved.rollback}`);
+  const fresh = db.newIds ? `, ${db.findings.filter((f) => db.newIds!.has(f.id)).length} new` : '';
+  out.push('', `${n(db.findings.length, 'finding')} (${bySeverity}${fresh}); ${n(db.skipped.length, 'check')} skipped; ${n(db.errors.length, 'cell')} failed`);
+  for (const s of db.skipped) out.push(`  skipped ${printable(s.playbook)}/${printable(s.check)}: ${printable(s.reason)}`);
+  if (db.suppressed.length) {
+    out.push('', `${n(db.suppressed.length, 'finding')} ignored by ${configFile}:`);
+    for (const s of db.suppressed) out.push(`  ${printable(s.finding.id)}: ${printable(s.reason)}${s.expires ? ` (until ${s.expires})` : ''}`);
+  }
+  if (db.workload.length) out.push('', 'Workload:', ...db.workload.flatMap(workloadLines));
+  if (db.saved) out.push('', `snapshot:  ${printable(db.saved.snapshot)}`, `migration: ${printable(db.saved.migration)}`, `rollback:  ${printable(db.saved.rollback)}`);
   return out.join('\n') + '\n';
+}
+
+/** One source of the workload: what it gave, what it left out and why (counts and reasons, never statement text). */
+function workloadLines(s: WorkloadSourceSummary): string[] {
+  const skipped = s.skipped.reduce((a, k) => a + k.count, 0);
+  return [
+    `  ${printable(s.name)} (${printable(s.format)}): ${s.entries} entries, ${s.statements} statements${skipped ? `, ${skipped} left out` : ''}`,
+    ...s.skipped.map((k) => `    ${k.count} × ${printable(k.reason)}`),
+    ...s.notes.map((note) => `    note: ${printable(note)}`),
+  ];
 }

@@ -1,6 +1,7 @@
 // `pgadvisor diff OLD NEW`: what was fixed, what is new, what changed between two snapshots.
 import { readSnapshot } from '../snapshot/io.ts';
 import { diffSnapshots, type ChangedFinding, type FindingSummary, type SnapshotDiff, type ValueChange } from '../snapshot/diff.ts';
+import { jsonText, terminalText } from '../util/untrusted-text.ts';
 
 export interface DiffArgs {
   old: string;
@@ -16,18 +17,21 @@ export interface Output {
 export async function diffCommand(args: DiffArgs, out: Output = process.stdout): Promise<number> {
   const [a, b] = await Promise.all([readSnapshot(args.old), readSnapshot(args.new)]);
   const diff = diffSnapshots(a, b);
-  out.write(args.json ? JSON.stringify(diff, null, 2) + '\n' : formatDiff(diff, args.old, args.new));
+  out.write(args.json ? jsonText(diff, 2) + '\n' : formatDiff(diff, args.old, args.new));
   return 0;
 }
 
-/** Titles and targets come from the catalog: keep each on one terminal line. */
+/** Every string in a snapshot is untrusted (it may come from anyone): one terminal line, escapes visible. */
 function flat(v: unknown): string {
   const s = typeof v === 'string' ? v : v === null || v === undefined ? 'null' : JSON.stringify(v);
-  return s.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+  return terminalText(s);
 }
 
+/** At most `max` characters, never cutting an escape such as `\x1b` in two. */
 function clip(s: string, max = 120): string {
-  return s.length > max ? s.slice(0, max - 1) + '…' : s;
+  if (s.length <= max) return s;
+  const cut = s.slice(0, max - 1);
+  return cut.replace(/\\(x[0-9a-f]?|u\{?[0-9a-f]{0,5})?$/, '') + '…';
 }
 
 function entry(f: FindingSummary): string[] {
@@ -36,7 +40,7 @@ function entry(f: FindingSummary): string[] {
 
 function changedEntry(f: ChangedFinding): string[] {
   const lines = entry(f);
-  for (const c of f.fields) lines.push(`           ${c.field}: ${clip(flat(c.before))} → ${clip(flat(c.after))}`);
+  for (const c of f.fields) lines.push(`           ${flat(c.field)}: ${clip(flat(c.before))} → ${clip(flat(c.after))}`);
   return lines;
 }
 
@@ -49,8 +53,8 @@ function valueChange(c: ValueChange): string {
 export function formatDiff(d: SnapshotDiff, oldName: string, newName: string): string {
   const lines: string[] = [
     `pgadvisor diff`,
-    `  old: ${flat(oldName)} (${flat(d.from.database)}, PostgreSQL ${flat(d.from.version)}, ${d.from.takenAt})`,
-    `  new: ${flat(newName)} (${flat(d.to.database)}, PostgreSQL ${flat(d.to.version)}, ${d.to.takenAt})`,
+    `  old: ${flat(oldName)} (${flat(d.from.database)}, PostgreSQL ${flat(d.from.version)}, ${flat(d.from.takenAt)})`,
+    `  new: ${flat(newName)} (${flat(d.to.database)}, PostgreSQL ${flat(d.to.version)}, ${flat(d.to.takenAt)})`,
     '',
   ];
   const s = d.server;

@@ -2,16 +2,19 @@ import { loadNotebooks } from '../playbooks/loader.ts';
 import { ANALYZER_INPUTS } from '../playbooks/inputs.ts';
 import { formatVersion } from '../playbooks/requirements.ts';
 import type { Requirement } from '../playbooks/types.ts';
+import { terminalText as t } from '../util/untrusted-text.ts';
 
 /** Lists playbooks and their checks with what each needs. */
 export async function playbooksCommand(): Promise<number> {
   const notebooks = await loadNotebooks();
   const out: string[] = [];
   for (const nb of notebooks) {
-    out.push(`${nb.id} — ${nb.title}${nb.summary ? `: ${nb.summary}` : ''}`);
+    out.push(`${t(nb.id)} — ${t(nb.title)}${nb.summary ? `: ${t(nb.summary)}` : ''}`);
     for (const c of nb.cells) {
       const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZER_INPUTS[c.analyzer]?.requires) : {}) });
-      out.push(`  ${c.kind.padEnd(8)} ${c.id.padEnd(34)} ${c.title}${needs ? `  [needs ${needs}]` : ''}`);
+      out.push(`  ${c.kind.padEnd(8)} ${t(c.id).padEnd(34)} ${t(c.title)}${needs ? `  [needs ${t(needs)}]` : ''}`);
+      // what [thresholds.PLAYBOOK.CHECK] in .pgadvisor.toml may set
+      for (const th of c.thresholds) out.push(`  ${''.padEnd(8)}   threshold ${t(th.name)} = ${th.default}: ${t(th.description)}`);
     }
     out.push('');
   }

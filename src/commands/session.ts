@@ -2,15 +2,16 @@
 import path from 'node:path';
 import { UsageError, resolveTarget } from '../db/target.ts';
 import type { Decision } from '../playbooks/types.ts';
-import { connect, runLive, selectNotebooks, type Connected } from '../playbooks/live.ts';
+import { connect, runLive, selectNotebooks, withWorkloadFeed, type Connected } from '../playbooks/live.ts';
 import { readSnapshot, SnapshotError } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findAutosave } from '../snapshot/save.ts';
 import { farewell, fail, interactive, needsTerminal, runApp } from '../tui/run.ts';
 import { plural } from '../tui/text.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { workloadFiles, type WorkloadArgs } from './workload-files.ts';
 
-export interface SessionArgs {
+export interface SessionArgs extends WorkloadArgs {
   url?: string;
   playbook?: string[];
   out: string;
@@ -24,10 +25,12 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   if (!interactive()) return fail(needsTerminal('session'), 2);
 
   let notebooks;
+  let files: Awaited<ReturnType<typeof workloadFiles>> = [];
   let baseline: Snapshot | null = null;
   let resumed: Record<string, Decision> | undefined;
   try {
     notebooks = await selectNotebooks(args.playbook);
+    files = await workloadFiles(args);
     if (args.baseline) baseline = await readSnapshot(args.baseline);
     if (args.resume) resumed = (await readSnapshot(args.resume)).decisions;
   } catch (err) {
@@ -64,9 +67,10 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
             onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
             conn = await connect(undefined, { appRoles: args.appRole });
           }
-          return runLive(conn, notebooks, onEvent, signal);
+          return runLive(conn, notebooks, onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase });
         },
-        rerun: (ids, onEvent, signal) => runLive(conn!, notebooks.filter((n) => ids.includes(n.id)), onEvent, signal),
+        rerun: (ids, onEvent, signal) =>
+          runLive(conn!, withWorkloadFeed(notebooks.filter((n) => ids.includes(n.id)), notebooks, { whole: true }), onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase }),
       },
       decisions: resumed,
       baseline: carried,

@@ -2,13 +2,14 @@
 // in-process it would freeze the TUI (spinner, keys) for as long as each demo query takes.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { PACKAGE_ROOT } from '../paths.ts';
 import type { Demo } from './demo.ts';
 
-// Compiled (dist/db/demo-process.js) the child is plain JavaScript next to this file; from src it runs
-// through tsx, resolved from this file so the demo starts whatever the working directory is.
+// Compiled, the child is dist/db/demo-child.js (its own entry of the build); from src it runs through tsx,
+// resolved from the package folder so the demo starts whatever the working directory is.
 const compiled = import.meta.url.endsWith('.js');
-const CHILD = fileURLToPath(new URL(compiled ? './demo-child.js' : './demo-child.ts', import.meta.url));
+const CHILD = join(PACKAGE_ROOT, compiled ? 'dist/db/demo-child.js' : 'src/db/demo-child.ts');
 const CHILD_ARGS = compiled ? [CHILD] : ['--import', import.meta.resolve('tsx'), CHILD];
 
 export async function startDemoProcess(): Promise<Demo> {

@@ -3,7 +3,6 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { protocol, type PGlite } from '@electric-sql/pglite';
 import {
   cacheDir,
@@ -16,8 +15,9 @@ import {
   type PgliteServer,
 } from './pglite-server.ts';
 import type { Target } from './target.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
 
-export const DEMO_DIR = fileURLToPath(new URL('../../demo/', import.meta.url));
+export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
 const EXTENSIONS = ['pg_stat_statements'];
 /** Bump when buildDataDir changes what it produces from the same schema. */
 const BUILD_RECIPE = 2;

@@ -1,3 +1,4 @@
+import { terminalText } from '../util/untrusted-text.ts';
 import { redactUrl } from './target.ts';
 
 interface PgLikeError {
@@ -36,6 +37,10 @@ export function describeConnectError(err: unknown, display: string): string {
   }
 }
 
+/**
+ * A server or driver message as one line: the password of any URL in it redacted, and the names it quotes
+ * (which may hold line breaks or escape sequences) shown through the untrusted-text rule.
+ */
 export function clean(message: string | undefined): string {
-  return redactUrl((message ?? '').split('\n')[0].trim());
+  return terminalText(redactUrl((message ?? '').trim()));
 }

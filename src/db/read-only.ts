@@ -11,8 +11,6 @@ export interface ReadOnlyDbOptions {
   lockTimeoutMs: number;
   /** parallel connections for probes */
   connections: number;
-  /** roles the application connects as (--app-role): every cell can read them as `pgadvisor.app_roles`, a JSON array */
-  appRoles?: string[];
 }
 
 export const DEFAULT_SESSION_OPTIONS: ReadOnlyDbOptions = {
@@ -39,7 +37,7 @@ export interface QueryResult {
  * pg_stat_statements entries and log lines of the advisor's own are told apart from the application's.
  */
 export class ReadOnlyDb {
-  private readonly begin: string;
+  private begin: string;
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -47,22 +45,15 @@ export class ReadOnlyDb {
     readonly options: ReadOnlyDbOptions,
     private statements = 0,
   ) {
-    // The timeouts are set by one SELECT rather than three SET LOCAL statements: a query of this shape is ours
-    // alone in pg_stat_statements, where from PostgreSQL 16 on a SET is counted together with the same SET sent
-    // by the application under the same role.
-    const settings = [
-      ['statement_timeout', String(Math.trunc(options.statementTimeoutMs))],
-      ['lock_timeout', String(Math.trunc(options.lockTimeoutMs))],
-      // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
-      ['jit', 'off'],
-      // a transaction-local placeholder the cells read with current_setting('pgadvisor.app_roles', true)
-      ...(options.appRoles?.length ? [['pgadvisor.app_roles', JSON.stringify(options.appRoles)]] : []),
-    ];
-    this.begin =
-      `${markOwn('BEGIN TRANSACTION READ ONLY')}; ` +
-      markOwn(
-        `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `(${pg.escapeLiteral(n)}, ${pg.escapeLiteral(v)})`).join(', ')}) AS s(name, value)`,
-      );
+    this.begin = beginStatements(options, []);
+  }
+
+  /**
+   * The roles the application connects as (--app-role, the config's app_roles): from now on every statement's
+   * transaction carries them as the transaction-local placeholder `pgadvisor.app_roles`, a JSON array.
+   */
+  setAppRoles(roles: string[]): void {
+    this.begin = beginStatements(this.options, roles);
   }
 
   static async open(target: Target, options: Partial<ReadOnlyDbOptions> = {}): Promise<ReadOnlyDb> {
@@ -195,4 +186,26 @@ function cancelBackend(config: pg.ClientConfig, client: pg.PoolClient): void {
   if (!active) return;
   const canceller = new pg.Client(config) as unknown as { cancel(c: unknown, q: unknown): void };
   canceller.cancel(client, active);
+}
+
+/**
+ * BEGIN and the transaction-local settings, sent ahead of every statement. The timeouts are set by one SELECT
+ * rather than three SET LOCAL statements: a query of this shape is ours alone in pg_stat_statements, where from
+ * PostgreSQL 16 on a SET is counted together with the same SET sent by the application under the same role.
+ */
+function beginStatements(options: ReadOnlyDbOptions, appRoles: string[]): string {
+  const settings = [
+    ['statement_timeout', String(Math.trunc(options.statementTimeoutMs))],
+    ['lock_timeout', String(Math.trunc(options.lockTimeoutMs))],
+    // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
+    ['jit', 'off'],
+    // a placeholder the cells read with current_setting('pgadvisor.app_roles', true) (absent when pasted into psql)
+    ...(appRoles.length ? [['pgadvisor.app_roles', JSON.stringify(appRoles)]] : []),
+  ];
+  return (
+    `${markOwn('BEGIN TRANSACTION READ ONLY')}; ` +
+    markOwn(
+      `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `(${pg.escapeLiteral(n)}, ${pg.escapeLiteral(v)})`).join(', ')}) AS s(name, value)`,
+    )
+  );
 }

@@ -1,4 +1,5 @@
 import type { Privilege, ServerFacts } from '../playbooks/types.ts';
+import { detectProvider, PROVIDER_FUNCTIONS, PROVIDER_ROLES, PROVIDER_SCHEMAS, PROVIDER_SETTING_PREFIXES } from './providers.ts';
 import type { ReadOnlyDb } from './read-only.ts';
 
 /** Settings the playbooks and the report show; never anything that can hold a secret. */
@@ -58,7 +59,13 @@ SELECT current_setting('server_version') AS version,
        (SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM pg_namespace
          WHERE nspname = ANY($2::text[])
            AND EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'supabase_admin')
-           AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname IN ('auth', 'supabase_functions'))) AS managed_schemas`;
+           AND EXISTS (SELECT 1 FROM pg_namespace WHERE nspname IN ('auth', 'supabase_functions'))) AS managed_schemas,
+       -- the marks of managed providers (src/db/providers.ts): only those that exist come back
+       (SELECT coalesce(json_agg(rolname ORDER BY rolname), '[]') FROM pg_roles WHERE rolname = ANY($3::text[])) AS provider_roles,
+       (SELECT coalesce(json_agg(name ORDER BY name), '[]') FROM pg_settings
+         WHERE EXISTS (SELECT 1 FROM unnest($4::text[]) p WHERE starts_with(name, p))) AS provider_settings,
+       (SELECT coalesce(json_agg(nspname ORDER BY nspname), '[]') FROM pg_namespace WHERE nspname = ANY($5::text[])) AS provider_schemas,
+       (SELECT coalesce(json_agg(f ORDER BY f), '[]') FROM unnest($6::text[]) f WHERE to_regproc(f) IS NOT NULL) AS provider_functions`;
 
 /** Schemas a platform owns and manages: findings there are not the user's to act on. */
 export const SUPABASE_SCHEMAS = [
@@ -67,7 +74,7 @@ export const SUPABASE_SCHEMAS = [
 ];
 
 export async function probeServer(db: ReadOnlyDb): Promise<ServerFacts> {
-  const { rows } = await db.query(FACTS_SQL, [REPORTED_SETTINGS, SUPABASE_SCHEMAS]);
+  const { rows } = await db.query(FACTS_SQL, [REPORTED_SETTINGS, SUPABASE_SCHEMAS, PROVIDER_ROLES, PROVIDER_SETTING_PREFIXES, PROVIDER_SCHEMAS, PROVIDER_FUNCTIONS]);
   const r = rows[0] as Record<string, unknown>;
   const full = String(r.full_version);
   const privileges: Record<Privilege, boolean> = {
@@ -90,5 +97,12 @@ export async function probeServer(db: ReadOnlyDb): Promise<ServerFacts> {
     statsReset: (r.stats_reset as string | null) ?? null,
     postmasterStart: (r.postmaster_start as string | null) ?? null,
     managedSchemas: r.managed_schemas as string[],
+    provider: detectProvider({
+      roles: r.provider_roles as string[],
+      settings: r.provider_settings as string[],
+      schemas: r.provider_schemas as string[],
+      functions: r.provider_functions as string[],
+      host: db.target.source === 'demo' ? null : (db.target.config.host ?? process.env.PGHOST ?? null),
+    }),
   };
 }

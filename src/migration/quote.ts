@@ -1,13 +1,15 @@
 // Quoting for the SQL and comments pgadvisor writes itself (verify scripts, headers). Statements that come
 // from findings are never re-quoted: they were built by the server's own format('%I').
-import { loadModule, scanSync } from 'libpg-query';
+import { loadModule } from 'libpg-query';
+import { terminalText } from '../util/untrusted-text.ts';
+import { scanTokens } from './sql-scan.ts';
 
 await loadModule();
 
 /** Like Postgres's quote_ident: bare only when lower-case, simple and not a keyword that needs quoting. */
 export function quoteIdent(name: string): string {
   if (/^[a-z_][a-z0-9_]*$/.test(name)) {
-    const tokens = scanSync(name).tokens;
+    const tokens = scanTokens(name);
     if (tokens.length === 1 && (tokens[0].keywordName === 'NO_KEYWORD' || tokens[0].keywordName === 'UNRESERVED_KEYWORD')) return name;
   }
   return `"${name.replace(/"/g, '""')}"`;
@@ -23,7 +25,10 @@ export function quoteLiteral(text: string): string {
   return `'${text.replace(/'/g, "''")}'`;
 }
 
-/** Text from the catalog or a snapshot, made safe to put after `--` on one line. */
+/**
+ * Text from the catalog or a snapshot, made safe to put after `--` (or `//`) on one line: the terminal
+ * rule, so a line break cannot end the comment, and a file shown with `cat` cannot drive the terminal.
+ */
 export function commentText(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return terminalText(text).trim();
 }

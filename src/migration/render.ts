@@ -1,5 +1,6 @@
 // Text of a migration: header comments, parts with their lock and statement timeouts, one comment per statement.
 import type { Migration, MigrationPart, MigrationStatement } from './build.ts';
+import { terminalBlock } from '../util/untrusted-text.ts';
 import { commentText } from './quote.ts';
 import type { Phase } from './statements.ts';
 
@@ -24,12 +25,34 @@ function refLines(title: string, refs: { id: string; title: string }[]): string[
   return [`${title} (${refs.length}):`, ...refs.map((r) => `  ${commentText(r.id)} — ${commentText(r.title)}`)];
 }
 
-/** Header lines (without the leading `-- `) naming the snapshot and what the migration holds. */
-export function headerLines(m: Migration, direction: 'up' | 'down'): string[] {
+/**
+ * Names written exactly may hold characters a terminal acts on: the reader of a file whose SQL `body` has
+ * any is told before the first statement, since the SQL itself must not change them.
+ */
+export function rawNamesNote(body: string): string[] {
+  // line breaks and tabs are SQL's own; anything else the rule escapes is not
+  if (terminalBlock(body) === body) return [];
+  return [
+    'some names below hold control, bidirectional or invisible characters: the SQL keeps them exactly as they are',
+    '(the comments show them escaped). Read this file in an editor or with `cat -v`, not `cat` on a terminal.',
+  ];
+}
+
+/** The migration's name and the snapshot it came from: database, time, server, tool version. */
+export function provenanceLines(m: Migration, direction: 'up' | 'down'): string[] {
   const s = m.snapshot;
   return [
     `pgadvisor migration ${commentText(m.name)}${direction === 'down' ? ' — rollback' : ''}`,
     `snapshot taken ${commentText(s.takenAt)} of database ${commentText(s.database)} (${commentText(s.product.includes(s.version) ? s.product : `${s.product} ${s.version}`)}), pgadvisor ${commentText(s.toolVersion)}`,
+  ];
+}
+
+/** Header lines (without the leading `-- `) naming the snapshot and what the migration holds. */
+export function headerLines(m: Migration, direction: 'up' | 'down'): string[] {
+  const parts = direction === 'up' ? m.parts : m.downParts;
+  return [
+    ...provenanceLines(m, direction),
+    ...rawNamesNote(parts.flatMap((p) => p.statements.map((s) => s.sql)).join('\n')),
     ...refLines('accepted findings in this migration', m.applied),
     ...refLines('advice, not in this migration', m.advice),
     ...(direction === 'down' ? refLines('no rollback given (not undone here)', m.irreversible) : []),

@@ -1,6 +1,7 @@
 // A finding's `up`/`down` SQL, split into statements by the real Postgres parser (libpg-query) and sorted
 // into the phases a lock-safe migration runs in.
-import { loadModule, parseSync, scanSync, type ScanToken } from 'libpg-query';
+import { loadModule, parseSync } from 'libpg-query';
+import { scanTokens, type ScanToken } from './sql-scan.ts';
 
 await loadModule();
 
@@ -74,7 +75,7 @@ function makeRerunnable(sql: string, node: StmtNode): string {
   const needed = idx?.concurrent && idx.idxname && !idx.if_not_exists ? ' IF NOT EXISTS' : drop?.concurrent && !drop.missing_ok ? ' IF EXISTS' : null;
   if (!needed) return sql;
   const bytes = Buffer.from(sql, 'utf8');
-  const kw = scanSync(sql).tokens.find((t) => t.keywordName !== 'NO_KEYWORD' && t.text.toUpperCase() === 'CONCURRENTLY');
+  const kw = scanTokens(sql).find((t) => t.keywordName !== 'NO_KEYWORD' && t.text.toUpperCase() === 'CONCURRENTLY');
   if (!kw) return sql;
   return byteSlice(bytes, 0, kw.end) + needed + byteSlice(bytes, kw.end, bytes.length);
 }
@@ -85,7 +86,7 @@ export function splitStatements(sql: string, label: string): ParsedStatement[] {
   let tokens: ScanToken[];
   try {
     tree = parseSync(sql);
-    tokens = scanSync(sql).tokens;
+    tokens = scanTokens(sql);
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
     throw new MigrationError(`${label} does not parse: ${message.split('\n')[0]}`);

@@ -27,6 +27,8 @@ export interface AnalyzerContext {
   /** a statement on the read-only session; all of one run's statements use the same connection */
   query: (sql: string, params?: unknown[]) => Promise<Row[]>;
   signal: AbortSignal;
+  /** the cell's declared thresholds (configured values, else the declared defaults); the runner always passes them */
+  thresholds?: Record<string, number>;
 }
 
 export interface AnalyzerResult {
@@ -40,6 +42,9 @@ export interface AnalyzerResult {
 export interface Analyzer {
   run(ctx: AnalyzerContext): Promise<AnalyzerResult>;
 }
+
+/** Analyzers by name: ready, or loaded on first use. */
+export type AnalyzerRegistry = Record<string, Analyzer | (() => Promise<Analyzer>)>;
 
 /** Thrown by an analyzer that cannot run on this server (e.g. an extension too old): the cell is skipped with the message. */
 export class SkipCell extends Error {}

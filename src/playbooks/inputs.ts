@@ -13,6 +13,13 @@ export interface AnalyzerInputs {
   findings: boolean;
   /** needs beyond its cell's own `-- requires:` lines */
   requires?: Requirement;
+  /** probes whose skip (a version gate) leaves the analyzer to work on the others, as if they had no rows */
+  optional?: readonly string[];
+  /**
+   * inputs (probe ids, or `workload`) of which at least one must have rows (statements) for there to be
+   * anything to analyze; when all are empty the analyzer's code — and libpg-query with it — is not loaded
+   */
+  needs?: readonly string[];
 }
 
 /** The name an analyzer cell lists in `-- uses:` for the run's workload (no cell may take this id). */
@@ -48,22 +55,27 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     workload: true,
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },
+    needs: [WORKLOAD_INPUT],
   },
   'drop-validation': {
-    probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS },
+    probes: { duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS, stale_indexes: DROPS },
     workload: true,
     findings: true,
     requires: { workload: true, extensions: ['hypopg'] },
+    // last_idx_scan exists from PostgreSQL 16: before, the other checks' drops are still validated
+    optional: ['stale_indexes'],
+    needs: ['duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'stale_indexes'],
   },
-  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true } },
+  'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: [WORKLOAD_INPUT] },
   'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },
-  'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },
+  'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true, needs: ['policies'] },
   'rls-policy-index': {
     probes: { policies: POLICY, policy_tables: ['schema', 'table', 'columns', 'indexed_leading', 'est_rows'], policy_functions: POLICY_FUNCTIONS },
     workload: false,
     findings: true,
+    needs: ['policies'],
   },
-  'rls-context': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true },
+  'rls-context': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true, needs: ['policies'] },
 };
 
 /** The names an analyzer cell must list in `-- uses:` (in any order). */

@@ -6,6 +6,7 @@ import { ANALYZER_INPUTS } from './inputs.ts';
 import { loadNotebooks } from './loader.ts';
 import type { RunEvent } from './runner.ts';
 import type { Notebook, ServerFacts, RunResult } from './types.ts';
+import type { WorkloadFormat } from '../workload/types.ts';
 
 export interface Connected {
   db: ReadOnlyDb;
@@ -15,15 +16,27 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Opens the read-only session: --url, DATABASE_URL, PG* variables, else the embedded demo. */
-export async function connect(url: string | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
-  let target = resolveTarget(url);
+/**
+ * Opens the read-only session: --url (or a target already resolved), DATABASE_URL, PG* variables, else the embedded
+ * demo. `appRoles` are the application's roles every cell may read (ReadOnlyDb.setAppRoles).
+ */
+export async function connect(
+  url: string | Target | undefined,
+  { appRoles = [], ...options }: Partial<ReadOnlyDbOptions> & { appRoles?: string[] } = {},
+): Promise<Connected> {
+  let target = typeof url === 'object' ? url : resolveTarget(url);
   let stopDemo: (() => Promise<void>) | undefined;
   if (target.source === 'demo') {
     const { startDemoProcess } = await import('../db/demo-process.ts');
     const demo = await startDemoProcess();
     target = demo.target;
     stopDemo = demo.stop;
+  }
+  const early = Object.keys(options).length ? null : (await import('../db/prestart.ts')).takePrestarted(target);
+  if (early) {
+    const { db, server } = await early;
+    db.setAppRoles(appRoles);
+    return { db, target, server, demo: false, close: () => db.close() };
   }
   const [{ ReadOnlyDb }, { probeServer }] = await Promise.all([import('../db/read-only.ts'), import('../db/server-facts.ts')]);
   let db: ReadOnlyDb;
@@ -33,6 +46,7 @@ export async function connect(url: string | undefined, options: Partial<ReadOnly
     await stopDemo?.();
     throw err;
   }
+  db.setAppRoles(appRoles);
   const server = await probeServer(db);
   return {
     db,
@@ -59,17 +73,26 @@ export async function selectNotebooks(ids: string[] | undefined, dir?: string): 
   if (unknown.length) {
     throw new UsageError(`unknown playbook ${unknown.map((u) => `"${u}"`).join(', ')} (available: ${all.map((n) => n.id).join(', ')})`);
   }
-  const chosen = all.filter((n) => ids.includes(n.id));
+  return withWorkloadFeed(all.filter((n) => ids.includes(n.id)), all);
+}
+
+/**
+ * `chosen` with the probe that feeds the workload: when one of them reads the workload and the notebook whose
+ * probe feeds it is not among them, that notebook (from `all`) comes along — whole with `whole` (running
+ * sections of a session again), else with only the cells that read and show the workload.
+ */
+export function withWorkloadFeed(chosen: Notebook[], all: Notebook[], { whole = false } = {}): Notebook[] {
   const feeding = all.find((n) => n.cells.some((c) => c.feeds));
   const readsWorkload = chosen.some((n) => n.cells.some((c) => ANALYZER_INPUTS[c.analyzer ?? '']?.workload));
-  if (!feeding || chosen.includes(feeding) || !readsWorkload) return chosen;
+  if (!feeding || chosen.some((n) => n.id === feeding.id) || !readsWorkload) return chosen;
+  if (whole) return all.filter((n) => n === feeding || chosen.some((c) => c.id === n.id));
   const workloadOnly = (c: Notebook['cells'][number]) => {
     const d = ANALYZER_INPUTS[c.analyzer ?? ''];
     return c.feeds !== null || (d !== undefined && d.workload && !d.findings && !Object.keys(d.probes).length);
   };
   const keep = new Set(feeding.cells.filter(workloadOnly).map((c) => c.id));
   const partial = { ...feeding, cells: feeding.cells.filter((c) => keep.has(c.id)), blocks: feeding.blocks.filter((b) => b.type === 'cell' && keep.has(b.cellId)) };
-  return all.filter((n) => n === feeding || chosen.includes(n)).map((n) => (n === feeding ? partial : n));
+  return all.filter((n) => n === feeding || chosen.some((c) => c.id === n.id)).map((n) => (n === feeding ? partial : chosen.find((c) => c.id === n.id)!));
 }
 
 export async function runLive(
@@ -77,11 +100,26 @@ export async function runLive(
   notebooks: Notebook[],
   onEvent?: (e: RunEvent) => void,
   signal?: AbortSignal,
-  { findingsOnly = false }: { findingsOnly?: boolean } = {},
+  {
+    findingsOnly = false,
+    workloadFiles = [],
+    workloadDatabase,
+    thresholds,
+  }: {
+    findingsOnly?: boolean;
+    workloadFiles?: { path: string; format: WorkloadFormat }[];
+    workloadDatabase?: string;
+    thresholds?: Record<string, Record<string, number>>;
+  } = {},
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
-  const cells = findingsOnly ? findingCells(notebooks, conn.server) : notebooks;
-  // the analyzers (libpg-query's WASM among them) load while the SQL cells wait on the server
+  const cells = findingsOnly ? findingCells(notebooks, conn.server, { workloadFiles: workloadFiles.length }) : notebooks;
+  // the analyzer registry loads while the SQL cells wait on the server (each analyzer's code on first use)
   const analyzers = import('./analyzers/index.ts').then((m) => m.ANALYZERS);
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal });
+  // with a workload to analyze the parser is needed: its WebAssembly starts up while the client would
+  // otherwise sit idle waiting on the server
+  if (workloadFiles.length || conn.server.extensions.some((e) => e.name === 'pg_stat_statements')) {
+    import('../workload/resolve.ts').then(({ loadParser }) => loadParser(), () => undefined);
+  }
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds });
 }

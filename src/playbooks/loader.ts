@@ -1,13 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OWN_STATEMENT_FILTER } from '../workload/own.ts';
 import { ANALYZER_INPUTS, declaredUses, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
 import { MANAGED_TOPICS, type ManagedTopic } from './managed.ts';
-import type { Cell, CellKind, Notebook, NotebookBlock, Privilege, Requirement, Severity } from './types.ts';
+import { PACKAGE_ROOT } from '../paths.ts';
+import type { Cell, CellKind, Notebook, NotebookBlock, Privilege, Requirement, Severity, Threshold } from './types.ts';
+import { thresholdMarkers } from './thresholds.ts';
 import { SEVERITIES } from './types.ts';
 
-export const PLAYBOOK_DIR = fileURLToPath(new URL('../../playbooks/', import.meta.url));
+export const PLAYBOOK_DIR = join(PACKAGE_ROOT, 'playbooks');
 
 export class NotebookError extends Error {
   constructor(
@@ -130,6 +131,7 @@ function parseCell(file: string, line: number, kind: CellKind, id: string, body:
   let analyzer: string | null = null;
   let uses: string[] = [];
   let feeds: Cell['feeds'] = null;
+  const thresholds: Threshold[] = [];
   let n = 0;
   for (; n < body.length; n++) {
     const m = /^--\s*([a-z]+):\s*(.*?)\s*$/.exec(body[n]);
@@ -158,8 +160,15 @@ function parseCell(file: string, line: number, kind: CellKind, id: string, body:
         if (kind !== 'probe') throw new NotebookError(file, at, `only a probe cell feeds the workload`);
         feeds = WORKLOAD_INPUT;
         break;
+      case 'threshold': {
+        const t = /^([a-z][a-z0-9_]*)\s*=\s*(\d+(?:\.\d+)?)\s+(\S.*)$/.exec(value);
+        if (!t) throw new NotebookError(file, at, `cannot read threshold "${value}" (NAME = NUMBER what it means)`);
+        if (thresholds.some((o) => o.name === t[1])) throw new NotebookError(file, at, `threshold "${t[1]}" is declared twice`);
+        thresholds.push({ name: t[1], default: Number(t[2]), description: t[3] });
+        break;
+      }
       default:
-        throw new NotebookError(file, at, `unknown cell header "${key}" (title, severity, requires, analyzer, uses, feeds)`);
+        throw new NotebookError(file, at, `unknown cell header "${key}" (title, severity, requires, analyzer, uses, feeds, threshold)`);
     }
   }
   const sql = body.slice(n).join('\n').trim();
@@ -185,7 +194,22 @@ function parseCell(file: string, line: number, kind: CellKind, id: string, body:
     if (kind === 'probe' && severity) throw new NotebookError(file, line, `probe cell "${id}" cannot have a severity; make it a check`);
     if (kind === 'check' && !severity) throw new NotebookError(file, line, `cell "${id}" needs "-- severity: info|warning|critical"`);
   }
-  return { id, kind, title, sql: sql || null, analyzer, uses, feeds, severity, requires, line };
+  checkThresholdMarkers(file, line, id, sql, thresholds);
+  return { id, kind, title, sql: sql || null, analyzer, uses, feeds, severity, requires, thresholds, line };
+}
+
+/** Every marker in the SQL is declared, with the declared default; every declared threshold is used (analyzers read theirs in code). */
+function checkThresholdMarkers(file: string, line: number, id: string, sql: string, thresholds: Threshold[]): void {
+  const markers = thresholdMarkers(sql);
+  for (const m of markers) {
+    const t = thresholds.find((o) => o.name === m.name);
+    if (!t) throw new NotebookError(file, line, `cell "${id}" uses threshold "${m.name}" without a "-- threshold: ${m.name} = N" line`);
+    if (m.value !== t.default) throw new NotebookError(file, line, `cell "${id}" writes threshold "${m.name}" as ${m.literal}, but declares ${t.default}`);
+  }
+  if (sql) {
+    const unused = thresholds.find((t) => !markers.some((m) => m.name === t.name));
+    if (unused) throw new NotebookError(file, line, `cell "${id}" declares threshold "${unused.name}" but its SQL has no /*threshold:${unused.name}*/${unused.default}`);
+  }
 }
 
 /** An analyzer cell lists exactly what its analyzer reads. */

@@ -1,6 +1,7 @@
 // What a managed provider runs for its customers, so that a check about something the customer cannot change
 // on such a server (WAL archiving, pg_hba.conf, TLS, standbys) says what the provider does instead of flagging
 // it. Cells opt in with `-- requires: self-managed TOPIC`; the provider comes from the server facts.
+import type { ProviderId } from '../db/providers.ts';
 import type { ServerFacts } from './types.ts';
 
 export const MANAGED_TOPICS = ['backups', 'access', 'replication'] as const;
@@ -14,8 +15,8 @@ const GENERIC: Texts = {
   replication: 'standbys and replicas are the provider\'s: configure them in its console',
 };
 
-/** Written from each provider's documentation; keyed by the ids the provider detection gives. */
-const BY_PROVIDER: Record<string, Partial<Texts>> = {
+/** Written from each provider's documentation, for each provider src/db/providers.ts recognises. */
+const BY_PROVIDER: Record<ProviderId, Partial<Texts>> = {
   supabase: {
     backups: 'Supabase takes daily backups of the project, and with its point-in-time recovery add-on archives WAL for restores to any moment',
     access: 'Supabase terminates TLS and authenticates connections itself; restrict access with its network restrictions and SSL enforcement settings',
@@ -60,5 +61,5 @@ const BY_PROVIDER: Record<string, Partial<Texts>> = {
 export function managedBy(server: ServerFacts, topic: ManagedTopic): string | null {
   const p = server.provider;
   if (!p) return null;
-  return `${p.name} manages this: ${BY_PROVIDER[p.id]?.[topic] ?? GENERIC[topic]}`;
+  return `${p.name} manages this: ${BY_PROVIDER[p.id as ProviderId]?.[topic] ?? GENERIC[topic]}`;
 }

@@ -1,3 +1,4 @@
+import { extensionOffer, providerInfo, type KnownExtension } from '../db/providers.ts';
 import { managedBy } from './managed.ts';
 import type { Requirement, ServerFacts } from './types.ts';
 
@@ -23,9 +24,11 @@ export interface RunInputs {
 
 /** Why there is no workload, and both ways to give one. */
 export function workloadUnavailable(server: ServerFacts): string {
-  const how = server.availableExtensions.includes('pg_stat_statements')
-    ? 'CREATE EXTENSION pg_stat_statements, with pg_stat_statements in shared_preload_libraries'
-    : 'install the pg_stat_statements package (contrib), add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements';
+  let how: string;
+  // on a managed provider: whether it offers the extension and how it loads it at start
+  if (providerInfo(server.provider?.id)) how = howToGet('pg_stat_statements', server);
+  else if (server.availableExtensions.includes('pg_stat_statements')) how = 'CREATE EXTENSION pg_stat_statements, with pg_stat_statements in shared_preload_libraries';
+  else how = 'install the pg_stat_statements package (contrib), add it to shared_preload_libraries, restart, then CREATE EXTENSION pg_stat_statements';
   return `needs a workload: pg_stat_statements in this database (${how}), or --workload FILE with the application's statements (a server log, a .sql file, or a pg_stat_statements export)`;
 }
 
@@ -38,18 +41,13 @@ export function unmetRequirement(req: Requirement, server: ServerFacts, run: Run
     return `applies to PostgreSQL before ${formatVersion(req.maxVersion + 1)} (server is ${server.version})`;
   }
   if (req.selfManaged) {
-    const provider = managedBy(server, req.selfManaged);
-    if (provider) return provider;
+    const managed = managedBy(server, req.selfManaged);
+    if (managed) return managed;
   }
+  const provider = providerInfo(server.provider?.id);
   if (req.workload && !run.workloadFiles && !server.extensions.some((e) => e.name === 'pg_stat_statements')) return workloadUnavailable(server);
   for (const ext of req.extensions ?? []) {
-    if (!server.extensions.some((e) => e.name === ext)) {
-      const how = server.availableExtensions.includes(ext)
-        ? `CREATE EXTENSION ${ext}`
-        : `install the ${ext} package on the server, then CREATE EXTENSION ${ext}`;
-      const preload = ext === 'pg_stat_statements' ? ` (and add it to shared_preload_libraries, then restart)` : '';
-      return `needs the ${ext} extension: ${how}${preload}`;
-    }
+    if (!server.extensions.some((e) => e.name === ext)) return `needs the ${ext} extension: ${howToGet(ext, server)}`;
   }
   for (const [ext, min] of Object.entries(req.extensionVersions ?? {})) {
     const installed = server.extensions.find((e) => e.name === ext);
@@ -59,8 +57,33 @@ export function unmetRequirement(req: Requirement, server: ServerFacts, run: Run
   }
   if (req.privileges?.length && !req.privileges.some((p) => server.privileges[p])) {
     const grantable = req.privileges.find((p) => p !== 'superuser');
-    const how = grantable ? ` (GRANT ${grantable} TO ${server.user})` : '';
+    if (!grantable && provider && !provider.superuser) return `needs superuser, which ${provider.name} does not give its customers`;
+    const who = provider?.grantMonitoring ? `; ${provider.grantMonitoring}` : '';
+    const how = grantable ? ` (GRANT ${grantable} TO ${server.user}${who})` : '';
     return `needs ${req.privileges.join(' or ')}${how}`;
   }
   return null;
+}
+
+/** How to get a missing extension on this server, in the provider's terms when it is a managed one. */
+function howToGet(ext: string, server: ServerFacts): string {
+  const provider = providerInfo(server.provider?.id);
+  const offered = provider?.extensions[ext as KnownExtension];
+  const offer = provider ? extensionOffer(provider, ext) : null;
+  let how: string;
+  if (server.availableExtensions.includes(ext)) {
+    // a condition the provider puts on it (Azure's allow-list) comes with the statement
+    how = `CREATE EXTENSION ${ext}${typeof offered === 'string' ? ` (${offer})` : ''}`;
+  } else if (!provider) {
+    how = `install the ${ext} package on the server, then CREATE EXTENSION ${ext}`;
+  } else if (offered === true) {
+    how = `not available on this server, although ${offer} on some versions: see its extension list for this one`;
+  } else {
+    how = `not available on this server: ${offer ?? `${provider.name} installs only the extensions it supports`}`;
+  }
+  // pg_stat_statements also has to be loaded at server start, unless it already is
+  const preloaded = /(^|[\s,])pg_stat_statements($|[\s,])/.test(server.settings?.shared_preload_libraries ?? '');
+  if (ext !== 'pg_stat_statements' || preloaded) return how;
+  if (!provider) return `${how} (and add it to shared_preload_libraries, then restart)`;
+  return `${how} (and load it at server start — ${provider.setting('shared_preload_libraries', '<the current list>,pg_stat_statements')}; then ${provider.restart})`;
 }

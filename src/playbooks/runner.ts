@@ -1,10 +1,13 @@
 import { clean } from '../db/errors.ts';
+import { providerInfo } from '../db/providers.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
 import type { BuildResult } from '../workload/build.ts';
-import type { WorkloadSourceSummary } from '../workload/types.ts';
-import { SkipCell, type Analyzer } from './analyzer.ts';
+import type { WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
+import { SkipCell, type Analyzer, type AnalyzerRegistry } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
-import { ANALYZER_INPUTS, type AnalyzerInputs } from './inputs.ts';
+import { adaptToProvider } from './provider-advice.ts';
+import { thresholdValues, withThresholds } from './thresholds.ts';
+import { ANALYZER_INPUTS, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
 import { unmetRequirement, type RunInputs } from './requirements.ts';
 import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, type Row, type ServerFacts, type RunResult, type Skipped } from './types.ts';
 
@@ -25,12 +28,18 @@ export interface RunOptions {
   db: QuerySource;
   server: ServerFacts;
   notebooks: Notebook[];
-  /** may still be loading while the SQL cells run; awaited before the first analyzer */
-  analyzers: Record<string, Analyzer> | Promise<Record<string, Analyzer>>;
+  /** may still be loading while the SQL cells run; awaited before the first analyzer; an entry may load on first use */
+  analyzers: AnalyzerRegistry | Promise<AnalyzerRegistry>;
   /** what each analyzer reads, by name (default: the shipped analyzers' declarations) */
   inputs?: Readonly<Record<string, AnalyzerInputs>>;
+  /** --workload files (formats resolved), read into the workload with the probe that feeds it */
+  workloadFiles?: { path: string; format: WorkloadFormat }[];
+  /** the database whose entries a log gives (default: the inspected one) */
+  workloadDatabase?: string;
   onEvent?: (e: RunEvent) => void;
   signal?: AbortSignal;
+  /** configured thresholds by `playbook/check` (a config file's [thresholds]); cells use their defaults otherwise */
+  thresholds?: Record<string, Record<string, number>>;
 }
 
 /** The run's workload, built once for all the analyzers that read it; null with the reason when there is none. */
@@ -45,7 +54,7 @@ interface Job {
 export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   const { notebooks } = opts;
   const declarations = opts.inputs ?? ANALYZER_INPUTS;
-  const runInputs: RunInputs = { workloadFiles: 0 };
+  const runInputs: RunInputs = { workloadFiles: opts.workloadFiles?.length ?? 0 };
   const runs = new Map<string, CellRun>();
   const rowsOf = new Map<string, Row[]>();
   const findings = new Map<string, Finding[]>();
@@ -115,8 +124,12 @@ function unmet(cell: Cell, declared: AnalyzerInputs | undefined, opts: RunOption
 
 type CellResult = { run: CellRun; rows: Row[]; found: Finding[] };
 
-function cellResult(notebook: Notebook, cell: Cell) {
-  const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql: cell.sql };
+function cellResult(notebook: Notebook, cell: Cell, opts: RunOptions) {
+  const configured = opts.thresholds?.[`${notebook.id}/${cell.id}`];
+  // the SQL as sent, configured thresholds in place: what the snapshot shows is what ran
+  const sql = cell.sql === null ? null : withThresholds(cell.sql, configured);
+  const thresholds = thresholdValues(cell, configured);
+  const base = { playbook: notebook.id, cell: cell.id, kind: cell.kind, title: cell.title, sql };
   const done = (status: CellRun['status'], reason: string | null, durationMs = 0, columns: string[] = [], rows: Row[] = []): CellRun => ({
     ...base,
     status,
@@ -127,17 +140,17 @@ function cellResult(notebook: Notebook, cell: Cell) {
     rowCount: rows.length,
     truncated: false,
   });
-  return { base, done };
+  return { base, done, sql, thresholds };
 }
 
 async function runSqlCell(notebook: Notebook, cell: Cell, opts: RunOptions, runInputs: RunInputs): Promise<CellResult> {
-  const { base, done } = cellResult(notebook, cell);
+  const { base, done, sql } = cellResult(notebook, cell, opts);
   const why = unmetRequirement(cell.requires, opts.server, runInputs);
   if (why) return { run: done('skipped', why), rows: [], found: [] };
   if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
   const started = performance.now();
   try {
-    const { columns, rows } = await opts.db.query(cell.sql!, [], opts.signal);
+    const { columns, rows } = await opts.db.query(sql!, [], opts.signal);
     return finish(notebook, cell, opts, done, started, columns, rows, cell.kind === 'check' ? rows : []);
   } catch (err) {
     return { run: failure(err, opts, base, elapsed(started)), rows: [], found: [] };
@@ -148,14 +161,14 @@ async function runAnalyzerCell(
   { notebook, cell }: Job,
   opts: RunOptions,
   runInputs: RunInputs,
-  analyzers: Record<string, Analyzer>,
+  analyzers: AnalyzerRegistry,
   declared: AnalyzerInputs | undefined,
   inputOf: (nb: Notebook, id: string) => { run: CellRun | undefined; rows: Row[] },
   workload: WorkloadResult | null,
 ): Promise<CellResult> {
-  const { base, done } = cellResult(notebook, cell);
-  const analyzer = analyzers[cell.analyzer!];
-  if (!analyzer || !declared) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
+  const { base, done, thresholds } = cellResult(notebook, cell, opts);
+  const entry = analyzers[cell.analyzer!];
+  if (!entry || !declared) return { run: done('error', `no analyzer named "${cell.analyzer}"`), rows: [], found: [] };
   const why = unmet(cell, declared, opts, runInputs);
   if (why) return { run: done('skipped', why), rows: [], found: [] };
   if (opts.signal?.aborted) return { run: done('cancelled', 'cancelled before it ran'), rows: [], found: [] };
@@ -165,6 +178,10 @@ async function runAnalyzerCell(
   for (const [id, columns] of Object.entries(declared.probes)) {
     const { run, rows } = inputOf(notebook, id);
     if (!run) return { run: done('error', `its input "${id}" did not run`), rows: [], found: [] };
+    if (run.status === 'skipped' && declared.optional?.includes(id)) {
+      inputs[id] = [];
+      continue;
+    }
     if (run.status === 'skipped') return { run: done('skipped', `its input "${id}" was skipped: ${run.reason}`), rows: [], found: [] };
     if (run.status !== 'ok') return { run: done('error', `its input "${id}" did not complete (${run.status}): ${run.reason}`), rows: [], found: [] };
     const missing = columns.filter((c) => !run.columns.includes(c));
@@ -175,11 +192,23 @@ async function runAnalyzerCell(
     const failed = workload && !workload.workload && workload.failed;
     return { run: done(failed ? 'error' : 'skipped', workload?.reason ?? 'no workload was read'), rows: [], found: [] };
   }
+  // nothing to analyze: the analyzer (and the parser it may load) is never loaded, and the cell found nothing
+  const empty = (input: string) => (input === WORKLOAD_INPUT ? !workload?.workload?.statements.length : !inputs[input]?.length);
+  if (declared.needs?.length && declared.needs.every(empty)) {
+    const which = declared.needs.length === 1 ? `${declared.needs[0]} has no rows` : `none of ${declared.needs.join(', ')} has rows`;
+    return { run: done('ok', `nothing to analyze: ${which}`), rows: [], found: [] };
+  }
+  let analyzer: Analyzer;
+  try {
+    analyzer = typeof entry === 'function' ? await entry() : entry;
+  } catch (err) {
+    return { run: done('error', `analyzer "${cell.analyzer}" could not be loaded: ${clean(String((err as Error).message).split('\n')[0])}`), rows: [], found: [] };
+  }
 
   const started = performance.now();
   try {
     const signal = opts.signal ?? new AbortController().signal;
-    const ctx = { server: opts.server, inputs, workload: declared.workload ? workload!.workload : null, signal };
+    const ctx = { server: opts.server, inputs, workload: declared.workload ? workload!.workload : null, signal, thresholds };
     const result = await opts.db.pinned((query) => analyzer.run({ ...ctx, query }), signal);
     return finish(notebook, cell, opts, done, started, result.columns, result.rows, result.findings as unknown as Row[]);
   } catch (err) {
@@ -194,6 +223,8 @@ async function loadWorkload(opts: RunOptions, feed: { run: CellRun; rows: Row[] 
     return await buildWorkload({
       server: opts.server,
       feed,
+      files: opts.workloadFiles,
+      logDatabase: opts.workloadDatabase,
       query: async (sql: string, params?: unknown[]) => (await opts.db.query(sql, params, opts.signal)).rows,
       signal: opts.signal,
     });
@@ -213,7 +244,7 @@ function finish(
   rows: Row[],
   findingRows: Row[],
 ): CellResult {
-  const all = toFindings(notebook.id, cell, findingRows);
+  const all = adaptToProvider(toFindings(notebook.id, cell, findingRows), opts.server);
   const managed = new Set(opts.server.managedSchemas);
   const found = all.filter((f) => !managed.has(targetSchema(f.target) ?? ''));
   const setAside = all.length - found.length;
@@ -231,7 +262,11 @@ function failure(err: unknown, opts: RunOptions, base: Omit<CellRun, 'status' | 
     return { ...base, ...empty, status: 'timeout', reason: `timed out after statement_timeout ${opts.db.options.statementTimeoutMs / 1000} s` };
   }
   // Missing privilege or a preload the server lacks: the cell cannot run here, which is a skip, not a failure.
-  if (e.code === '42501' || e.code === '55000') return { ...base, ...empty, status: 'skipped', reason: clean(e.message) };
+  if (e.code === '42501' || e.code === '55000') {
+    const provider = providerInfo(opts.server.provider?.id);
+    const withheld = e.code === '42501' && provider && !provider.superuser ? ` (${provider.name} gives its customers no superuser and no file access)` : '';
+    return { ...base, ...empty, status: 'skipped', reason: `${clean(e.message)}${withheld}` };
+  }
   return { ...base, ...empty, status: 'error', reason: clean(e.message) || String(err) };
 }
 

@@ -1,7 +1,6 @@
 // The contracts every part of pgadvisor shares: notebooks and their cells, cell runs, findings.
 // Nothing here knows about ink, the CLI or files.
 import type { WorkloadSourceSummary } from '../workload/types.ts';
-
 import type { ManagedTopic } from './managed.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
@@ -48,8 +47,20 @@ export interface Cell {
   /** default severity for the findings of a check or analyzer */
   severity: Severity | null;
   requires: Requirement;
+  /** numbers a config file may change: `-- threshold: NAME = DEFAULT description` */
+  thresholds: Threshold[];
   /** 1-based line of the cell's opening fence in its notebook */
   line: number;
+}
+
+/**
+ * A number a cell declares as tunable. The SQL writes it as `/*threshold:NAME*\/DEFAULT` wherever it is used,
+ * so the notebook's SQL pastes into psql as is; a configured value replaces the literal after the marker.
+ */
+export interface Threshold {
+  name: string;
+  default: number;
+  description: string;
 }
 
 export type NotebookBlock = { type: 'prose'; text: string } | { type: 'cell'; cellId: string };
@@ -136,8 +147,8 @@ export interface ServerFacts {
   postmasterStart: string | null;
   /** schemas a managed platform (Supabase) owns: findings there are set aside */
   managedSchemas: string[];
-  /** the managed provider the server runs on, when one is recognised */
-  provider?: { id: string; name: string; evidence: string[] };
+  /** the managed provider the server's marks identify (src/db/providers.ts); absent in older snapshots */
+  provider?: { id: string; name: string; evidence: string[] } | null;
 }
 
 export interface Skipped {

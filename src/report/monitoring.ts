@@ -2,7 +2,8 @@
 import { quoteLiteral } from '../migration/quote.ts';
 import { splitStatements } from '../migration/statements.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
-import { code, codeBlock } from './markdown.ts';
+import { sqlBlock } from './markdown.ts';
+import { markdownCode } from '../util/untrusted-text.ts';
 import { decisionOf } from './model.ts';
 
 /** Names of the indexes the accepted findings create, as pg_stat_user_indexes.indexrelname shows them. */
@@ -34,19 +35,19 @@ export function monitoringChecklist(s: Snapshot): string[] {
   out.push('### New indexes are used', '');
   if (created.length) {
     const verb = created.length === 1 ? 'shows' : 'show';
-    out.push(`- [ ] ${created.map(code).join(', ')} ${verb} a rising \`idx_scan\` within a day of normal traffic`, '');
+    out.push(`- [ ] ${created.map(markdownCode).join(', ')} ${verb} a rising \`idx_scan\` within a day of normal traffic`, '');
     out.push(
-      codeBlock(
+      sqlBlock(
         `SELECT schemaname, relname, indexrelname, idx_scan, pg_size_pretty(pg_relation_size(indexrelid)) AS size\n` +
           `  FROM pg_stat_user_indexes\n WHERE indexrelname IN (${created.map(quoteLiteral).join(', ')})\n ORDER BY idx_scan;`,
       ),
     );
   } else {
     out.push('- [ ] No accepted finding creates an index; watch the existing ones for scans:', '');
-    out.push(codeBlock('SELECT schemaname, relname, indexrelname, idx_scan\n  FROM pg_stat_user_indexes\n ORDER BY idx_scan\n LIMIT 20;'));
+    out.push(sqlBlock('SELECT schemaname, relname, indexrelname, idx_scan\n  FROM pg_stat_user_indexes\n ORDER BY idx_scan\n LIMIT 20;'));
   }
   out.push('', '- [ ] No index was left invalid by an interrupted `CREATE INDEX CONCURRENTLY`:', '');
-  out.push(codeBlock('SELECT indexrelid::regclass AS index, indrelid::regclass AS table\n  FROM pg_index\n WHERE NOT indisvalid;'));
+  out.push(sqlBlock('SELECT indexrelid::regclass AS index, indrelid::regclass AS table\n  FROM pg_index\n WHERE NOT indisvalid;'));
 
   out.push('', '### Statement times do not regress', '');
   out.push(
@@ -54,7 +55,7 @@ export function monitoringChecklist(s: Snapshot): string[] {
     '',
   );
   out.push(
-    codeBlock(
+    sqlBlock(
       `SELECT queryid, calls, round(${meanCol}::numeric, 2) AS mean_ms, round(${totalCol}::numeric) AS total_ms, left(query, 80) AS query\n` +
         `  FROM pg_stat_statements\n ORDER BY ${meanCol} DESC\n LIMIT 20;`,
     ),
@@ -63,7 +64,7 @@ export function monitoringChecklist(s: Snapshot): string[] {
   out.push('', '### Dead tuples and vacuum keep up', '');
   out.push('- [ ] `n_dead_tup` stays small relative to `n_live_tup`, and autovacuum runs on the busy tables', '');
   out.push(
-    codeBlock(
+    sqlBlock(
       'SELECT schemaname, relname, n_live_tup, n_dead_tup, last_autovacuum, last_autoanalyze\n' +
         '  FROM pg_stat_user_tables\n ORDER BY n_dead_tup DESC\n LIMIT 20;',
     ),
@@ -72,7 +73,7 @@ export function monitoringChecklist(s: Snapshot): string[] {
   out.push('', '### Nothing waits on locks while the migration runs', '');
   out.push('- [ ] No session waits long on a lock; `lock_timeout` makes the migration give up rather than queue', '');
   out.push(
-    codeBlock(
+    sqlBlock(
       "SELECT pid, wait_event_type, wait_event, now() - query_start AS waiting, left(query, 80) AS query\n" +
         "  FROM pg_stat_activity\n WHERE wait_event_type = 'Lock';",
     ),

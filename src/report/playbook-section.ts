@@ -1,7 +1,8 @@
 // One report section per playbook: its prose headline, the evidence tables of its probe cells,
 // the checks it ran, and its findings with their decisions and SQL.
 import type { Snapshot } from '../snapshot/schema.ts';
-import { clip, code, codeBlock, display, inline, table } from './markdown.ts';
+import { clip, display, sqlBlock, table } from './markdown.ts';
+import { markdownCode, markdownProse, markdownText } from '../util/untrusted-text.ts';
 import { byImportance, decisionOf, decisionLabel, SEVERITY_LABEL, type ReportFinding } from './model.ts';
 
 type Playbook = Snapshot['playbooks'][number];
@@ -11,10 +12,10 @@ type Run = Playbook['runs'][number];
 export const REPORT_ROWS_PER_CELL = 25;
 
 export function playbookSection(s: Snapshot, p: Playbook, n: number): string[] {
-  const out: string[] = [`## ${n}. ${inline(p.title)}`, ''];
+  const out: string[] = [`## ${n}. ${markdownText(p.title)}`, ''];
   const headline = p.blocks.find((b) => b.type === 'prose');
-  if (headline && headline.type === 'prose') out.push(demoteHeadings(withoutTitleHeading(headline.text, p.title)), '');
-  else if (p.summary) out.push(inline(p.summary), '');
+  if (headline && headline.type === 'prose') out.push(markdownProse(demoteHeadings(withoutTitleHeading(headline.text, p.title))), '');
+  else if (p.summary) out.push(markdownText(p.summary), '');
 
   const evidence = p.runs.filter((r) => r.kind !== 'check');
   let sub = 0;
@@ -47,9 +48,9 @@ function statusText(r: Run): string {
 }
 
 function runTable(r: Run): string[] {
-  const out = [`#### ${inline(r.title)}`, ''];
+  const out = [`#### ${markdownText(r.title)}`, ''];
   if (r.status !== 'ok') {
-    out.push(`*${inline(r.status)}*: ${inline(r.reason ?? 'no reason given')}`);
+    out.push(`*${markdownText(r.status)}*: ${markdownText(r.reason ?? 'no reason given')}`);
     return out;
   }
   if (!r.rows.length) {
@@ -69,20 +70,20 @@ function runTable(r: Run): string[] {
 function findingBlock(s: Snapshot, f: ReportFinding, num: string): string[] {
   const d = decisionOf(s, f.id);
   const out = [
-    `#### ${num} ${SEVERITY_LABEL[f.severity]}: ${inline(f.title)}`,
+    `#### ${num} ${SEVERITY_LABEL[f.severity]}: ${markdownText(f.title)}`,
     '',
-    `- **Target**: ${code(f.target)}`,
-    `- **Finding id**: ${code(f.id)}`,
-    `- **Why**: ${inline(f.rationale)}`,
+    `- **Target**: ${markdownCode(f.target)}`,
+    `- **Finding id**: ${markdownCode(f.id)}`,
+    `- **Why**: ${markdownText(f.rationale)}`,
   ];
   const ev = Object.keys(f.evidence).sort();
-  if (ev.length) out.push(`- **Evidence**: ${ev.map((k) => `${inline(k)} ${code(clip(display(f.evidence[k]), 160))}`).join(' · ')}`);
-  out.push(`- **Decision**: ${decisionLabel(d.state)}${d.note ? ` — ${inline(d.note)}` : ''}`);
+  if (ev.length) out.push(`- **Evidence**: ${ev.map((k) => `${markdownText(k)} ${markdownCode(clip(display(f.evidence[k]), 160))}`).join(' · ')}`);
+  out.push(`- **Decision**: ${decisionLabel(d.state)}${d.note ? ` — ${markdownText(d.note)}` : ''}`);
   const before = s.baseline?.decisions[f.id];
-  if (before && !s.decisions[f.id]) out.push(`- **Decided before** (${inline(s.baseline!.file)}): ${decisionLabel(before.state)}${before.note ? ` — ${inline(before.note)}` : ''}`);
-  if (f.up) out.push('', 'Apply:', '', codeBlock(f.up));
+  if (before && !s.decisions[f.id]) out.push(`- **Decided before** (${markdownText(s.baseline!.file)}): ${decisionLabel(before.state)}${before.note ? ` — ${markdownText(before.note)}` : ''}`);
+  if (f.up) out.push('', 'Apply:', '', sqlBlock(f.up));
   else out.push('- **Fix**: advice only, no SQL to apply');
-  if (f.down) out.push('', 'Undo:', '', codeBlock(f.down));
+  if (f.down) out.push('', 'Undo:', '', sqlBlock(f.down));
   return out;
 }
 

@@ -3,7 +3,8 @@ import { buildMigration, MigrationConflictError, MigrationError, type Migration,
 import type { Phase } from '../migration/statements.ts';
 import { snapshotBaseName } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
-import { code, codeBlock, inline } from './markdown.ts';
+import { sqlBlock } from './markdown.ts';
+import { markdownCode, markdownText } from '../util/untrusted-text.ts';
 
 interface PhaseText {
   title: string;
@@ -55,7 +56,7 @@ export function migrationFor(s: Snapshot): MigrationOutcome {
 
 export function rolloutSection(outcome: MigrationOutcome): string[] {
   if (!outcome.ok) {
-    return [`No migration can be built from the accepted set: ${inline(outcome.problem)}. Resolve this (reject one side of each conflict) and write the report again.`];
+    return [`No migration can be built from the accepted set: ${markdownText(outcome.problem)}. Resolve this (reject one side of each conflict) and write the report again.`];
   }
   const m = outcome.migration;
   const out: string[] = [];
@@ -71,7 +72,7 @@ export function rolloutSection(outcome: MigrationOutcome): string[] {
   });
   if (m.advice.length) {
     out.push('### Accepted advice (no SQL to run)', '');
-    for (const f of m.advice) out.push(`- ${inline(f.title)} (${code(f.id)})`);
+    for (const f of m.advice) out.push(`- ${markdownText(f.title)} (${markdownCode(f.id)})`);
     out.push('');
   }
   return out;
@@ -94,7 +95,7 @@ function statementsByFinding(parts: MigrationPart[]): string[] {
   }
   for (const id of order) {
     const e = byFinding.get(id)!;
-    out.push(`- ${inline(e.title)} (${code(id)})`, '', codeBlock(e.sql.join('\n')), '');
+    out.push(`- ${markdownText(e.title)} (${markdownCode(id)})`, '', sqlBlock(e.sql.join('\n')), '');
   }
   return out;
 }
@@ -109,9 +110,9 @@ export function rollbackSection(outcome: MigrationOutcome): string[] {
   ];
   if (m.irreversible.length) {
     out.push('**Cannot be undone by the rollback** (no `down` SQL): take a backup or plan the reversal by hand:', '');
-    for (const f of m.irreversible) out.push(`- ${inline(f.title)} (${code(f.id)})`);
+    for (const f of m.irreversible) out.push(`- ${markdownText(f.title)} (${markdownCode(f.id)})`);
     out.push('');
   }
-  out.push(codeBlock(m.down));
+  out.push(sqlBlock(m.down));
   return out;
 }

@@ -2,6 +2,7 @@
 // Times come in the actions (at: ISO string) so the same actions always give the same state.
 import type { RunEvent } from '../playbooks/runner.ts';
 import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type DecisionState, type Finding, type RunResult, type Severity } from '../playbooks/types.ts';
+import { terminalText } from '../util/untrusted-text.ts';
 
 export type Source =
   | { kind: 'live'; display: string }
@@ -373,6 +374,7 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
   }
 }
 
+/** Messages are one line; a name inside may hold a line break, shown escaped rather than cut off. */
 function oneLine(s: string): string {
-  return s.split('\n')[0].trim();
+  return terminalText(s.trim());
 }

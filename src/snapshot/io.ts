@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { z } from 'zod';
 import type { CellRun, Decision, Row, RunResult } from '../playbooks/types.ts';
+import { jsonText } from '../util/untrusted-text.ts';
 import { SNAPSHOT_FORMAT, SNAPSHOT_MINOR, snapshotSchema, type Snapshot } from './schema.ts';
 
 /** A snapshot that cannot be read or built; the message is one line, fit to print as-is. */
@@ -143,6 +144,7 @@ export function newSnapshot(data: RunResult, opts: NewSnapshotOptions): Snapshot
       statsReset: s.statsReset,
       postmasterStart: s.postmasterStart,
       managedSchemas: [...(s.managedSchemas ?? [])],
+      provider: s.provider ? { id: s.provider.id, name: s.provider.name, evidence: [...s.provider.evidence] } : null,
     },
     playbooks: data.playbooks.map((p) => ({
       id: p.id,
@@ -239,7 +241,8 @@ export function redactSecrets(text: string): string {
 export function serializeSnapshot(s: Snapshot): string {
   const checked = snapshotSchema.safeParse(canonicalRecords(s));
   if (!checked.success) throw new SnapshotError(`cannot write the snapshot: ${describeIssue(checked.error)}`);
-  return JSON.stringify(checked.data, null, 2) + '\n';
+  // exact values; characters a terminal acts on as \u escapes, so printing the file is harmless
+  return jsonText(checked.data, 2) + '\n';
 }
 
 function canonicalRecords(s: Snapshot): Snapshot {

@@ -4,7 +4,7 @@ import { z } from 'zod';
 // Minor versions add optional fields only; a reader accepts any v1.x it knows the major of.
 
 export const SNAPSHOT_FORMAT = 'pgadvisor.snapshot/v1';
-export const SNAPSHOT_MINOR = 1;
+export const SNAPSHOT_MINOR = 2;
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const row = z.record(z.string(), z.unknown());
@@ -76,6 +76,8 @@ export const serverSchema = z.object({
   statsReset: z.string().nullable(),
   postmasterStart: z.string().nullable(),
   managedSchemas: z.array(z.string()).default([]),
+  /** v1.2: the managed provider detected (null: none); absent from older snapshots */
+  provider: z.object({ id: z.string(), name: z.string(), evidence: z.array(z.string()) }).nullable().optional(),
 });
 
 export const snapshotSchema = z.object({

@@ -3,6 +3,7 @@
 import path from 'node:path';
 import React, { useEffect, useMemo, useReducer, useRef } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
+import { serverLabel } from '../db/providers.ts';
 import type { RunEvent } from '../playbooks/runner.ts';
 import type { Decision, RunResult } from '../playbooks/types.ts';
 import { commandFor, type Command } from '../review/keymap.ts';
@@ -394,7 +395,7 @@ export function App(props: AppProps) {
 
   return (
     <Box flexDirection="column" width={columns} height={rows}>
-      <LineView line={bannerLine(state.source, state.data?.server.product ?? null)} width={columns} />
+      <LineView line={bannerLine(state.source, state.data ? serverLabel(state.data.server) : null)} width={columns} />
       {body}
       {state.overlay.kind === 'help' ? null : dock}
       {message.map((l, i) => (

@@ -1,11 +1,13 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { Line, Seg } from './lines.ts';
+import { printable } from './text.ts';
 
+// Segments are made printable where they are built; printable() here is the last guard before the terminal.
 function SegText({ seg }: { seg: Seg }) {
   return (
     <Text color={seg.color} bold={seg.bold} dimColor={seg.dim} italic={seg.italic} inverse={seg.inverse}>
-      {seg.text}
+      {printable(seg.text)}
     </Text>
   );
 }

@@ -59,7 +59,7 @@ export function NoteEditor({
       </Text>
       <Box marginTop={1}>
         <Text color="yellow">› </Text>
-        <TextInput value={draft} onChange={onChange} onSubmit={onSubmit} placeholder="why (shown next time as “rejected before: …”)" />
+        <TextInput value={printable(draft)} onChange={onChange} onSubmit={onSubmit} placeholder="why (shown next time as “rejected before: …”)" />
       </Box>
       <Box marginTop={1}>
         <Text dimColor>enter saves the note · Esc leaves it as it was</Text>

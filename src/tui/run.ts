@@ -1,6 +1,7 @@
 // Shared by the `session` and `replay` commands: the terminal guard and running the App until it exits.
 import type { AppProps } from './App.tsx';
 import type { SavedPaths } from '../review/state.ts';
+import { terminalText } from '../util/untrusted-text.ts';
 
 export function needsTerminal(command: 'session' | 'replay'): string {
   const instead = command === 'session' ? '`pgadvisor check` for scripts and CI' : '`pgadvisor report FILE` for a text report';
@@ -13,7 +14,7 @@ export function interactive(): boolean {
 
 /** One line on stderr, the exit code back. */
 export function fail(message: string, code: number): number {
-  process.stderr.write(`pgadvisor: ${message.split('\n')[0]}\n`);
+  process.stderr.write(`pgadvisor: ${terminalText(message.trim())}\n`);
   return code;
 }
 
@@ -40,11 +41,12 @@ async function withoutCiFlag<T>(load: () => Promise<T>): Promise<T> {
 export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | null; autosaved: string | null }> {
   // React picks its build when first loaded: the production one is several times faster per key.
   process.env.NODE_ENV ??= 'production';
-  const [{ createElement }, { render }, { App }] = await withoutCiFlag(() => Promise.all([import('react'), import('ink'), import('./App.tsx')]));
+  // react is CommonJS: its exports are the default export, bundled or not
+  const [{ default: React }, { render }, { App }] = await withoutCiFlag(() => Promise.all([import('react'), import('ink'), import('./App.tsx')]));
   let result: { saved: SavedPaths | null; autosaved: string | null } = { saved: null, autosaved: null };
   process.stdout.write(ENTER_ALT);
   try {
-    const instance = render(createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
+    const instance = render(React.createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
     process.stdout.write(LEAVE_ALT);
@@ -55,9 +57,10 @@ export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | nul
 /** What is left on the normal screen after the TUI closes. */
 export function farewell(result: { saved: SavedPaths | null; autosaved: string | null }): void {
   if (result.saved) {
-    process.stdout.write(`snapshot:  ${result.saved.snapshot}\nmigration: ${result.saved.migration}\nrollback:  ${result.saved.rollback}\n`);
+    const { snapshot, migration, rollback } = result.saved;
+    process.stdout.write(`snapshot:  ${terminalText(snapshot)}\nmigration: ${terminalText(migration)}\nrollback:  ${terminalText(rollback)}\n`);
   }
   if (result.autosaved) {
-    process.stdout.write(`decisions not written${result.saved ? ' since then' : ''} are autosaved: pgadvisor session --resume ${result.autosaved}\n`);
+    process.stdout.write(`decisions not written${result.saved ? ' since then' : ''} are autosaved: pgadvisor session --resume ${terminalText(result.autosaved)}\n`);
   }
 }

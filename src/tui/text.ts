@@ -1,14 +1,11 @@
 // Terminal text: display width, making catalog strings safe to print, truncation with …, wrapping.
+import { terminalText } from '../util/untrusted-text.ts';
 
-/** Control characters (and lone surrogates) become visible escapes: a table named "a\nb" stays one line. */
-export function printable(s: string): string {
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, (c) => {
-    if (c === '\n') return '\\n';
-    if (c === '\t') return '\\t';
-    if (c === '\r') return '\\r';
-    return '\\u' + c.charCodeAt(0).toString(16).padStart(4, '0');
-  });
-}
+/**
+ * The one rule for untrusted text on a terminal (src/util/untrusted-text.ts): controls, bidirectional
+ * overrides and invisible characters become visible escapes — a table named "a\nb" stays one line.
+ */
+export const printable = terminalText;
 
 const ZERO_WIDTH = /^[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0e31\u0e34-\u0e3a\u1ab0-\u1aff\u1dc0-\u1dff\u200b-\u200f\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u{e0100}-\u{e01ef}]$/u;
 

@@ -12,6 +12,8 @@ export const WORKLOAD_CAPS = {
   sampleChars: 4096,
   /** a statement longer than this (characters) is skipped, counted in the source's summary */
   statementChars: 100_000,
+  /** a log entry (message with its continuation lines) longer than this is skipped */
+  recordChars: 1_000_000,
   /** lines named in a skip reason, as examples */
   exampleLines: 5,
 };
@@ -29,12 +31,20 @@ export interface Observation {
   tempBlksWritten: number | null;
   sharedBlksHit: number | null;
   sharedBlksRead: number | null;
-  /** the constants of this execution ($1…$n in text form), when the source has them */
-  sample: (string | null)[] | null;
+  /** the constants of this execution ($1…$n in text form), when the source has them; computed only when kept */
+  sample: (() => (string | null)[] | null) | null;
+}
+
+/** A statement a file gave (a log entry, a statement of a .sql file): calls and, from a log, its time; nothing else is known. */
+export function fileObservation(n: { fingerprint: string; query: string; sample: Observation['sample'] }, calls: number, totalMs: number | null): Observation {
+  const unknown = { queryid: null, rows: null, tempBlksWritten: null, sharedBlksHit: null, sharedBlksRead: null };
+  return { fingerprint: n.fingerprint, query: n.query, calls, totalMs, toplevel: true, sample: n.sample, ...unknown };
 }
 
 export interface Collected extends Omit<Observation, 'sample'> {
   samples: (string | null)[][];
+  /** the source's entries that made it (rows, log entries, statements of a file) */
+  entries: number;
 }
 
 export class SourceCollector {
@@ -54,11 +64,13 @@ export class SourceCollector {
     const had = this.statements.get(o.fingerprint);
     if (!had) {
       const { sample, ...rest } = o;
-      this.statements.set(o.fingerprint, { ...rest, samples: keepable(sample) ? [sample!] : [] });
+      const first = sample?.() ?? null;
+      this.statements.set(o.fingerprint, { ...rest, samples: keepable(first) ? [first!] : [], entries: 1 });
       if (this.statements.size > WORKLOAD_CAPS.statements * 1.1) this.evict();
       return;
     }
     had.calls += o.calls;
+    had.entries++;
     had.totalMs = sum(had.totalMs, o.totalMs);
     had.rows = sum(had.rows, o.rows);
     had.tempBlksWritten = sum(had.tempBlksWritten, o.tempBlksWritten);
@@ -66,7 +78,11 @@ export class SourceCollector {
     had.sharedBlksRead = sum(had.sharedBlksRead, o.sharedBlksRead);
     had.toplevel ||= o.toplevel;
     had.queryid ??= o.queryid;
-    if (had.samples.length < WORKLOAD_CAPS.samples && keepable(o.sample) && !had.samples.some((s) => sameSample(s, o.sample!))) had.samples.push(o.sample!);
+    // a sample fits the text it was taken with ($n numbering differs between texts of one fingerprint)
+    if (o.sample && o.query === had.query && had.samples.length < WORKLOAD_CAPS.samples) {
+      const sample = o.sample();
+      if (keepable(sample) && !had.samples.some((s) => sameSample(s, sample!))) had.samples.push(sample!);
+    }
   }
 
   /** A statement left out, counted under a one-line reason that holds no statement text; `line` names where (files). */
@@ -75,6 +91,18 @@ export class SourceCollector {
     s.count++;
     if (line != null && s.lines.length < WORKLOAD_CAPS.exampleLines) s.lines.push(line);
     this.skips.set(reason, s);
+  }
+
+  /** Leaves out the statements `drop` names, counting their entries under `reason`. */
+  remove(drop: (c: Collected) => string | null): void {
+    for (const c of [...this.statements.values()]) {
+      const reason = drop(c);
+      if (!reason) continue;
+      this.statements.delete(c.fingerprint);
+      const s = this.skips.get(reason) ?? { count: 0, lines: [] };
+      s.count += c.entries;
+      this.skips.set(reason, s);
+    }
   }
 
   collected(): Collected[] {
@@ -89,7 +117,7 @@ export class SourceCollector {
     }));
     if (this.evicted) {
       skipped.push({
-        reason: `more than ${WORKLOAD_CAPS.statements.toLocaleString('en-US')} distinct statements: those that took the least time (or had the fewest calls) were left out, counted here in calls`,
+        reason: `more than ${WORKLOAD_CAPS.statements.toLocaleString('en-US')} distinct statements: those that took the least time (or had the fewest calls) were left out`,
         count: this.evicted,
       });
     }
@@ -101,7 +129,7 @@ export class SourceCollector {
     const keep = [...this.statements.values()].sort((a, b) => (b.totalMs ?? -1) - (a.totalMs ?? -1) || b.calls - a.calls);
     for (const c of keep.slice(WORKLOAD_CAPS.statements)) {
       this.statements.delete(c.fingerprint);
-      this.evicted += c.calls;
+      this.evicted += c.entries;
     }
   }
 }

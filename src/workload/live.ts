@@ -4,12 +4,12 @@ import { WORKLOAD_FEED_COLUMNS } from '../playbooks/inputs.ts';
 import type { CellRun, Row, ServerFacts } from '../playbooks/types.ts';
 import { SourceCollector } from './collect.ts';
 import { isOwnStatement } from './own.ts';
-import type { Fingerprinter } from './parse.ts';
+import { statementFingerprint } from './key.ts';
 
 export type LiveFeed = { run: CellRun; rows: Row[] };
 
 /** The live source, or the reason there is none (the probe was skipped or failed). */
-export function readLive(feed: LiveFeed, server: ServerFacts, fp: Fingerprinter): { source: SourceCollector; reason: null } | { source: null; reason: string } {
+export function readLive(feed: LiveFeed, server: ServerFacts): { source: SourceCollector; reason: null } | { source: null; reason: string } {
   const { run, rows } = feed;
   if (run.status !== 'ok') return { source: null, reason: `pg_stat_statements could not be read (${run.cell}: ${run.status}): ${run.reason}` };
   const missing = WORKLOAD_FEED_COLUMNS.filter((c) => !run.columns.includes(c));
@@ -29,11 +29,7 @@ export function readLive(feed: LiveFeed, server: ServerFacts, fp: Fingerprinter)
       source.skip("pgadvisor's own statements");
       continue;
     }
-    const fingerprint = fp(text);
-    if (!fingerprint) {
-      source.skip('statements the parser (libpg-query, PostgreSQL 18 grammar) cannot read');
-      continue;
-    }
+    const fingerprint = statementFingerprint(text);
     if (r.own_role) shared = true;
     source.add({
       fingerprint,

@@ -22,7 +22,7 @@ const OWN = new RegExp(OWN_STATEMENT_PATTERN);
 
 /** True when a statement's text (as a log or pg_stat_statements recorded it) is one pgadvisor sent. */
 export function isOwnStatement(text: string): boolean {
-  return OWN.test(text);
+  return (text.includes('pgadvisor') || text.startsWith('SELECT max(oid)')) && OWN.test(text);
 }
 
 /**

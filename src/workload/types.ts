@@ -10,7 +10,7 @@ export type WorkloadSourceKind = 'pg_stat_statements' | 'log' | 'sql' | 'pgss-ex
 export interface WorkloadStatement {
   /** stable across runs for the same statement text: `pgss:<queryid>` when only pg_stat_statements knows it, else `fp:<fingerprint>` */
   id: string;
-  /** libpg-query fingerprint of the statement: what merges one statement seen by several sources */
+  /** the statement's fingerprint (workload/key.ts: its tokens, constants and $n alike): what merges one statement seen by several sources */
   fingerprint: string;
   /** pg_stat_statements queryid (as text) when a pg_stat_statements source gave one */
   queryid: string | null;

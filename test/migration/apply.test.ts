@@ -1,18 +1,13 @@
 // On the real server: apply each export the way its tool would, roll it back, and compare the schema.
-import { execFile } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import pg from 'pg';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { buildMigration } from '../../src/migration/build.ts';
 import { exportMigration } from '../../src/migration/export/index.ts';
 import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../support/db.ts';
 import { fixtureSnapshot, SCHEMA_SQL } from './fixture.ts';
-
-const run = promisify(execFile);
-const ROOT = new URL('../../', import.meta.url).pathname;
+import { asOneQueryString, flywayRunner, golangMigrateRunner, nodePgMigrate, prismaRunner, sqitchRunner, sqlRunner } from './tool-runners.ts';
 
 let tmp: string;
 beforeAll(async () => {
@@ -26,21 +21,6 @@ async function exportTo(format: string): Promise<string> {
   const dir = await fs.mkdtemp(path.join(tmp, `${format}-`));
   await exportMigration(fixtureSnapshot(), format, dir);
   return dir;
-}
-
-/** One simple-protocol query string: how lib/pq (golang-migrate) and Prisma send a migration file. */
-async function asOneQueryString(url: string, sql: string): Promise<void> {
-  const c = new pg.Client({ connectionString: url });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
-
-async function files(dir: string, re: RegExp): Promise<string[]> {
-  return (await fs.readdir(dir)).filter((f) => re.test(f)).sort();
 }
 
 /** What the accepted fixture findings must have done to the schema. */
@@ -101,42 +81,35 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
   });
 
   it('sql export with psql', async () => {
-    const dir = await exportTo('sql');
-    await roundTrip(
-      () => psqlFile(db.url, path.join(dir, 'pgadvisor_shop.up.sql')),
-      () => psqlFile(db.url, path.join(dir, 'pgadvisor_shop.down.sql')),
-    );
+    const r = await sqlRunner(await exportTo('sql'), db.url);
+    await roundTrip(r.up, r.down);
   });
 
   it('node-pg-migrate export with the node-pg-migrate 9 CLI, also in an ESM project', async () => {
     const dir = await exportTo('node-pg-migrate');
     // the user's project may be "type": "module"; node-pg-migrate loads migrations through jiti either way
     await fs.writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
-    const migrations = path.join(dir, 'migrations');
-    const count = (await fs.readdir(migrations)).length;
+    const tool = nodePgMigrate(dir, db.url);
+    const count = (await fs.readdir(tool.migrations)).length;
     expect(count).toBe(5);
-    const cli = (...args: string[]) =>
-      run(path.join(ROOT, 'node_modules/.bin/node-pg-migrate'), [...args, '-m', migrations], {
-        cwd: dir,
-        env: { ...process.env, DATABASE_URL: db.url },
-      });
     // the bookkeeping table is part of "before" and "after" alike
-    await db.exec('CREATE TABLE public.pgmigrations (id serial PRIMARY KEY, name varchar(255) NOT NULL, run_on timestamp NOT NULL)');
+    await tool.createBookkeeping();
     original = await schemaDump(db.url);
     {
-      const up = await cli('up');
+      const up = await tool.cli('up');
       expect(up.stdout).toContain('Migrations complete!');
       const { rows } = await db.exec('SELECT name FROM pgmigrations ORDER BY id');
-      expect(rows.map((r) => r.name)).toEqual((await fs.readdir(migrations)).sort().map((f) => f.replace(/\.js$/, '')));
+      expect(rows.map((r) => r.name)).toEqual((await fs.readdir(tool.migrations)).sort().map((f) => f.replace(/\.js$/, '')));
       const applied = await schemaDump(db.url);
       expectApplied(applied);
-      await cli('down', String(count));
+      await tool.cli('down', String(count));
       expect(await schemaDump(db.url)).toBe(original);
       expect((await db.exec('SELECT count(*)::int AS n FROM pgmigrations')).rows[0].n).toBe(0);
       // without --single-transaction too
-      await cli('up', '--no-single-transaction');
+      const r = await tool.runner('--no-single-transaction');
+      await r.up();
       expect(await schemaDump(db.url)).toBe(applied);
-      await cli('down', String(count), '--no-single-transaction');
+      await r.down();
       expect(await schemaDump(db.url)).toBe(original);
     }
   });
@@ -150,68 +123,28 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
   });
 
   it('golang-migrate export: each file as one query string (one implicit transaction), versions in order', async () => {
-    const dir = await exportTo('golang-migrate');
-    const ups = await files(dir, /\.up\.sql$/);
-    const downs = (await files(dir, /\.down\.sql$/)).reverse();
-    const each = (list: string[]) => async () => {
-      for (const f of list) await asOneQueryString(db.url, await fs.readFile(path.join(dir, f), 'utf8'));
-    };
-    await roundTrip(each(ups), each(downs));
+    const r = await golangMigrateRunner(await exportTo('golang-migrate'), db.url);
+    await roundTrip(r.up, r.down);
   });
 
   it('prisma export: each migration.sql as one query string, down.sql newest first', async () => {
-    const dir = path.join(await exportTo('prisma'), 'prisma', 'migrations');
-    const folders = (await fs.readdir(dir)).sort();
-    const each = (list: string[], file: string) => async () => {
-      for (const f of list) await asOneQueryString(db.url, await fs.readFile(path.join(dir, f, file), 'utf8'));
-    };
-    await roundTrip(each(folders, 'migration.sql'), each([...folders].reverse(), 'down.sql'));
+    const r = await prismaRunner(await exportTo('prisma'), db.url);
+    await roundTrip(r.up, r.down);
   });
 
   it('flyway export: each V/U file in a transaction unless its .conf says otherwise', async () => {
-    const dir = await exportTo('flyway');
-    const apply = (list: string[]) => async () => {
-      for (const f of list) {
-        const conf = await fs.readFile(path.join(dir, `${f}.conf`), 'utf8').catch(() => '');
-        if (conf.includes('executeInTransaction=false')) {
-          await psqlFile(db.url, path.join(dir, f));
-        } else {
-          const wrapped = path.join(dir, `.wrapped-${f}`);
-          await fs.writeFile(wrapped, `BEGIN;\n${await fs.readFile(path.join(dir, f), 'utf8')}\nCOMMIT;\n`);
-          await psqlFile(db.url, wrapped);
-        }
-      }
-    };
-    const byVersion = (re: RegExp) => files(dir, re);
-    const vs = await byVersion(/^V\d+__.*\.sql$/);
-    const us = (await byVersion(/^U\d+__.*\.sql$/)).reverse();
-    expect(vs).toHaveLength(5);
-    await roundTrip(apply(vs), apply(us));
+    const r = await flywayRunner(await exportTo('flyway'), db.url);
+    expect(r.versions).toHaveLength(5);
+    await roundTrip(r.up, r.down);
   });
 
   it('sqitch export: deploy, verify, revert through psql in plan order; verify fails when a change is absent', async () => {
-    const dir = await exportTo('sqitch');
-    const plan = await fs.readFile(path.join(dir, 'sqitch.plan'), 'utf8');
-    const changes = plan
-      .split('\n')
-      .filter((l) => l && !l.startsWith('%'))
-      .map((l) => l.split(' ')[0]);
-    expect(changes).toHaveLength(5);
-    const script = (kind: string, c: string) => psqlFile(db.url, path.join(dir, kind, `${c}.sql`));
-    await roundTrip(
-      async () => {
-        for (const c of changes) {
-          await script('deploy', c);
-          await script('verify', c);
-        }
-      },
-      async () => {
-        for (const c of [...changes].reverse()) await script('revert', c);
-      },
-    );
+    const r = await sqitchRunner(await exportTo('sqitch'), db.url);
+    expect(r.changes).toHaveLength(5);
+    await roundTrip(r.up, r.down);
     // reverted: every verify that checks something lasting must fail loudly
-    for (const c of changes.filter((c) => !c.endsWith('maintenance'))) {
-      await expect(script('verify', c), c).rejects.toThrow(/division by zero/);
+    for (const c of r.changes.filter((c) => !c.endsWith('maintenance'))) {
+      await expect(r.verify(c), c).rejects.toThrow(/division by zero/);
     }
   });
 });

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.ts';
-import { cell, code, codeBlock, inline } from '../../src/report/markdown.ts';
+import { cell, sqlBlock } from '../../src/report/markdown.ts';
+import { markdownCode, markdownText } from '../../src/util/untrusted-text.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { carryDecisions } from '../../src/snapshot/carry.ts';
 import { serializeSnapshot, SnapshotError } from '../../src/snapshot/io.ts';
@@ -148,10 +149,11 @@ describe('renderReport', () => {
     const notes = { ...decisions(), [UNUSED_ID]: decision('rejected', 'keep | it\nplease') };
     const report = renderReport(snapshotFixture({ data, decisions: notes }));
     expectTablesIntact(report);
-    expect(report).toContain('| public."x\\|y z" | 1 \\| 2 | \\`\\`\\` | NULL |');
-    expect(report).toContain('| pipe \\| in title | info | public.a\\|b | keep \\| it please |');
-    expect(report).toContain('#### 1.3.2 Warning: Duplicate \\| index # not a heading \\`x\\` \\[link\\](javascript:alert(1))\n');
-    expect(report).toContain('- **Target**: `` public."we|ird Tab`le <b>x</b>" ``');
+    // a line break in a name is shown as \n (escaped again for Markdown), never a new line
+    expect(report).toContain('| public."x\\|y\\\\nz" | 1 \\| 2 | \\`\\`\\` | NULL |');
+    expect(report).toContain('| pipe \\| in title | info | public.a\\|b | keep \\| it\\\\nplease |');
+    expect(report).toContain('#### 1.3.2 Warning: Duplicate \\| index\\\\n# not a heading \\`x\\` \\[link\\](javascript:alert(1))\n');
+    expect(report).toContain('- **Target**: `` public."we|ird\\nTab`le <b>x</b>" ``');
     expect(report).not.toContain('<b>x</b>"\n');
     // no line starts a heading that the report did not make
     for (const line of report.split('\n')) if (/^#+ /.test(line)) expect(line).toMatch(/^(#|##|###|####) (PostgreSQL|\d|Database|Executive|Settings|Findings|Key|Phase|New|Statement|Dead|Nothing|Accepted|Index|Exact|Foreign|Unused|Table|Tables|Top|Exposed)/);
@@ -210,15 +212,15 @@ describe('renderReport', () => {
 
 describe('Markdown helpers', () => {
   it('escape table cells, inline text and code', () => {
-    expect(cell('a|b\nc')).toBe('a\\|b c');
+    expect(cell('a|b\nc')).toBe('a\\|b\\\\nc');
     expect(cell('back\\slash|')).toBe('back\\\\slash\\|');
     expect(cell(null)).toBe('NULL');
     expect(cell({ a: [1, 2] })).toBe('{"a":\\[1,2\\]}');
     expect(cell('')).toBe(' ');
-    expect(inline('1. not a list')).toBe('1\\. not a list');
-    expect(inline('_under_ snake_case')).toBe('\\_under\\_ snake_case');
-    expect(code('a`b')).toBe('`` a`b ``');
-    expect(codeBlock('SELECT 1;\n```\nDROP TABLE x;')).toBe('````sql\nSELECT 1;\n```\nDROP TABLE x;\n````');
+    expect(markdownText('1. not a list')).toBe('1\\. not a list');
+    expect(markdownText('_under_ snake_case')).toBe('\\_under\\_ snake_case');
+    expect(markdownCode('a`b')).toBe('`` a`b ``');
+    expect(sqlBlock('SELECT 1;\n```\nDROP TABLE x;')).toBe('````sql\nSELECT 1;\n```\nDROP TABLE x;\n````');
   });
 });
 

@@ -1,6 +1,7 @@
 // Property: whatever the names of schemas, tables, columns, indexes and policies — spaces, capitals, quotes,
-// reserved words, non-ASCII letters — the findings are right and the migration of the accepted set applies,
-// rolls back to the identical schema, and applies again.
+// reserved words, non-ASCII letters, control characters and escape sequences, bidirectional overrides,
+// Markdown and HTML — the findings are right and the migration of the accepted set applies, rolls back to
+// the identical schema, and applies again; the report renders.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import { buildMigration } from '../../src/migration/build.ts';
 import { findConflicts } from '../../src/migration/conflicts.ts';
 import type { Decision } from '../../src/playbooks/types.ts';
+import { renderReport } from '../../src/report/render.ts';
 import { newSnapshot } from '../../src/snapshot/io.ts';
+import { terminalBlock, terminalText } from '../../src/util/untrusted-text.ts';
 import { createDatabase, hasRealServer, psqlFile, schemaDump } from '../support/db.ts';
 import { runPlaybook } from '../support/run.ts';
 
@@ -19,7 +22,17 @@ const bytes = (s: string) => Buffer.byteLength(s, 'utf8');
 const RESERVED = ['select', 'table', 'user', 'order', 'group', 'Primary', 'CHECK', 'from', 'where', 'default'];
 const piece = fc.oneof(
   fc.constantFrom(...RESERVED),
-  fc.string({ unit: fc.constantFrom('a', 'Z', ' ', '"', "'", 'é', 'ß', 'Ж', '漢', '_', '-', '.', '1', '$', '\\'), minLength: 1, maxLength: 8 }),
+  fc.string({
+    unit: fc.constantFrom(
+      ...['a', 'Z', ' ', '"', "'", 'é', 'ß', 'Ж', '漢', '_', '-', '.', '1', '$', '\\'],
+      // control characters and escape sequences, bidi, invisible characters
+      ...['\u001b', '\u001b[31m', '\u001b]0;', '\u0007', '\n', '\r', '\t', '\u000b', '\u000c', '\u007f', '\u009b', '\u202e', '\u2066', '\u200b'],
+      // markup
+      ...['<b>', '|', '`', '*', '[', ']', '#', '&'],
+    ),
+    minLength: 1,
+    maxLength: 8,
+  }),
 );
 // Names stay short enough that generated names (table_column_idx) need no truncation games beyond ours.
 const name = fc
@@ -47,7 +60,7 @@ describe.skipIf(!hasRealServer)('hostile identifiers (property-based)', () => {
     await fc.assert(
       fc.asyncProperty(names, async (n) => {
         const [schema, , child] = n;
-        const db = await createDatabase(fixture(n));
+        const db = await createDatabase(fixture(n), { untracked: true });
         const dir = await mkdtemp(join(tmpdir(), 'pgadv-hostile-'));
         try {
           const data = await runPlaybook(db.url);
@@ -66,8 +79,13 @@ describe.skipIf(!hasRealServer)('hostile identifiers (property-based)', () => {
             decisions[f.id] = { state: 'accepted', note: '', at };
             if (findConflicts(newSnapshot(data, { toolVersion: 't', takenAt: at, demo: false, decisions })).length) delete decisions[f.id];
           }
-          const migration = buildMigration(newSnapshot(data, { toolVersion: 't', takenAt: at, demo: false, decisions }), { name: 'hostile' });
+          const snapshot = newSnapshot(data, { toolVersion: 't', takenAt: at, demo: false, decisions });
+          const migration = buildMigration(snapshot, { name: 'hostile' });
           expect(migration.applied.length).toBeGreaterThanOrEqual(3);
+          // comments never carry a name raw; the report is printable text and line breaks only
+          for (const line of migration.up.split('\n').filter((l) => l.startsWith('--'))) expect(terminalText(line)).toBe(line);
+          const report = renderReport(snapshot);
+          expect(terminalBlock(report)).toBe(report);
           await writeFile(join(dir, 'up.sql'), migration.up);
           await writeFile(join(dir, 'down.sql'), migration.down);
           const before = await schemaDump(db.url);

@@ -3,7 +3,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { inline } from '../../src/report/markdown.ts';
+import { markdownText } from '../../src/util/untrusted-text.ts';
 import { renderReport } from '../../src/report/render.ts';
 import { readSnapshot, serializeSnapshot } from '../../src/snapshot/io.ts';
 
@@ -20,7 +20,7 @@ describe.runIf(existsSync(DEMO))('snapshots/demo.snapshot.json', () => {
     const snap = await readSnapshot(DEMO);
     const md = renderReport(snap);
     expect(md).toContain('> This report was made from the embedded demo database');
-    for (const [i, p] of snap.playbooks.entries()) expect(md).toContain(`\n## ${i + 1}. ${inline(p.title)}\n`);
+    for (const [i, p] of snap.playbooks.entries()) expect(md).toContain(`\n## ${i + 1}. ${markdownText(p.title)}\n`);
     expect(md.match(/^## \d+\. /gm)!.length).toBe(snap.playbooks.length + 6);
     expect(renderReport(await readSnapshot(DEMO))).toBe(md);
   });

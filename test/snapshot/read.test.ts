@@ -108,8 +108,10 @@ describe('readSnapshot', () => {
     }
     for (const p of doc.playbooks) delete p.summary;
     for (const d of Object.values(doc.decisions) as Record<string, unknown>[]) delete d.note;
+    delete doc.server.provider;
     const back = await readSnapshot(await write('v1.0-minimal.json', JSON.stringify(doc)));
     expect(back.minor).toBe(0);
+    expect(back.server.provider).toBeUndefined();
     expect(back.derivedFrom).toBeNull();
     expect(back.demo).toBe(false);
     expect(back.baseline).toBeNull();

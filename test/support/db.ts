@@ -40,9 +40,15 @@ function execOn(url: string, sql: string, params?: unknown[]): Promise<pg.QueryR
   return withClient(url, (c) => c.query(sql, params));
 }
 
-/** A fresh, empty database; `setup` (multi-statement SQL) runs in it first. */
-export async function createDatabase(setup = '', opts: { extensions?: string[] } = {}): Promise<TestDatabase> {
-  if (!TEST_DATABASE_URL) {
+/**
+ * A fresh, empty database; `setup` (multi-statement SQL) runs in it first. On the real server named by
+ * TEST_DATABASE_URL, or on `opts.server` (one of the version matrix's servers). `untracked`: pg_stat_statements
+ * records nothing from it (its 5,000 entries are shared by every test database; each one that runs every
+ * playbook adds a few hundred, and evicting entries breaks the tests that read the workload).
+ */
+export async function createDatabase(setup = '', opts: { extensions?: string[]; server?: string; untracked?: boolean } = {}): Promise<TestDatabase> {
+  const server = opts.server ?? TEST_DATABASE_URL;
+  if (!server) {
     const { startPgliteServer } = await import('../../src/db/pglite-server.ts');
     const server = await startPgliteServer({ extensions: opts.extensions });
     const url = server.url;
@@ -50,22 +56,26 @@ export async function createDatabase(setup = '', opts: { extensions?: string[] }
     return { url, name: 'postgres', exec: (sql, p) => execOn(url, sql, p), drop: () => server.stop() };
   }
   const name = `pgadv_t_${randomBytes(5).toString('hex')}`;
-  await execOn(TEST_DATABASE_URL, `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
-  const url = urlFor(TEST_DATABASE_URL, name);
+  await execOn(server, `CREATE DATABASE ${name} TEMPLATE template0 ENCODING 'UTF8'`);
+  const url = urlFor(server, name);
+  if (opts.untracked) {
+    const { rows } = await execOn(server, `SELECT 1 FROM pg_settings WHERE name = 'pg_stat_statements.track'`);
+    if (rows.length) await execOn(server, `ALTER DATABASE ${name} SET pg_stat_statements.track = 'none'`);
+  }
   if (setup) await execOn(url, setup);
   return {
     url,
     name,
     exec: (sql, p) => execOn(url, sql, p),
-    drop: () => execOn(TEST_DATABASE_URL, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
+    drop: () => execOn(server, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).then(() => undefined),
   };
 }
 
-/** Loads a shared corpus (../shared/corpora) into a fresh database on the real server. */
-export async function loadCorpus(corpus: 'pagila' | 'musicbrainz' | 'basejump', withWorkload = false): Promise<TestDatabase> {
-  if (!TEST_DATABASE_URL) throw new Error('corpora need TEST_DATABASE_URL');
-  const db = await createDatabase();
-  await run('bash', [`${CORPORA}load.sh`, corpus, TEST_DATABASE_URL, db.name], { maxBuffer: 1 << 24 });
+/** Loads a shared corpus (../shared/corpora) into a fresh database on the real server (or on `server`). */
+export async function loadCorpus(corpus: 'pagila' | 'musicbrainz' | 'basejump', withWorkload = false, server = TEST_DATABASE_URL): Promise<TestDatabase> {
+  if (!server) throw new Error('corpora need TEST_DATABASE_URL');
+  const db = await createDatabase('', { server });
+  await run('bash', [`${CORPORA}load.sh`, corpus, server, db.name], { maxBuffer: 1 << 24 });
   if (withWorkload) await run('psql', ['-X', '-q', '-d', db.url, '-f', `${CORPORA}${corpus}/workload.sql`], { maxBuffer: 1 << 26 });
   return db;
 }

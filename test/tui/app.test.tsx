@@ -96,7 +96,7 @@ describe('the session screen', () => {
     await s.press('j');
     await s.press('j');
     f = await s.press('j');
-    expect(selectedRow(f)).toContain('Duplicate index on a table with an escape  public."\\u001b[31m');
+    expect(selectedRow(f)).toContain('Duplicate index on a table with an escape  public."\\x1b[31m');
     expect(s.frames.at(-1)).not.toContain('\u001b[31mred');
     expect(f).toContain('with a newline  public."multi\\nl');
     f = await s.press('k');

@@ -11,7 +11,7 @@ import { fixtureData, HOSTILE, UNUSED_COUNT } from './fixture.ts';
 describe('text', () => {
   it('makes control characters visible so catalog names cannot draw on the terminal', () => {
     expect(printable('multi\nline')).toBe('multi\\nline');
-    expect(printable('\u001b[31mred')).toBe('\\u001b[31mred');
+    expect(printable('\u001b[31mred')).toBe('\\x1b[31mred');
     expect(printable('tab\there')).toBe('tab\\there');
     expect(printable('Ünïcødé 表 😀')).toBe('Ünïcødé 表 😀');
     expect(cellText(null)).toBe('∅');

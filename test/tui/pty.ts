@@ -12,6 +12,8 @@ const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 export interface Pty {
   /** everything printed so far, without colours and cursor moves */
   text(): string;
+  /** everything printed so far, byte for byte (escape sequences and all), decoded as UTF-8 */
+  raw(): string;
   /** waits until `needle` appears after the last mark (see mark()) */
   waitFor(needle: string | RegExp, timeoutMs?: number): Promise<void>;
   mark(): void;
@@ -30,12 +32,19 @@ export function runInPty(args: string[], opts: { columns?: number; rows?: number
   });
   let raw = '';
   let from = 0;
-  child.stdout.on('data', (d: Buffer) => (raw += d.toString('utf8')));
-  child.stderr.on('data', (d: Buffer) => (raw += d.toString('utf8')));
+  const bytes: Buffer[] = [];
+  const take = (d: Buffer) => {
+    bytes.push(d);
+    raw += d.toString('utf8');
+  };
+  child.stdout.on('data', take);
+  child.stderr.on('data', take);
   const exit = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
   const text = () => stripAnsi(raw);
   return {
     text,
+    // decoded whole: a multi-byte character split across two reads comes out right
+    raw: () => Buffer.concat(bytes).toString('utf8'),
     mark: () => {
       from = raw.length;
     },

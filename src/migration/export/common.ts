@@ -1,6 +1,6 @@
 // Shared by the exporters: names, version stamps from the snapshot's time, and the units files are made of.
 import type { Migration, MigrationPart, MigrationStatement } from '../build.ts';
-import { comment, headerLines, phaseNote, renderPart, renderStatement } from '../render.ts';
+import { comment, phaseNote, provenanceLines, rawNamesNote, renderPart, renderStatement } from '../render.ts';
 import { MIRROR } from '../build.ts';
 import { MigrationError, PHASES, isTransactional, type Phase } from '../statements.ts';
 import type { OutFile } from './write.ts';
@@ -121,9 +121,9 @@ export function singleStatementUnits(m: Migration): SlotUnit[] {
 /** A version file for tools that run a file as one query string (see singleStatementUnits). */
 export function singleStatementFile(m: Migration, unit: SlotUnit, direction: 'up' | 'down', index: number, total: number, tool: string): string {
   const part = direction === 'up' ? unit.up : unit.down;
-  const head = comment([...headerLines(m, direction).slice(0, 2), `version ${index + 1} of ${total}: ${phaseNote(part.phase)}`]);
+  const body = !part.statements.length ? '' : unit.transactional ? renderPart(part, { explicitTransaction: true }) : renderStatement(part.statements[0], ALONE_IGNORE);
+  const head = comment([...provenanceLines(m, direction), ...rawNamesNote(body), `version ${index + 1} of ${total}: ${phaseNote(part.phase)}`]);
   if (!part.statements.length) return `${head}\n-- nothing to ${direction === 'up' ? 'apply' : 'undo'} in this version\n`;
-  if (unit.transactional) return `${head}\n\n${renderPart(part, { explicitTransaction: true })}\n`;
-  const [s] = part.statements;
-  return `${head}\n${aloneNote(tool)}\n\n${renderStatement(s, ALONE_IGNORE)}\n`;
+  if (unit.transactional) return `${head}\n\n${body}\n`;
+  return `${head}\n${aloneNote(tool)}\n\n${body}\n`;
 }

@@ -2,7 +2,7 @@
 // a transaction of its own; a part that cannot run in one gets a script configuration file beside it,
 // `<script>.conf` with executeInTransaction=false (Redgate docs, "Execute In Transaction" setting).
 import type { Migration, MigrationPart } from '../build.ts';
-import { comment, headerLines, phaseNote, renderPart } from '../render.ts';
+import { comment, phaseNote, provenanceLines, rawNamesNote, renderPart } from '../render.ts';
 import { PHASE_SLUG, slotUnits, stamp14, type Exporter } from './common.ts';
 import type { OutFile } from './write.ts';
 
@@ -10,9 +10,10 @@ import type { OutFile } from './write.ts';
 const IN_FLYWAY_TRANSACTION = '-- Flyway runs this file in one transaction of its own.\n-- squawk-ignore-file prefer-robust-stmts\n';
 
 function script(m: Migration, part: MigrationPart, direction: 'up' | 'down', index: number, total: number): string {
-  const head = comment([...headerLines(m, direction).slice(0, 2), `version ${index + 1} of ${total}: ${phaseNote(part.phase)}`]);
+  const body = part.statements.length ? renderPart(part, { explicitTransaction: false }) : '';
+  const head = comment([...provenanceLines(m, direction), ...rawNamesNote(body), `version ${index + 1} of ${total}: ${phaseNote(part.phase)}`]);
   if (!part.statements.length) return `${head}\n-- nothing to ${direction === 'up' ? 'apply' : 'undo'} in this version\n`;
-  return `${head}\n${part.transactional ? IN_FLYWAY_TRANSACTION : ''}\n${renderPart(part, { explicitTransaction: false })}\n`;
+  return `${head}\n${part.transactional ? IN_FLYWAY_TRANSACTION : ''}\n${body}\n`;
 }
 
 export const exportFlyway: Exporter = async (m, ctx) => {

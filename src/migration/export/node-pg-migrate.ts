@@ -3,8 +3,9 @@
 // is its own file; `pgm.noTransaction()` for those that cannot run in one. `pgm.sql` runs each string as its
 // own query and substitutes nothing when given no arguments.
 import type { Migration, MigrationPart } from '../build.ts';
+import { jsonText } from '../../util/untrusted-text.ts';
 import { commentText } from '../quote.ts';
-import { headerLines, partSettings, phaseNote } from '../render.ts';
+import { partSettings, phaseNote, provenanceLines } from '../render.ts';
 import { PHASE_SLUG, slotUnits, type Exporter } from './common.ts';
 import type { OutFile } from './write.ts';
 
@@ -12,8 +13,9 @@ function stamp17(t: Date, offsetSeconds: number): string {
   return new Date(t.getTime() + offsetSeconds * 1000).toISOString().replace(/\D/g, '');
 }
 
+/** The SQL as a string literal of exactly its text, every character a terminal or editor acts on escaped. */
 function call(sql: string, comment?: string): string {
-  return `${comment ? `  // ${comment}\n` : ''}  pgm.sql(${JSON.stringify(sql)});`;
+  return `${comment ? `  // ${comment}\n` : ''}  pgm.sql(${jsonText(sql)});`;
 }
 
 function fn(part: MigrationPart): string {
@@ -35,7 +37,7 @@ function fn(part: MigrationPart): string {
 }
 
 function moduleText(m: Migration, up: MigrationPart, down: MigrationPart, index: number, total: number): string {
-  const head = [...headerLines(m, 'up').slice(0, 2), `part ${index + 1} of ${total}: ${phaseNote(up.phase)}`];
+  const head = [...provenanceLines(m, 'up'), `part ${index + 1} of ${total}: ${phaseNote(up.phase)}`];
   return [
     ...head.map((l) => `// ${l}`),
     '',

@@ -2,18 +2,21 @@
 // migration.sql of each folder (schema-connector/src/migrations_directory.rs), so down.sql and README.md can sit
 // beside it. The Postgres connector sends migration.sql as one simple query, one implicit transaction: each
 // CONCURRENTLY statement gets a folder of its own holding nothing else (prisma/prisma#22922).
-import { commentText } from '../quote.ts';
-import { phaseNote } from '../render.ts';
+import type { Migration } from '../build.ts';
+import { markdownCode, markdownText } from '../../util/untrusted-text.ts';
+import { phaseNote, provenanceLines } from '../render.ts';
 import { PHASE_SLUG, singleStatementFile, singleStatementUnits, stamp14, type Exporter, type SlotUnit } from './common.ts';
 import type { OutFile } from './write.ts';
 
-function readme(folder: string, unit: SlotUnit, index: number, total: number): string {
+function readme(m: Migration, folder: string, unit: SlotUnit, index: number, total: number): string {
   const lines = [
     `# ${folder}`,
     '',
+    ...provenanceLines(m, 'up').map((l) => `${markdownText(l)}  `),
+    '',
     `Written by pgadvisor: migration ${index + 1} of ${total}, ${phaseNote(unit.up.phase)}.`,
     '',
-    ...unit.up.statements.map((s) => `- ${commentText(s.findingId)}: ${commentText(s.title)}`),
+    ...unit.up.statements.map((s) => `- ${markdownCode(s.findingId)}: ${markdownText(s.title)}`),
     '',
   ];
   if (!unit.transactional) {
@@ -45,7 +48,7 @@ export const exportPrisma: Exporter = async (m, ctx) => {
     const dir = `prisma/migrations/${folder}`;
     files.push({ path: `${dir}/migration.sql`, content: singleStatementFile(m, u, 'up', i, units.length, 'Prisma') });
     files.push({ path: `${dir}/down.sql`, content: singleStatementFile(m, u, 'down', i, units.length, 'Prisma') });
-    files.push({ path: `${dir}/README.md`, content: readme(folder, u, i, units.length) });
+    files.push({ path: `${dir}/README.md`, content: readme(m, folder, u, i, units.length) });
   });
   return files;
 };

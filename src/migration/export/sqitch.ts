@@ -3,7 +3,7 @@
 // in a transaction simply has none. Plan lines: `name [deps] <UTC time> planner <email> # note`.
 import type { Migration, MigrationPart } from '../build.ts';
 import { commentText } from '../quote.ts';
-import { comment, headerLines, phaseNote, renderPart } from '../render.ts';
+import { comment, phaseNote, provenanceLines, rawNamesNote, renderPart } from '../render.ts';
 import { isoSeconds, PHASE_SLUG, slotUnits, type Exporter } from './common.ts';
 import { verifyChecks } from './verify.ts';
 import { ExportError, type OutFile } from './write.ts';
@@ -11,15 +11,16 @@ import { ExportError, type OutFile } from './write.ts';
 const PLANNER = 'pgadvisor <pgadvisor@localhost>';
 
 function deployOrRevert(m: Migration, part: MigrationPart, direction: 'up' | 'down', change: string): string {
-  const head = comment([...headerLines(m, direction).slice(0, 2), `${direction === 'up' ? 'deploy' : 'revert'} ${change}: ${phaseNote(part.phase)}`]);
+  const body = part.statements.length ? renderPart(part, { explicitTransaction: true }) : '';
+  const head = comment([...provenanceLines(m, direction), ...rawNamesNote(body), `${direction === 'up' ? 'deploy' : 'revert'} ${change}: ${phaseNote(part.phase)}`]);
   if (!part.statements.length) return `${head}\n-- nothing to ${direction === 'up' ? 'deploy' : 'revert'} in this change\n`;
-  return `${head}\n\n${renderPart(part, { explicitTransaction: true })}\n`;
+  return `${head}\n\n${body}\n`;
 }
 
 function verify(m: Migration, part: MigrationPart, change: string): string {
-  const head = comment([...headerLines(m, 'up').slice(0, 2), `verify ${change}: each check divides by zero when the change is missing`]);
-  const checks = part.statements.flatMap((s) => [`-- ${commentText(s.findingId)}: ${commentText(s.title)}`, ...verifyChecks([s.sql])]);
-  return `${head}\n\nBEGIN;\n\n${checks.join('\n')}\n\nROLLBACK;\n`;
+  const checks = part.statements.flatMap((s) => [`-- ${commentText(s.findingId)}: ${commentText(s.title)}`, ...verifyChecks([s.sql])]).join('\n');
+  const head = comment([...provenanceLines(m, 'up'), ...rawNamesNote(checks), `verify ${change}: each check divides by zero when the change is missing`]);
+  return `${head}\n\nBEGIN;\n\n${checks}\n\nROLLBACK;\n`;
 }
 
 /** Change names already in a plan (change lines start with a name, optionally after + or -). */

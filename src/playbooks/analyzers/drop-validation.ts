@@ -6,7 +6,7 @@ import type { Row } from '../types.ts';
 import { DROP_REGRESSION, validateDrop } from './hypo-drop.ts';
 import { shorten, topByTime, workloadStatements } from './workload-statements.ts';
 
-const CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes'];
+const CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'stale_indexes'];
 
 /** statements re-planned per index: the ones that took the most execution time */
 const STATEMENTS = 500;

@@ -1,13 +1,16 @@
-import type { Analyzer } from '../analyzer.ts';
-import { workloadIndexes } from './workload-indexes.ts';
+import type { AnalyzerRegistry } from '../analyzer.ts';
 
-/** Analyzers by the name notebook cells give in `-- analyzer: NAME`. */
-export const ANALYZERS: Record<string, Analyzer> = {
-  'workload-indexes': workloadIndexes,
-  'drop-validation': (await import('./drop-validation.ts')).dropValidation,
-  'n-plus-one': (await import('./n-plus-one.ts')).nPlusOne,
-  'rls-initplan': (await import('./rls-initplan.ts')).rlsInitplan,
-  'rls-policy-index': (await import('./rls-policy-index.ts')).rlsPolicyIndex,
-  'rls-context': (await import('./rls-context.ts')).rlsContext,
-  'workload-sources': (await import('./workload-sources.ts')).workloadSources,
+/**
+ * Analyzers by the name notebook cells give in `-- analyzer: NAME`, each loaded when a cell first runs it:
+ * most of them load libpg-query's WebAssembly, which a run with nothing to analyze never needs. What each
+ * one reads and needs is declared apart (../inputs.ts), so a run decides without loading any of them.
+ */
+export const ANALYZERS: AnalyzerRegistry = {
+  'workload-indexes': async () => (await import('./workload-indexes.ts')).workloadIndexes,
+  'drop-validation': async () => (await import('./drop-validation.ts')).dropValidation,
+  'n-plus-one': async () => (await import('./n-plus-one.ts')).nPlusOne,
+  'rls-initplan': async () => (await import('./rls-initplan.ts')).rlsInitplan,
+  'rls-policy-index': async () => (await import('./rls-policy-index.ts')).rlsPolicyIndex,
+  'rls-context': async () => (await import('./rls-context.ts')).rlsContext,
+  'workload-sources': async () => (await import('./workload-sources.ts')).workloadSources,
 };

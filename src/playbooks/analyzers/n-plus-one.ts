@@ -2,11 +2,11 @@
 // than anything else — the inner query of a loop in the application. When another statement
 // returns the keys (the same table's key, or a foreign key that points at it) and returned about
 // as many rows as the lookup has calls, that statement is named as the loop's driver.
-import { scan } from 'libpg-query';
 import type { Analyzer, FindingRow } from '../analyzer.ts';
 import type { Row } from '../types.ts';
 import type { Predicate } from './query-shape.ts';
 import { uniqueKeys, type CatalogTable } from './workload-catalog.ts';
+import { scanTokens } from '../../migration/sql-scan.ts';
 import { quoteIdent } from './workload-ddl.ts';
 import { parseStatements, qualifiedName, resolveStatements, shorten, topByTime, workloadStatements, type ResolvedStatement, type WorkloadStatement } from './workload-statements.ts';
 
@@ -234,7 +234,7 @@ async function batchedRewrite(lookup: Lookup): Promise<string | null> {
 /** An identifier as a person would write it: bare when the scanner reads it as a plain identifier. */
 async function sqlIdent(name: string): Promise<string> {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) return quoteIdent(name);
-  const { tokens } = await scan(name);
+  const tokens = scanTokens(name);
   return tokens.length === 1 && tokens[0].tokenName === 'IDENT' ? name : quoteIdent(name);
 }
 

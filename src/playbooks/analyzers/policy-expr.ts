@@ -1,7 +1,8 @@
 // Policy expressions as the Postgres parser sees them. An expression (as pg_get_expr prints it) is parsed
 // as `SELECT <expr>`; rewrites splice the original text at the parser's own byte offsets and tokens, so
 // everything not rewritten stays exactly as the server printed it.
-import { parse, scan } from 'libpg-query';
+import { parse } from 'libpg-query';
+import { scanTokens } from '../../migration/sql-scan.ts';
 
 export type Node = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export async function parseExpr(text: string): Promise<ParsedExpr> {
     throw new ExprError('not a single expression');
   }
   const root = (targets[0].ResTarget as Node).val as Node;
-  const { tokens } = await scan(sql);
+  const tokens = scanTokens(sql);
   return { text, root, tokens: tokens as Token[], bytes: Buffer.from(sql, 'utf8') };
 }
 

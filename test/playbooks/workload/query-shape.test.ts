@@ -128,6 +128,22 @@ describe('parseShape', () => {
     expect(s.selectListStart).toBe(7);
   });
 
+  test('names holding control characters, escape sequences and bidi overrides parse like any other', async () => {
+    const table = 'osc\u001b]0;TITLE\u0007tbl\u202e';
+    const column = 'new\nline\u000b\u009b';
+    COLUMNS[table] = [column, 'id'];
+    try {
+      const sql = `SELECT id FROM "${table}" WHERE "${column}" = $1 AND 'é\u001b' <> $2 ORDER BY id`;
+      const s = await shape(sql);
+      expect(s.relations.map((r) => r.name)).toEqual([table]);
+      expect(preds(s)).toEqual([`${table}.${column} eq $`]);
+      const at = s.predicates[0].paramLocation!;
+      expect(Buffer.from(sql, 'utf8').subarray(at, at + 2).toString()).toBe('$1');
+    } finally {
+      delete COLUMNS[table];
+    }
+  });
+
   test('an ambiguous unqualified column resolves to nothing', async () => {
     const s = await shape('SELECT 1 FROM rental, customer WHERE customer_id = $1');
     expect(preds(s)).toEqual(['?.customer_id eq $']);
