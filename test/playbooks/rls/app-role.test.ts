@@ -3,6 +3,9 @@
 // tables without RLS; one whose role reaches open, owned and policy-less tables in a database that uses RLS; a
 // role that bypasses RLS; a role that does not exist. Near misses: a role with no grants, superuser sessions.
 import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
@@ -99,7 +102,7 @@ describe.skipIf(!hasRealServer)('RLS coverage for the application\'s roles', () 
     const f = found[0];
     expect(f.title).toBe(`RLS for ${appUser}: 2 tables with RLS off (1 writable), 1 owned without FORCE, 1 with commands no policy allows`);
     expect(f.evidence).toMatchObject({
-      found_as: ['given with --app-role'],
+      found_as: ['given (--app-role or app_roles)'],
       database_uses_rls: true,
       rls_off: [
         { table: 'app.audit', privileges: ['SELECT', 'INSERT'] },
@@ -114,7 +117,7 @@ describe.skipIf(!hasRealServer)('RLS coverage for the application\'s roles', () 
     const found = coverage(await runFor(withRls.url, [bypasser, 'no_such_role_pgadv', idleRole]));
     expect(found.map((f) => [f.target, f.severity, f.title])).toEqual([
       [`role ${bypasser}`, 'critical', `RLS never applies to ${bypasser}: it is BYPASSRLS`],
-      ['role no_such_role_pgadv', 'warning', 'Role no_such_role_pgadv, given with --app-role, does not exist'],
+      ['role no_such_role_pgadv', 'warning', "Role no_such_role_pgadv, given as the application's (--app-role or app_roles), does not exist"],
     ]);
     // without --app-role only the sessions connected now count, and this one's are the tests' superuser
     expect(coverage(await runFor(withRls.url))).toEqual([]);
@@ -125,5 +128,23 @@ describe.skipIf(!hasRealServer)('RLS coverage for the application\'s roles', () 
     expect(r.stderr).toBe('');
     const out = JSON.parse(r.stdout) as { findings: Finding[] };
     expect(out.findings.filter((f) => f.check === 'app_role_coverage').map((f) => f.target).sort()).toEqual([`role ${appUser}`, `role ${bypasser}`]);
+  });
+
+  it("check reads the roles from the config file's app_roles, and --app-role replaces them", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgadv-approles-'));
+    try {
+      await writeFile(join(dir, '.pgadvisor.toml'), `app_roles = ["${appUser}"]\n`);
+      const judged = async (...extra: string[]) => {
+        const r = await runCli(['check', '--json', '--allow-errors', '--playbook', 'rls-security', ...extra, '--url', withRls.url], {}, dir);
+        expect(r.stderr).toBe('');
+        return (JSON.parse(r.stdout) as { findings: Finding[] }).findings.filter((f) => f.check === 'app_role_coverage').map((f) => f.target);
+      };
+      expect(await judged()).toEqual([`role ${appUser}`]);
+      expect(await judged('--app-role', bypasser)).toEqual([`role ${bypasser}`]);
+      // --no-config: only the sessions connected now, here the tests' superuser
+      expect(await judged('--no-config')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
