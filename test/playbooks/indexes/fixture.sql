@@ -87,6 +87,10 @@ ALTER TABLE app.clicks ATTACH PARTITION app.clicks_2025 FOR VALUES FROM ('2025-0
 -- a self-referencing foreign key without an index (flagged as such, not as a lookup table)
 CREATE TABLE app.tree_nodes (id int PRIMARY KEY, parent_id int REFERENCES app.tree_nodes);
 INSERT INTO app.tree_nodes SELECT g, CASE WHEN g > 1 THEN g / 2 END FROM generate_series(1, 500) g;
+-- near miss: the same tree with its key indexed
+CREATE TABLE app.tree_indexed (id int PRIMARY KEY, parent_id int REFERENCES app.tree_indexed);
+CREATE INDEX tree_indexed_parent ON app.tree_indexed (parent_id);
+INSERT INTO app.tree_indexed SELECT g, CASE WHEN g > 1 THEN g / 2 END FROM generate_series(1, 500) g;
 -- unused on a partitioned table, two levels deep (planted); near miss: scanned on one partition (by the test)
 CREATE TABLE app.metrics (id bigint, at date, kind text, v int) PARTITION BY RANGE (at);
 CREATE TABLE app.metrics_2024 PARTITION OF app.metrics FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');

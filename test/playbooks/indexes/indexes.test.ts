@@ -231,10 +231,12 @@ describe('indexes playbook on planted problems and near misses', () => {
     expect(again.findings.map((f) => f.id).sort()).toEqual(data.findings.map((f) => f.id).sort());
   });
 
-  it('a self-referencing foreign key is not taken for a lookup table', () => {
+  it('a self-referencing foreign key without an index gets one, and is not taken for a lookup table; the indexed tree is a near miss', () => {
     const tree = findingsOf(data, 'fk_without_index').find((f) => f.target === 'app.tree_nodes.tree_nodes_parent_id_fkey')!;
     expect(tree.rationale).toContain('The key references its own table');
     expect(tree.rationale).not.toContain('lookup table');
+    expect(tree.up).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS tree_nodes_parent_id_idx ON app.tree_nodes USING btree (parent_id);');
+    expect(data.findings.some((f) => f.target.startsWith('app.tree_indexed.'))).toBe(false);
   });
 
   it('index shapes: btree on an array, IS NOT NULL on a NOT NULL column (whole or in part), a timestamp mid-index; near misses untouched', () => {
