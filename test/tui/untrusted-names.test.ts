@@ -43,7 +43,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
   it('session: the names show escaped, none reaches the terminal raw, and w saves the migration', async () => {
     pty = runInPty(['session', '--url', db.url, '--playbook', 'indexes', '--out', out], { columns: 160, rows: 45 });
     await pty.waitFor('6 pending', 120_000);
-    await selectRow(pty, `WARN Foreign key "${SHOWN.osc}`);
+    await selectRow(pty, `INFO Foreign key "${SHOWN.osc}`);
     pty.mark();
     pty.send('\r');
     await pty.waitFor('CREATE INDEX CONCURRENTLY');
@@ -52,7 +52,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     pty.mark();
     pty.send('a');
     await pty.waitFor('✓ 1 accepted');
-    await selectRow(pty, `WARN Foreign key "${SHOWN.rtl}`);
+    await selectRow(pty, `INFO Foreign key "${SHOWN.rtl}`);
     pty.mark();
     pty.send('a');
     await pty.waitFor('✓ 2 accepted');
@@ -77,7 +77,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     const snapshot = path.join(out, (await fs.readdir(out)).find((f) => f.endsWith('.snapshot.json'))!);
     pty = runInPty(['replay', snapshot, '--out', out], { columns: 120, rows: 40 });
     await pty.waitFor('offline replay of');
-    await selectRow(pty, `WARN Foreign key "${SHOWN.sgr}`);
+    await selectRow(pty, `INFO Foreign key "${SHOWN.sgr}`);
     pty.mark();
     pty.send('\r');
     await pty.waitFor('CREATE INDEX CONCURRENTLY');
