@@ -1,7 +1,7 @@
 // The backup-recovery notebook on private clusters set up to show each problem (archiving off, blocked,
 // failing, behind; wal_level minimal; checksums; a corrupted page; slots inactive, lost and in use; a replica
 // paused; synchronous standbys missing) next to the near miss that must not be flagged.
-import { chmod, mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -46,24 +46,14 @@ async function completeSegments(url: string, n: number): Promise<void> {
   for (let i = 0; i < n; i++) await sql(url, 'INSERT INTO churn SELECT generate_series(1, 1000); SELECT pg_switch_wal()');
 }
 
-/** Runs the notebook with some of its thresholds lowered (text replaced), as the tests of old statistics do. */
-async function runLowered(url: string, replace: [string, string][]): Promise<RunResult> {
-  const dir = await mkdtemp(join(tmpdir(), 'pgadv-nb-'));
+/** Runs the notebook with thresholds lowered, as .pgadvisor.toml's [thresholds] would (`check` → threshold → value). */
+async function runLowered(url: string, thresholds: Record<string, Record<string, number>>): Promise<RunResult> {
+  const conn = await connect(url);
   try {
-    let src = await readFile(new URL('../../../playbooks/backup-recovery.md', import.meta.url), 'utf8');
-    for (const [from, to] of replace) {
-      expect(src, from).toContain(from);
-      src = src.replaceAll(from, to);
-    }
-    await writeFile(join(dir, 'backup-recovery.md'), src);
-    const conn = await connect(url);
-    try {
-      return await runLive(conn, await selectNotebooks(['backup-recovery'], dir));
-    } finally {
-      await conn.close();
-    }
+    const configured = Object.fromEntries(Object.entries(thresholds).map(([check, values]) => [`backup-recovery/${check}`, values]));
+    return await runLive(conn, await selectNotebooks(['backup-recovery']), undefined, undefined, { thresholds: configured });
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await conn.close();
   }
 }
 
@@ -143,7 +133,7 @@ describe.skipIf(!canStartClusters)('backup-recovery on private clusters', () => 
     expect(failed[0].rationale).toContain('none has succeeded since statistics were reset');
   });
 
-  it('archiving that falls behind: warning once segments wait (the hour lowered for the test); the working archiver is not behind', async () => {
+  it('archiving that falls behind: warning once segments wait (stale_minutes lowered for the test); the working archiver is not behind', async () => {
     // one segment archived, then a command that never returns: every later segment waits
     for (let i = 0; i < 100; i++) {
       const { rows } = await sql(slow.url, 'SELECT archived_count FROM pg_stat_archiver');
@@ -153,7 +143,7 @@ describe.skipIf(!canStartClusters)('backup-recovery on private clusters', () => 
     await setArchiveCommand(slow.url, 'sleep 3600');
     await sleep(1000); // the archiver reads its configuration at its next wake-up
     await completeSegments(slow.url, 4);
-    const lowered: [string, string][] = [[`greatest(interval '1 hour'`, `greatest(interval '0 seconds'`]];
+    const lowered = { wal_archiving: { stale_minutes: 0 } };
     let behind: Finding[] = [];
     for (let i = 0; i < 50 && !behind.length; i++) {
       behind = of(await runLowered(slow.url, lowered), 'wal_archiving');
@@ -222,7 +212,7 @@ describe.skipIf(!canStartClusters)('backup-recovery on private clusters', () => 
     }
   });
 
-  it('replicas: a paused replica is reported from both sides (thresholds lowered for the test); a streaming one is a near miss', async () => {
+  it('replicas: a paused replica is reported from both sides (lag_mb lowered for the test); a streaming one is a near miss', async () => {
     const primary = await start();
     const replica = await startReplica(primary);
     clusters.push(replica);
@@ -237,10 +227,8 @@ describe.skipIf(!canStartClusters)('backup-recovery on private clusters', () => 
     try {
       await sql(primary.url, 'CREATE TABLE t AS SELECT g FROM generate_series(1, 50000) g');
       await sleep(1500);
-      const lowered: [string, string][] = [
-        ['p.replay_bytes >= 1073741824 OR p.replay_lag_s >= 60', 'p.replay_bytes >= 1 OR p.replay_lag_s >= 60'],
-        ['(s.replay_bytes >= 1073741824 OR s.since_last_replay_s >= 60)', '(s.replay_bytes >= 1 OR s.since_last_replay_s >= 60)'],
-      ];
+      // a byte behind is enough (the evidence of the finding is then checked for what it says)
+      const lowered = { replica_lag: { lag_mb: 1 / 1048576 } };
       const fromPrimary = of(await runLowered(primary.url, lowered), 'replica_lag');
       expect(fromPrimary.map((f) => f.severity)).toEqual(['warning']);
       expect(fromPrimary[0].title).toMatch(/^Replica walreceiver replays .+ behind$/);

@@ -261,12 +261,21 @@ describe('indexes playbook on planted problems and near misses', () => {
     );
   });
 
-  it('index bloat: a btree index that lost four fifths of its entries; the same index intact is a near miss; REINDEX removes it', async () => {
+  it('index bloat: a btree index that lost four fifths of its entries; the same index intact is a near miss; thresholds move it; REINDEX removes it', async () => {
     const bloat = findingsOf(data, 'index_bloat');
     expect(bloat.map((f) => f.target)).toEqual(['app.bloaty.bloaty_code']);
     expect(Number(bloat[0].evidence.extra_pct)).toBeGreaterThan(60);
     expect(bloat[0].up).toBe('REINDEX INDEX CONCURRENTLY app.bloaty_code;');
     expect(bloat[0].evidence.lock).toMatchObject({ mode: 'SHARE UPDATE EXCLUSIVE', held: 'build' });
+    expect(bloat[0].severity).toBe('info');
+    // its thresholds, as .pgadvisor.toml sets them: a lower warning size makes it a warning, a higher share hides it
+    const withThresholds = async (values: Record<string, number>) => {
+      const conn = await connect(db.url);
+      const run = await runLive(conn, await selectNotebooks(['indexes']), undefined, undefined, { thresholds: { 'indexes/index_bloat': values } }).finally(() => conn.close());
+      return findingsOf(run, 'index_bloat');
+    };
+    expect((await withThresholds({ warning_mb: 1 })).map((f) => f.severity)).toEqual(['warning']);
+    expect(await withThresholds({ min_percent: 95 })).toEqual([]);
     await db.exec(bloat[0].up!);
     const again = await runPlaybook(db.url, ['indexes']);
     expect(findingsOf(again, 'index_bloat')).toEqual([]);
