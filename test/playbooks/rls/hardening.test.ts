@@ -2,15 +2,17 @@
 // access without TLS, rules naming what does not exist, a line that does not parse) and TLS protocol and
 // ciphers, each planted on a private cluster next to its near miss; DDL logging on the shared server.
 import { execFile } from 'node:child_process';
-import { appendFile, chmod, chown, mkdtemp, rm, stat } from 'node:fs/promises';
+import { appendFile, chmod, chown, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { canStartClusters, startCluster, type PrivateCluster } from '../../support/cluster.ts';
-import { createDatabase, type TestDatabase } from '../../support/db.ts';
+import { createDatabase, withClient, type TestDatabase } from '../../support/db.ts';
+import { matrixServers } from '../../support/matrix.ts';
+import { startPrivateCluster, type PrivateCluster as PrivateCluster16 } from '../../support/private-cluster.ts';
 import { runPlaybook } from '../../support/run.ts';
 
 const exec = promisify(execFile);
@@ -119,5 +121,38 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)('DDL logging', () => {
     logged = await createDatabase();
     await logged.exec(`ALTER DATABASE ${logged.name} SET log_statement = 'ddl'`);
     expect(of(await run(logged.url), 'audit_logging')).toEqual([]);
+  });
+});
+
+// PostgreSQL 16 reads pg_hba.conf's include directives: a rule is then named by its file as well as its line, so
+// that the same line number in two files gives two findings, each pointing at the right file.
+describe.runIf(canStartClusters && Boolean(matrixServers()))('pg_hba.conf with an included file (PostgreSQL 16)', () => {
+  let cluster: PrivateCluster16 | null = null;
+  beforeAll(async () => {
+    cluster = await startPrivateCluster(16);
+    if (!cluster) return;
+    const { rows } = await withClient(cluster.url, (c) => c.query(`SELECT current_setting('hba_file') AS file`));
+    const main = String(rows[0].file);
+    const owner = await stat(main);
+    const extra = join(dirname(main), 'extra_hba.conf');
+    // line 1 of each file names a role that does not exist
+    await writeFile(extra, 'host all ghost_in_include_pgadv 10.9.0.0/16 scram-sha-256\n');
+    await writeFile(main, `host all ghost_in_main_pgadv 10.8.0.0/16 scram-sha-256\n${await readFile(main, 'utf8')}include extra_hba.conf\n`);
+    for (const f of [main, extra]) await chown(f, owner.uid, owner.gid);
+    await withClient(cluster.url, (c) => c.query('SELECT pg_reload_conf()'));
+  }, 120_000);
+  afterAll(() => cluster?.destroy());
+
+  it('a stale rule on line 1 of the main file and on line 1 of the included one: two findings, each naming its file', async () => {
+    expect(cluster).not.toBeNull();
+    let stale: Finding[] = [];
+    for (let i = 0; i < 50 && stale.length < 2; i++) {
+      stale = of(await run(cluster!.url), 'hba_rules').filter((f) => f.rationale.includes('ghost_in_'));
+      if (stale.length < 2) await new Promise((r) => setTimeout(r, 200));
+    }
+    expect(stale.map((f) => f.target)).toEqual(['pg_hba.conf line 1', expect.stringMatching(/\/extra_hba\.conf line 1$/)]);
+    expect(stale[1].title).toMatch(/\/extra_hba\.conf line 1 names what does not exist: role ghost_in_include_pgadv$/);
+    expect(stale[1].evidence).toMatchObject({ line_number: 1, file: expect.stringMatching(/\/extra_hba\.conf$/) });
+    expect(new Set(stale.map((f) => f.id)).size).toBe(2);
   });
 });
