@@ -17,6 +17,8 @@ pg_install() {
   dpkg -s pgbouncer >/dev/null 2>&1 || need+=(pgbouncer)
   # libfaketime: a test runs a private server with its clock shifted to plant 40-day-old index statistics
   dpkg -s faketime >/dev/null 2>&1 || need+=(faketime)
+  # Debian's chromium: the HTML report's browser test drives it headless (playwright-core, executablePath)
+  dpkg -s chromium >/dev/null 2>&1 || need+=(chromium)
   if ((${#need[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq

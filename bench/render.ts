@@ -1,4 +1,5 @@
 // Renders bench results as Markdown, with the change against the previous run of the same mode.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- bench results are free-form JSON
 type Json = Record<string, any>;
 
 const pct = (now: number, before: number | undefined) =>

@@ -52,11 +52,11 @@ const checkOptions = {
   format: { type: 'string', describe: 'text | json | sarif | junit | markdown (default text)' },
   json: { type: 'boolean', default: false, describe: 'same as --format json' },
   output: { type: 'string', array: true, describe: 'also write a report file, its format named by the extension: .sarif, .xml (JUnit), .json, .md, .txt (repeatable)' },
-  'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info|warning|critical)' },
+  'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info, warn|warning, crit|critical)' },
   'fail-on-new': { type: 'string', describe: 'exit 1 only for findings not in this baseline (a snapshot or an earlier check --format json)' },
   config: { type: 'string', describe: 'config file (default: .pgadvisor.toml here or in a parent folder; --no-config for none)' },
   save: { type: 'string', describe: 'also write the snapshot and migration into this folder (one folder per database in a fleet run)' },
-  accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level' },
+  accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level (info, warn, crit)' },
   baseline: sessionOptions.baseline,
   workload: sessionOptions.workload,
   'workload-format': sessionOptions['workload-format'],
@@ -97,6 +97,7 @@ if (process.argv[2] === 'check') {
     .version(false)
     .strict()
     .help()
+    .alias('h', 'help')
     .fail(fail)
     .parseAsync();
   await checkHandler(a);
@@ -123,16 +124,24 @@ if (process.argv[2] === 'check') {
     },
     (a) => run(async () => (await import('./commands/export.ts')).exportCommand({ file: a.file as string, format: a.format, out: a.out }))(),
   )
-  .command('diff <old> <new>', 'what was fixed, what is new, what changed between two snapshots', { json: { type: 'boolean', default: false } }, (a) =>
+  .command('diff <old> <new>', 'what was fixed, what is new, what changed between two snapshots (decisions and notes too)', { json: { type: 'boolean', default: false, describe: 'print one JSON object instead of text' } }, (a) =>
     run(async () => (await import('./commands/diff.ts')).diffCommand({ old: a.old as string, new: a.new as string, json: a.json }))(),
   )
-  .command('report <file>', 'a Markdown report from a snapshot', { out: { type: 'string', describe: 'write to this file instead of stdout' } }, (a) =>
-    run(async () => (await import('./commands/report.ts')).reportCommand({ file: a.file as string, out: a.out }))(),
+  .command(
+    'report <file>',
+    'the health-check report of a snapshot: Markdown, or one self-contained HTML page',
+    {
+      format: { type: 'string', default: 'markdown', describe: 'markdown | html' },
+      out: { type: 'string', describe: 'write to this file instead of stdout' },
+    },
+    (a) => run(async () => (await import('./commands/report.ts')).reportCommand({ file: a.file as string, out: a.out, format: a.format }))(),
   )
   .command('playbooks', 'list playbooks and their checks with their requirements', {}, () =>
     run(async () => (await import('./commands/playbooks.ts')).playbooksCommand())(),
   )
   .strict()
   .help()
+  .alias('h', 'help')
+  .alias('v', 'version')
   .fail(fail)
   .parseAsync();

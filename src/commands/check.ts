@@ -181,16 +181,24 @@ function parseJobs(v: number): number {
   return v;
 }
 
+/** A level as the screens show it (warn, crit) or in full, in any case; null when it is none. */
+export function severityOf(v: string): Severity | null {
+  return LEVEL_ALIASES[v.trim().toLowerCase()] ?? null;
+}
+
+const LEVELS = 'info, warn (warning) or crit (critical)';
+
 function parseLevel(v: string, flag: string): Severity {
-  const level = LEVEL_ALIASES[v];
-  if (!level) throw new UsageError(`${flag} must be one of ${SEVERITIES.join(', ')} (got "${v}")`);
+  const level = severityOf(v);
+  if (!level) throw new UsageError(`${flag} must be ${LEVELS} (got "${printable(v)}")`);
   return level;
 }
 
 function parseAccept(v: string): AcceptLevel {
   if (v === 'all' || v === 'none') return v;
-  if (!LEVEL_ALIASES[v]) throw new UsageError(`--accept must be all, none or one of ${SEVERITIES.join(', ')} (got "${v}")`);
-  return LEVEL_ALIASES[v];
+  const level = severityOf(v);
+  if (!level) throw new UsageError(`--accept must be all, none, or ${LEVELS} (got "${printable(v)}")`);
+  return level;
 }
 
 const MARK: Record<Severity, string> = { critical: 'CRIT', warning: 'WARN', info: 'INFO' };

@@ -1,6 +1,6 @@
 // `pgadvisor diff OLD NEW`: what was fixed, what is new, what changed between two snapshots.
 import { readSnapshot } from '../snapshot/io.ts';
-import { diffSnapshots, type ChangedFinding, type FindingSummary, type SnapshotDiff, type ValueChange } from '../snapshot/diff.ts';
+import { diffSnapshots, type ChangedFinding, type DecisionChange, type FindingSummary, type SnapshotDiff, type ValueChange } from '../snapshot/diff.ts';
 import { jsonText, terminalText } from '../util/untrusted-text.ts';
 
 export interface DiffArgs {
@@ -44,6 +44,11 @@ function changedEntry(f: ChangedFinding): string[] {
   return lines;
 }
 
+function decisionEntry(c: DecisionChange): string[] {
+  const d = (x: DecisionChange['before']) => `${x.state}${x.note ? ` “${flat(x.note)}”` : ''}`;
+  return [...entry(c), `           decision: ${clip(d(c.before))} → ${clip(d(c.after))}`];
+}
+
 function valueChange(c: ValueChange): string {
   if (c.before === null) return `+ ${flat(c.name)} ${flat(c.after)}`;
   if (c.after === null) return `- ${flat(c.name)} ${flat(c.before)}`;
@@ -75,6 +80,7 @@ export function formatDiff(d: SnapshotDiff, oldName: string, newName: string): s
   section('Fixed', d.fixed.map(entry));
   section('New', d.new.map(entry));
   section('Changed', d.changed.map(changedEntry));
-  lines.push(`${d.fixed.length} fixed, ${d.new.length} new, ${d.changed.length} changed, ${d.unchanged.length} unchanged`);
+  section('Decisions changed', d.decisions.map(decisionEntry));
+  lines.push(`${d.fixed.length} fixed, ${d.new.length} new, ${d.changed.length} changed, ${d.unchanged.length} unchanged, ${d.decisions.length} decision${d.decisions.length === 1 ? '' : 's'} changed`);
   return lines.join('\n') + '\n';
 }

@@ -1,21 +1,22 @@
-// `pgadvisor replay FILE`: the session TUI over a saved snapshot, with no database. Saving writes a
-// new snapshot derived from the file; the file itself is never overwritten.
+// `pgadvisor replay FILE`: the review TUI over a saved snapshot, with no database. Saving writes a new
+// snapshot derived from the file; the file itself is never overwritten.
 import path from 'node:path';
 import { readSnapshot, SnapshotError } from '../snapshot/io.ts';
-import { farewell, fail, interactive, needsTerminal, runApp } from '../tui/run.ts';
+import { farewell, interactive, needsTerminal, runReview } from '../tui/run.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { fail } from './fail.ts';
 
 export async function replayCommand(args: { file: string; out: string }): Promise<number> {
-  if (!interactive()) return fail(needsTerminal('replay'), 2);
+  if (!interactive()) return fail(needsTerminal('replay'));
   let snapshot;
   try {
     snapshot = await readSnapshot(args.file);
   } catch (err) {
-    if (err instanceof SnapshotError) return fail(err.message, 2);
+    if (err instanceof SnapshotError) return fail(err.message);
     throw err;
   }
   const { server, playbooks, findings, skipped } = snapshot;
-  const result = await runApp({
+  const result = await runReview({
     source: { kind: 'replay', file: args.file, database: server.database, takenAt: snapshot.takenAt, demo: snapshot.demo },
     data: { server, playbooks, findings, skipped },
     decisions: snapshot.decisions,
@@ -30,5 +31,5 @@ export async function replayCommand(args: { file: string; out: string }): Promis
     demo: snapshot.demo,
   });
   farewell(result);
-  return 0;
+  return result.code;
 }

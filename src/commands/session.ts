@@ -1,4 +1,4 @@
-// `pgadvisor session`: the interactive TUI over a live run of the playbooks.
+// `pgadvisor session`: the review TUI over a live run of the playbooks.
 import path from 'node:path';
 import { UsageError, resolveTarget } from '../db/target.ts';
 import type { Decision } from '../playbooks/types.ts';
@@ -6,9 +6,10 @@ import { connect, runLive, selectNotebooks, withWorkloadFeed, type Connected } f
 import { readSnapshot, SnapshotError } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findAutosave } from '../snapshot/save.ts';
-import { farewell, fail, interactive, needsTerminal, runApp } from '../tui/run.ts';
+import { farewell, interactive, needsTerminal, runReview } from '../tui/run.ts';
 import { plural } from '../tui/text.ts';
 import { TOOL_VERSION } from '../version.ts';
+import { fail } from './fail.ts';
 import { workloadFiles, type WorkloadArgs } from './workload-files.ts';
 
 export interface SessionArgs extends WorkloadArgs {
@@ -22,7 +23,7 @@ export interface SessionArgs extends WorkloadArgs {
 }
 
 export async function sessionCommand(args: SessionArgs): Promise<number> {
-  if (!interactive()) return fail(needsTerminal('session'), 2);
+  if (!interactive()) return fail(needsTerminal('session'));
 
   let notebooks;
   let files: Awaited<ReturnType<typeof workloadFiles>> = [];
@@ -34,7 +35,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
     if (args.baseline) baseline = await readSnapshot(args.baseline);
     if (args.resume) resumed = (await readSnapshot(args.resume)).decisions;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SnapshotError) return fail(err.message, 2);
+    if (err instanceof UsageError || err instanceof SnapshotError) return fail(err.message);
     throw err;
   }
 
@@ -46,19 +47,20 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
     try {
       conn = await connect(args.url, { appRoles: args.appRole });
     } catch (err) {
-      return fail(err instanceof Error ? err.message : String(err), 2);
+      return fail(err instanceof Error ? err.message : String(err));
     }
   }
 
   try {
     const notice: string[] = [];
-    if (resumed) notice.push(`restored ${plural(Object.keys(resumed).length, 'decision')} from ${args.resume}`);
+    if (resumed) notice.push(`restored ${plural(Object.keys(resumed).length, 'decision')} from ${args.resume} (unsaved until w writes them)`);
     else {
-      const earlier = await findAutosave(args.out);
-      if (earlier) notice.push(`unsaved decisions of an earlier session are in ${earlier.file} (quit and run with --resume ${earlier.file} to restore them)`);
+      // only an autosave of this same database (the demo's, for the demo) is worth pointing at
+      const earlier = await findAutosave(args.out, conn ? { database: conn.server.database, demo: false } : { demo: true });
+      if (earlier) notice.push(`unsaved decisions of an earlier session of this database are in ${earlier.file} (quit and run with --resume ${earlier.file} to restore them)`);
     }
     const carried = baseline ? { file: path.basename(args.baseline!), takenAt: baseline.takenAt, decisions: { ...(baseline.baseline?.decisions ?? {}), ...baseline.decisions } } : null;
-    const result = await runApp({
+    const result = await runReview({
       source: demo ? { kind: 'demo', display: 'embedded demo database' } : { kind: 'live', display: conn!.target.display },
       run: {
         total: notebooks.reduce((n, nb) => n + nb.cells.length, 0),
@@ -72,7 +74,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
         rerun: (ids, onEvent, signal) =>
           runLive(conn!, withWorkloadFeed(notebooks.filter((n) => ids.includes(n.id)), notebooks, { whole: true }), onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase }),
       },
-      decisions: resumed,
+      restored: resumed,
       baseline: carried,
       carryFrom: baseline ? { snapshot: baseline, file: path.basename(args.baseline!) } : null,
       outDir: args.out,
@@ -81,7 +83,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
       notice,
     });
     farewell(result);
-    return 0;
+    return result.code;
   } finally {
     await (conn as Connected | null)?.close();
   }

@@ -57,7 +57,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
   if (!tar) {
     const b = performance.now();
     tar = await buildDataDir(schema).catch((err: Error) => {
-      throw new Error(`cannot build the embedded demo database: ${err.message.split('\n')[0]}`);
+      throw new Error(`cannot build the embedded demo database: ${err.message.split('\n')[0]}`, { cause: err });
     });
     await writeCachedTarball(file, tar).catch(() => undefined); // an unwritable cache only costs speed
     buildMs = performance.now() - b;
@@ -73,7 +73,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
       await dropCachedTarball(file);
       return startDemo(opts);
     }
-    throw new Error(`cannot start the embedded demo database: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`cannot start the embedded demo database: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   const loadMs = performance.now() - l;
 
@@ -84,7 +84,7 @@ export async function startDemo(opts: DemoOptions = {}): Promise<Demo> {
     server = await servePglite(db);
   } catch (err) {
     await db.close().catch(() => undefined);
-    throw new Error(`the embedded demo database failed to start: ${(err as Error).message.split('\n')[0]}`);
+    throw new Error(`the embedded demo database failed to start: ${(err as Error).message.split('\n')[0]}`, { cause: err });
   }
   const workloadMs = performance.now() - w;
 
@@ -101,7 +101,7 @@ async function readDemoFile(name: string): Promise<string> {
   try {
     return await readFile(path, 'utf8');
   } catch (err) {
-    throw new Error(`cannot read the demo database's ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    throw new Error(`cannot read the demo database's ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, { cause: err });
   }
 }
 

@@ -24,7 +24,7 @@ export function toFindings(playbook: string, cell: Cell, rows: Row[]): Finding[]
       try {
         evidence.lock = normalizeLock(evidence.lock);
       } catch (err) {
-        throw new Error(`row ${i + 1} of check "${cell.id}": ${(err as Error).message}`);
+        throw new Error(`row ${i + 1} of check "${cell.id}": ${(err as Error).message}`, { cause: err });
       }
     }
     return {

@@ -1,13 +1,11 @@
-// Markdown tables and values of a report. Every piece of data goes through the untrusted-text rule
+// Markdown tables and values from result rows. Every piece of data goes through the untrusted-text rule
 // (src/util/untrusted-text.ts): catalog identifiers are hostile (pipes, newlines, backticks, angle
 // brackets, escape sequences), and so is anything in a snapshot someone sent.
-import { displaySql } from '../migration/display-sql.ts';
-import { markdownCodeBlock, markdownText } from '../util/untrusted-text.ts';
+import { markdownText } from '../util/untrusted-text.ts';
 
 /** A table cell: inline text whose pipes and newlines cannot break the row. */
 export function cell(value: unknown, max = 120): string {
-  const text = clip(display(value), max);
-  const escaped = markdownText(text);
+  const escaped = markdownText(clip(display(value), max));
   return escaped === '' ? ' ' : escaped;
 }
 
@@ -31,9 +29,4 @@ export function clip(text: string, max: number): string {
   // never between the two halves of a surrogate pair
   const end = /[\ud800-\udbff]/.test(text[max - 2] ?? '') ? max - 2 : max - 1;
   return text.slice(0, end) + '…';
-}
-
-/** SQL in a fenced block: names exact and pasteable, nothing a terminal acts on (see displaySql). */
-export function sqlBlock(sql: string): string {
-  return markdownCodeBlock(displaySql(sql), 'sql');
 }

@@ -1,8 +1,13 @@
-// The interactive session's state and every change to it: a pure reducer, no ink, no I/O.
-// Times come in the actions (at: ISO string) so the same actions always give the same state.
+// The state of a review (the TUI over a run or a snapshot) and its one reducer. Pure: no ink, no files, no
+// database. The effects (running, autosaving, writing, copying, quitting) live in controller.ts.
 import type { RunEvent } from '../playbooks/runner.ts';
 import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type DecisionState, type Finding, type RunResult, type Severity } from '../playbooks/types.ts';
 import { terminalText } from '../util/untrusted-text.ts';
+import type { MigrationReview } from './migration-review.ts';
+import { editLine, type Field as TextField, type LineEdit } from './line-edit.ts';
+import { overviewItems, sectionItems, type Item } from './views.ts';
+
+export type { Item };
 
 export type Source =
   | { kind: 'live'; display: string }
@@ -13,22 +18,35 @@ export interface Progress {
   running: { playbook: string; cell: string; title: string }[];
   done: number;
   total: number;
+  /** a run (the first, or R's) is in flight */
+  active: boolean;
+  /** Esc pressed: the run is being cancelled */
   cancelling: boolean;
-  /** what happens before the first cell starts (e.g. starting the embedded demo database) */
+  /** what the run is doing before its first cell (starting the demo database) */
   status?: string;
 }
 
 export type Overlay =
   | { kind: 'none' }
   | { kind: 'help' }
-  | { kind: 'note'; findingId: string; draft: string }
-  | { kind: 'quit-confirm' };
+  /**
+   * The note box, for one finding or every finding of a pattern. `undo` holds the decisions as they were when
+   * the box came with a rejection: Esc puts them back, so leaving the box undoes the rejection.
+   */
+  | { kind: 'note'; ids: string[]; label: string; field: TextField; undo: { decisions: Record<string, Decision | undefined>; dirty: boolean } | null }
+  | { kind: 'quit-confirm'; code: number }
+  | { kind: 'filter'; field: TextField; before: string }
+  | { kind: 'review'; review: MigrationReview | null; scroll: number; error: string | null }
+  | { kind: 'picker'; picker: 'section' | 'export' };
+
+/** The views: 0 is the overview of every finding, then one per playbook. */
+export const OVERVIEW = 0;
 
 export interface Cursor {
-  section: number;
-  /** selected item (cell or finding) in the section */
+  view: number;
+  /** selected item of the view */
   item: number;
-  /** key of the opened item, shown full-screen in the notebook pane */
+  /** key of the opened item, shown full width */
   opened: string | null;
   /** first line shown of the opened item */
   detailScroll: number;
@@ -52,6 +70,12 @@ export interface ReviewState {
   /** decisions of the baseline snapshot, by finding id */
   baseline: Record<string, Decision>;
   cursor: Cursor;
+  /** the selected item of each view, by view index: coming back to a view finds it where it was */
+  positions: Record<number, string>;
+  /** patterns of the overview shown unfolded, by key */
+  unfolded: Record<string, true>;
+  /** the text every list is filtered by ('' for none) */
+  filter: string;
   showSql: boolean;
   overlay: Overlay;
   /** decisions changed since the last write */
@@ -61,8 +85,8 @@ export interface ReviewState {
   source: Source;
   /** the run failed as a whole (not a cell): nothing to show */
   runError: string | null;
-  /** the App unmounts when this turns true */
-  quitting: boolean;
+  /** set when the review ends; the exit code (130 after ctrl-c) */
+  quitting: { code: number } | null;
 }
 
 export type MoveTo = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end';
@@ -72,23 +96,38 @@ export type Action =
   | { type: 'run-event'; event: RunEvent }
   | { type: 'run-finished'; data: RunResult }
   | { type: 'run-failed'; message: string }
-  /** sections run again (after a lost connection): their results replace the old ones, decisions stay */
+  /** sections run again: their results replace the old ones, decisions stay */
   | { type: 'rerun-started'; playbooks: string[] }
   | { type: 'run-merged'; data: RunResult }
+  | { type: 'rerun-failed'; message: string }
   | { type: 'cancel-run' }
   /** page: items (or lines, in an opened item) per page; maxScroll: last scroll line of the opened item */
   | { type: 'move'; to: MoveTo; page?: number; maxScroll?: number }
-  | { type: 'section'; by: 1 | -1 }
+  | { type: 'view'; by: 1 | -1 }
+  | { type: 'view-to'; view: number; item?: string }
+  /** n / N: the next or previous item matching the filter, across views */
+  | { type: 'match'; by: 1 | -1 }
   | { type: 'open' }
   | { type: 'close' }
+  /** from an overview row to the finding in its section's notebook */
+  | { type: 'show-in-notebook' }
   | { type: 'decide'; state: DecisionState; at: string }
   | { type: 'edit-note' }
-  | { type: 'note-draft'; draft: string }
+  | { type: 'edit'; edit: LineEdit }
   | { type: 'note-save'; at: string }
+  | { type: 'note-cancel' }
+  | { type: 'filter-start' }
+  | { type: 'filter-done' }
+  | { type: 'filter-clear' }
   | { type: 'toggle-sql' }
   | { type: 'help' }
+  | { type: 'picker'; picker: 'section' | 'export' }
   | { type: 'close-overlay' }
-  | { type: 'quit' }
+  | { type: 'review-started' }
+  | { type: 'review-ready'; review: MigrationReview }
+  | { type: 'review-failed'; message: string }
+  | { type: 'review-scroll'; to: MoveTo; page: number; max: number }
+  | { type: 'quit'; code?: number }
   | { type: 'quit-confirm' }
   | { type: 'quit-cancel' }
   | { type: 'saved'; paths: SavedPaths }
@@ -98,25 +137,32 @@ export type Action =
 export interface InitOptions {
   source: Source;
   data?: RunResult | null;
+  /** decisions as they were saved (replay): not unsaved */
   decisions?: Record<string, Decision>;
+  /** decisions restored from an autosave or snapshot (--resume): unsaved until written */
+  restored?: Record<string, Decision>;
   baseline?: Record<string, Decision>;
 }
 
 export function initialState(opts: InitOptions): ReviewState {
+  const restored = opts.restored ?? {};
   const state: ReviewState = {
     data: null,
-    progress: { running: [], done: 0, total: 0, cancelling: false },
-    decisions: { ...(opts.decisions ?? {}) },
+    progress: { running: [], done: 0, total: 0, active: false, cancelling: false },
+    decisions: { ...(opts.decisions ?? {}), ...restored },
     baseline: { ...(opts.baseline ?? {}) },
-    cursor: { section: 0, item: 0, opened: null, detailScroll: 0 },
+    cursor: { view: OVERVIEW, item: 0, opened: null, detailScroll: 0 },
+    positions: {},
+    unfolded: {},
+    filter: '',
     showSql: false,
     overlay: { kind: 'none' },
-    dirty: false,
+    dirty: Object.values(restored).some((d) => d.state !== 'pending' || d.note !== ''),
     lastSaved: null,
     message: null,
     source: opts.source,
     runError: null,
-    quitting: false,
+    quitting: null,
   };
   return opts.data ? withData(state, opts.data) : state;
 }
@@ -125,11 +171,10 @@ export function initialState(opts: InitOptions): ReviewState {
 // The outline: a section per playbook; its items are its cells in notebook order, each check
 // followed by its findings.
 
-export type Item = { kind: 'cell'; key: string; run: CellRun } | { kind: 'finding'; key: string; finding: Finding };
-
 export interface Section {
   id: string;
   title: string;
+  /** every cell and finding, unfiltered */
   items: Item[];
   counts: Record<Severity, number>;
   /** cells by how they ended: a section whose cells did not all run has not been fully checked */
@@ -160,7 +205,7 @@ export function outline(data: RunResult): Section[] {
       statuses[run.status]++;
       items.push({ kind: 'cell', key: `cell:${p.id}/${run.cell}`, run });
       for (const f of byCell.get(`${p.id}\u0000${run.cell}`) ?? []) {
-        items.push({ kind: 'finding', key: `finding:${f.id}`, finding: f });
+        items.push({ kind: 'finding', key: `finding:${f.id}`, finding: f, depth: 0 });
         counts[f.severity]++;
       }
     };
@@ -173,53 +218,88 @@ export function outline(data: RunResult): Section[] {
   return sections;
 }
 
-export function currentSection(state: ReviewState): Section | null {
-  return state.data ? (outline(state.data)[state.cursor.section] ?? null) : null;
+/** The titles of the views: the overview, then each playbook's. */
+export function viewTitles(data: RunResult | null): string[] {
+  return ['Overview', ...(data?.playbooks.map((p) => p.title) ?? [])];
+}
+
+export function viewCount(state: Pick<ReviewState, 'data'>): number {
+  return state.data ? state.data.playbooks.length + 1 : 0;
+}
+
+/** The items the view lists, filtered. */
+export function itemsOf(state: Pick<ReviewState, 'data' | 'filter' | 'unfolded'>, view: number): Item[] {
+  if (!state.data) return [];
+  if (view === OVERVIEW) return overviewItems(state.data, state.unfolded, state.filter);
+  const section = outline(state.data)[view - 1];
+  return section ? sectionItems(section, state.filter) : [];
+}
+
+export function currentItems(state: ReviewState): Item[] {
+  return itemsOf(state, state.cursor.view);
 }
 
 /** The item keys act on: the opened one, else the selected one. */
 export function focusedItem(state: ReviewState): Item | null {
-  const section = currentSection(state);
-  if (!section) return null;
-  if (state.cursor.opened) return section.items.find((i) => i.key === state.cursor.opened) ?? null;
-  return section.items[state.cursor.item] ?? null;
+  const items = currentItems(state);
+  if (state.cursor.opened) return items.find((i) => i.key === state.cursor.opened) ?? openedOutside(state);
+  return items[state.cursor.item] ?? null;
+}
+
+/** An opened finding the filter no longer lists stays open. */
+function openedOutside(state: ReviewState): Item | null {
+  const key = state.cursor.opened;
+  if (!key || !state.data) return null;
+  for (const s of outline(state.data)) for (const i of s.items) if (i.key === key) return i;
+  return null;
 }
 
 export function decisionOf(state: Pick<ReviewState, 'decisions'>, findingId: string): Decision {
   return state.decisions[findingId] ?? { state: 'pending', note: '', at: '' };
 }
 
-export function decisionCounts(state: ReviewState): Record<DecisionState, number> {
+const countsMemo = new WeakMap<Record<string, Decision>, { data: RunResult | null; counts: Record<DecisionState, number> }>();
+
+/** Findings by decision (once per decisions object: the status bar asks at every frame). */
+export function decisionCounts(state: Pick<ReviewState, 'data' | 'decisions'>): Record<DecisionState, number> {
+  const hit = countsMemo.get(state.decisions);
+  if (hit && hit.data === state.data) return hit.counts;
   const counts = { accepted: 0, rejected: 0, pending: 0 };
   for (const f of state.data?.findings ?? []) counts[state.decisions[f.id]?.state ?? 'pending']++;
+  countsMemo.set(state.decisions, { data: state.data, counts });
   return counts;
 }
 
 // ---------------------------------------------------------------------------------------------
 
-/** Baseline decisions fill the findings not decided yet in this session. */
+/** Baseline decisions fill the findings not decided yet in this review. */
 function withData(state: ReviewState, data: RunResult): ReviewState {
   const decisions = { ...state.decisions };
   for (const f of data.findings) {
     const before = state.baseline[f.id];
     if (!decisions[f.id] && before && before.state !== 'pending') decisions[f.id] = { ...before };
   }
-  return { ...state, data, decisions, cursor: { section: 0, item: 0, opened: null, detailScroll: 0 } };
+  return { ...state, data, decisions, positions: {}, cursor: { view: OVERVIEW, item: 0, opened: null, detailScroll: 0 } };
 }
 
-/** The sections with cells that lost their connection: the ones R runs again. */
-export function lostSections(data: RunResult | null): string[] {
+/** Sections R runs again: those with cells that lost their connection or were cancelled. */
+export function rerunnableSections(data: RunResult | null): string[] {
+  if (!data) return [];
+  const broken = (r: CellRun) => r.status === 'cancelled' || (r.status === 'error' && Boolean(r.reason?.startsWith(CONNECTION_LOST)));
+  return data.playbooks.filter((p) => p.runs.some(broken)).map((p) => p.id);
+}
+
+function lostSections(data: RunResult | null): string[] {
   if (!data) return [];
   return data.playbooks.filter((p) => p.runs.some((r) => r.status === 'error' && r.reason?.startsWith(CONNECTION_LOST))).map((p) => p.id);
 }
 
-function withLostNotice(state: ReviewState): ReviewState {
+function withRunNotice(state: ReviewState): ReviewState {
+  const cancelled = state.data?.playbooks.some((pb) => pb.runs.some((r) => r.status === 'cancelled'));
+  if (cancelled) return { ...state, message: { tone: 'info', lines: ['run cancelled: cells that did not finish are marked cancelled — R runs them again'] } };
   const lost = lostSections(state.data);
   if (!lost.length) return state;
-  return {
-    ...state,
-    message: { tone: 'error', lines: [`connection lost in: ${lost.join(', ')} — R runs them again (decisions are kept)`] },
-  };
+  return { ...state, message: { tone: 'error', lines: [`connection lost in: ${lost.join(', ')} — R runs them again (decisions are kept)`] } };
 }
 
 function clamp(n: number, lo: number, hi: number): number {
@@ -243,40 +323,93 @@ function step(to: MoveTo, page: number): number {
   }
 }
 
-function move(state: ReviewState, to: MoveTo, page = 10, maxScroll?: number): ReviewState {
-  const section = currentSection(state);
-  if (!section) return state;
-  const c = state.cursor;
+function scrolled(current: number, to: MoveTo, page: number, max: number): number {
   const delta = step(to, Math.max(1, page));
+  return clamp(Number.isFinite(delta) ? current + delta : delta > 0 ? max : 0, 0, Math.max(0, max));
+}
+
+function move(state: ReviewState, to: MoveTo, page = 10, maxScroll?: number): ReviewState {
+  const c = state.cursor;
   if (c.opened) {
-    const hi = maxScroll ?? Number.MAX_SAFE_INTEGER;
-    const next = clamp(Number.isFinite(delta) ? c.detailScroll + delta : delta > 0 ? hi : 0, 0, Math.max(0, hi));
+    const next = scrolled(c.detailScroll, to, page, maxScroll ?? Number.MAX_SAFE_INTEGER);
     return next === c.detailScroll ? state : { ...state, cursor: { ...c, detailScroll: next } };
   }
-  const last = Math.max(0, section.items.length - 1);
-  const next = clamp(Number.isFinite(delta) ? c.item + delta : delta > 0 ? last : 0, 0, last);
+  const items = currentItems(state);
+  const next = scrolled(c.item, to, page, Math.max(0, items.length - 1));
   return next === c.item ? state : { ...state, cursor: { ...c, item: next } };
 }
 
-function decide(state: ReviewState, decision: DecisionState, at: string): ReviewState {
+/** Leaves the current view for `view`, remembering where the cursor was and finding where it was there. */
+function toView(state: ReviewState, view: number, itemKey?: string): ReviewState {
+  const here = currentItems(state)[state.cursor.item];
+  const positions = here ? { ...state.positions, [state.cursor.view]: here.key } : state.positions;
+  const next = { ...state, positions };
+  const items = itemsOf(next, view);
+  const want = itemKey ?? positions[view];
+  const found = want ? items.findIndex((i) => i.key === want) : -1;
+  return { ...next, cursor: { view, item: Math.max(0, found), opened: null, detailScroll: 0 } };
+}
+
+/** Keeps the selection on the same item when the list changes under it (filter, fold). */
+function keepSelection(before: ReviewState, after: ReviewState): ReviewState {
+  const key = currentItems(before)[before.cursor.item]?.key;
+  const items = currentItems(after);
+  const i = key ? items.findIndex((x) => x.key === key) : -1;
+  const item = i >= 0 ? i : clamp(after.cursor.item, 0, Math.max(0, items.length - 1));
+  return { ...after, cursor: { ...after.cursor, item } };
+}
+
+/** The findings a decision key acts on: the focused finding, or every finding of the focused pattern. */
+function targets(state: ReviewState): { ids: string[]; label: string } | null {
   const item = focusedItem(state);
-  if (!item || item.kind !== 'finding') {
-    return { ...state, message: { tone: 'error', lines: ['select a finding first (a accept, r reject, u pending act on findings)'] } };
+  if (item?.kind === 'finding') return { ids: [item.finding.id], label: `${item.finding.target} — ${item.finding.title}` };
+  if (item?.kind === 'pattern') return { ids: item.pattern.findings.map((f) => f.id), label: `${item.pattern.findings.length} findings of ${item.title}` };
+  return null;
+}
+
+function decide(state: ReviewState, decision: DecisionState, at: string): ReviewState {
+  const t = targets(state);
+  if (!t) return { ...state, message: { tone: 'error', lines: ['select a finding first (a accept, r reject, u pending act on findings)'] } };
+  const decisions = { ...state.decisions };
+  const undo: Record<string, Decision | undefined> = {};
+  let changed = false;
+  for (const id of t.ids) {
+    const prev = decisionOf(state, id);
+    undo[id] = state.decisions[id];
+    if (prev.state !== decision) {
+      decisions[id] = { state: decision, note: prev.note, at };
+      changed = true;
+    }
   }
-  const id = item.finding.id;
-  const prev = decisionOf(state, id);
-  const unchanged = prev.state === decision;
-  const next: ReviewState = unchanged
-    ? { ...state, message: null }
-    : { ...state, decisions: { ...state.decisions, [id]: { state: decision, note: prev.note, at } }, dirty: true, message: null };
-  // A rejection asks why; the note is what the next session shows as "rejected before".
-  return decision === 'rejected' ? { ...next, overlay: { kind: 'note', findingId: id, draft: prev.note } } : next;
+  const message: Message | null = t.ids.length > 1 ? { tone: 'info', lines: [`${decision} ${t.ids.length} findings`] } : null;
+  const next: ReviewState = changed ? { ...state, decisions, dirty: true, message } : { ...state, message };
+  if (decision !== 'rejected') return next;
+  // A rejection asks why; the note is what the next review shows as "rejected before". Esc takes it back.
+  const note = t.ids.length === 1 ? decisionOf(state, t.ids[0]).note : '';
+  return { ...next, overlay: { kind: 'note', ids: t.ids, label: t.label, field: { text: note, caret: note.length }, undo: changed ? { decisions: undo, dirty: state.dirty } : null } };
+}
+
+/** n / N: with a filter every list holds only matches, so the next match is the next item, or the first of the next view that has one. */
+function nextMatch(state: ReviewState, by: 1 | -1): ReviewState {
+  if (!state.data) return state;
+  if (!state.filter) return { ...state, message: { tone: 'info', lines: ['no filter: / sets one, then n and N move between its matches'] } };
+  const i = state.cursor.item + by;
+  if (i >= 0 && i < currentItems(state).length) return { ...state, cursor: { ...state.cursor, item: i, opened: null, detailScroll: 0 } };
+  const views = viewCount(state);
+  for (let k = 1; k < views; k++) {
+    const view = (state.cursor.view + by * k + views) % views;
+    const items = itemsOf(state, view);
+    if (!items.length) continue;
+    const moved = toView(state, view, items[by > 0 ? 0 : items.length - 1].key);
+    return { ...moved, message: { tone: 'info', lines: [`matches in ${viewTitles(state.data)[view]}`] } };
+  }
+  return { ...state, message: { tone: 'info', lines: [`no other match for “${state.filter}”`] } };
 }
 
 export function reducer(state: ReviewState, action: Action): ReviewState {
   switch (action.type) {
     case 'run-started':
-      return { ...state, data: null, runError: null, progress: { running: [], done: 0, total: action.total, cancelling: false } };
+      return { ...state, data: null, runError: null, progress: { running: [], done: 0, total: action.total, active: true, cancelling: false }, message: null };
     case 'run-event': {
       const e = action.event;
       const p = state.progress;
@@ -287,14 +420,10 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
       const running = p.running.filter((r) => !(r.playbook === e.run.playbook && r.cell === e.run.cell));
       return { ...state, progress: { ...p, running, done: p.done + 1 } };
     }
-    case 'run-finished': {
-      const next = withData({ ...state, progress: { ...state.progress, running: [] } }, action.data);
-      const cancelled = action.data.playbooks.some((pb) => pb.runs.some((r) => r.status === 'cancelled'));
-      if (cancelled) return { ...next, message: { tone: 'info', lines: ['run cancelled: cells that did not finish are marked cancelled'] } };
-      return withLostNotice(next);
-    }
+    case 'run-finished':
+      return withRunNotice(withData({ ...state, progress: { ...state.progress, running: [], active: false, cancelling: false } }, action.data));
     case 'rerun-started':
-      return { ...state, message: { tone: 'info', lines: [`running ${action.playbooks.join(', ')} again…`] } };
+      return { ...state, progress: { running: [], done: 0, total: 0, active: true, cancelling: false }, message: { tone: 'info', lines: [`running ${action.playbooks.join(', ')} again… (Esc cancels)`] } };
     case 'run-merged': {
       if (!state.data) return state;
       const again = new Set(action.data.playbooks.map((p) => p.id));
@@ -304,60 +433,125 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
         findings: [...state.data.findings.filter((f) => !again.has(f.playbook)), ...action.data.findings],
         skipped: [...state.data.skipped.filter((s) => !again.has(s.playbook)), ...action.data.skipped],
       };
-      const merged = withLostNotice({ ...state, data, message: { tone: 'info', lines: [`ran ${[...again].join(', ')} again`] } });
-      const section = Math.min(state.cursor.section, data.playbooks.length - 1);
-      return { ...merged, cursor: { ...state.cursor, section, item: 0, opened: null, detailScroll: 0 } };
+      const merged = withRunNotice({ ...state, data, progress: { ...state.progress, running: [], active: false, cancelling: false }, message: { tone: 'info', lines: [`ran ${[...again].join(', ')} again`] } });
+      const view = Math.min(state.cursor.view, data.playbooks.length);
+      return { ...merged, cursor: { view, item: 0, opened: null, detailScroll: 0 } };
     }
+    case 'rerun-failed':
+      return { ...state, progress: { ...state.progress, running: [], active: false, cancelling: false }, message: { tone: 'error', lines: [oneLine(action.message)] } };
     case 'run-failed':
-      return { ...state, runError: action.message, progress: { ...state.progress, running: [] }, message: { tone: 'error', lines: [action.message] } };
+      return { ...state, runError: action.message, progress: { ...state.progress, running: [], active: false, cancelling: false }, message: { tone: 'error', lines: [action.message, 'R tries again, q quits'] } };
     case 'cancel-run':
-      if (state.data || state.runError || state.progress.cancelling) return state;
+      if (!state.progress.active || state.progress.cancelling) return state;
       return { ...state, progress: { ...state.progress, cancelling: true } };
     case 'move':
       return move(state, action.to, action.page, action.maxScroll);
-    case 'section': {
-      if (!state.data) return state;
-      const n = outline(state.data).length;
+    case 'view': {
+      const n = viewCount(state);
       if (n === 0) return state;
-      const section = (state.cursor.section + action.by + n) % n;
-      return { ...state, cursor: { section, item: 0, opened: null, detailScroll: 0 } };
+      return toView(state, (state.cursor.view + action.by + n) % n);
     }
+    case 'view-to': {
+      if (action.view < 0 || action.view >= viewCount(state)) return state;
+      return { ...toView(state, action.view, action.item), overlay: state.overlay.kind === 'picker' ? { kind: 'none' } : state.overlay };
+    }
+    case 'match':
+      return nextMatch(state, action.by);
     case 'open': {
-      const section = currentSection(state);
-      const item = section?.items[state.cursor.item];
+      const item = currentItems(state)[state.cursor.item];
+      if (state.cursor.opened) return { ...state, cursor: { ...state.cursor, opened: null, detailScroll: 0 } };
       if (!item) return state;
-      const opened = state.cursor.opened ? null : item.key;
-      return { ...state, cursor: { ...state.cursor, opened, detailScroll: 0 } };
+      if (item.kind === 'pattern') {
+        const unfolded = { ...state.unfolded };
+        if (unfolded[item.key]) delete unfolded[item.key];
+        else unfolded[item.key] = true;
+        return { ...state, unfolded };
+      }
+      return { ...state, cursor: { ...state.cursor, opened: item.key, detailScroll: 0 } };
     }
     case 'close':
       return state.cursor.opened ? { ...state, cursor: { ...state.cursor, opened: null, detailScroll: 0 } } : state;
+    case 'show-in-notebook': {
+      const item = focusedItem(state);
+      if (!state.data || !item || item.kind !== 'finding' || state.cursor.view !== OVERVIEW) return state;
+      const view = state.data.playbooks.findIndex((p) => p.id === item.finding.playbook) + 1;
+      if (view <= 0) return state;
+      const filtered = itemsOf(state, view).some((i) => i.key === item.key);
+      return toView(filtered ? state : { ...state, filter: '' }, view, item.key);
+    }
     case 'decide':
       return decide(state, action.state, action.at);
     case 'edit-note': {
-      const item = focusedItem(state);
-      if (!item || item.kind !== 'finding') return { ...state, message: { tone: 'error', lines: ['select a finding to write a note on'] } };
-      return { ...state, overlay: { kind: 'note', findingId: item.finding.id, draft: decisionOf(state, item.finding.id).note } };
+      const t = targets(state);
+      if (!t) return { ...state, message: { tone: 'error', lines: ['select a finding to write a note on'] } };
+      const note = t.ids.length === 1 ? decisionOf(state, t.ids[0]).note : '';
+      return { ...state, overlay: { kind: 'note', ids: t.ids, label: t.label, field: { text: note, caret: note.length }, undo: null } };
     }
-    case 'note-draft':
-      return state.overlay.kind === 'note' ? { ...state, overlay: { ...state.overlay, draft: action.draft } } : state;
+    case 'edit': {
+      const o = state.overlay;
+      if (o.kind === 'note') return { ...state, overlay: { ...o, field: editLine(o.field, action.edit) } };
+      if (o.kind === 'filter') {
+        const field = editLine(o.field, action.edit);
+        return keepSelection(state, { ...state, filter: field.text, overlay: { ...o, field } });
+      }
+      return state;
+    }
     case 'note-save': {
       if (state.overlay.kind !== 'note') return state;
-      const id = state.overlay.findingId;
-      const prev = decisionOf(state, id);
-      const note = state.overlay.draft.replace(/\s+/g, ' ').trim();
-      if (note === prev.note) return { ...state, overlay: { kind: 'none' } };
-      return { ...state, overlay: { kind: 'none' }, dirty: true, decisions: { ...state.decisions, [id]: { ...prev, note, at: action.at } } };
+      const note = state.overlay.field.text.replace(/\s+/g, ' ').trim();
+      const decisions = { ...state.decisions };
+      let changed = false;
+      for (const id of state.overlay.ids) {
+        const prev = decisionOf(state, id);
+        if (prev.note === note) continue;
+        decisions[id] = { ...prev, note, at: action.at };
+        changed = true;
+      }
+      return changed ? { ...state, overlay: { kind: 'none' }, dirty: true, decisions } : { ...state, overlay: { kind: 'none' } };
     }
+    case 'note-cancel': {
+      const o = state.overlay;
+      if (o.kind !== 'note') return state;
+      if (!o.undo) return { ...state, overlay: { kind: 'none' } };
+      const decisions = { ...state.decisions };
+      for (const [id, d] of Object.entries(o.undo.decisions)) {
+        if (d) decisions[id] = d;
+        else delete decisions[id];
+      }
+      return { ...state, decisions, dirty: o.undo.dirty, overlay: { kind: 'none' }, message: { tone: 'info', lines: ['rejection taken back'] } };
+    }
+    case 'filter-start':
+      return { ...state, overlay: { kind: 'filter', field: { text: state.filter, caret: state.filter.length }, before: state.filter } };
+    case 'filter-done': {
+      if (state.overlay.kind !== 'filter') return state;
+      const items = currentItems(state);
+      const message: Message | null = state.filter ? { tone: 'info', lines: [`${items.length} in this list match “${state.filter}” · n/N next/previous match · / changes it · Esc clears it`] } : null;
+      return { ...state, overlay: { kind: 'none' }, message };
+    }
+    case 'filter-clear':
+      return keepSelection(state, { ...state, filter: '', overlay: { kind: 'none' }, message: null });
     case 'toggle-sql':
       return { ...state, showSql: !state.showSql };
     case 'help':
       return { ...state, overlay: state.overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help' } };
+    case 'picker':
+      return { ...state, overlay: { kind: 'picker', picker: action.picker } };
     case 'close-overlay':
       return state.overlay.kind === 'none' ? state : { ...state, overlay: { kind: 'none' } };
-    case 'quit':
-      return state.dirty ? { ...state, overlay: { kind: 'quit-confirm' } } : { ...state, quitting: true };
+    case 'review-started':
+      return { ...state, overlay: { kind: 'review', review: null, scroll: 0, error: null } };
+    case 'review-ready':
+      return state.overlay.kind === 'review' ? { ...state, overlay: { ...state.overlay, review: action.review, error: null } } : state;
+    case 'review-failed':
+      return state.overlay.kind === 'review' ? { ...state, overlay: { ...state.overlay, error: oneLine(action.message) } } : state;
+    case 'review-scroll':
+      return state.overlay.kind === 'review' ? { ...state, overlay: { ...state.overlay, scroll: scrolled(state.overlay.scroll, action.to, action.page, action.max) } } : state;
+    case 'quit': {
+      const code = action.code ?? 0;
+      return state.dirty ? { ...state, overlay: { kind: 'quit-confirm', code } } : { ...state, quitting: { code } };
+    }
     case 'quit-confirm':
-      return { ...state, overlay: { kind: 'none' }, quitting: true };
+      return { ...state, overlay: { kind: 'none' }, quitting: { code: state.overlay.kind === 'quit-confirm' ? state.overlay.code : 0 } };
     case 'quit-cancel':
       return state.overlay.kind === 'quit-confirm' ? { ...state, overlay: { kind: 'none' } } : state;
     case 'saved':
@@ -365,6 +559,7 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
         ...state,
         dirty: false,
         lastSaved: action.paths,
+        overlay: state.overlay.kind === 'review' ? { kind: 'none' } : state.overlay,
         message: { tone: 'info', lines: [`wrote snapshot  ${action.paths.snapshot}`, `      migration ${action.paths.migration}`, `      rollback  ${action.paths.rollback}`] },
       };
     case 'error':

@@ -25,6 +25,17 @@ export interface ChangedFinding extends FindingSummary {
   fields: FieldChange[];
 }
 
+/** A decision as diff compares it: the state and the note (its time is not a change). */
+export interface DecisionSummary {
+  state: 'accepted' | 'rejected' | 'pending';
+  note: string;
+}
+
+export interface DecisionChange extends FindingSummary {
+  before: DecisionSummary;
+  after: DecisionSummary;
+}
+
 /** before/after are null when the item was added or removed */
 export interface ValueChange {
   name: string;
@@ -49,6 +60,8 @@ export interface SnapshotDiff {
   new: FindingSummary[];
   changed: ChangedFinding[];
   unchanged: FindingSummary[];
+  /** findings in both snapshots whose decision or note differs */
+  decisions: DecisionChange[];
 }
 
 const COMPARED = ['severity', 'title', 'target', 'up', 'down'] as const;
@@ -60,6 +73,7 @@ export function diffSnapshots(oldSnap: Snapshot, newSnap: Snapshot): SnapshotDif
   const added: FindingSummary[] = [];
   const changed: ChangedFinding[] = [];
   const unchanged: FindingSummary[] = [];
+  const decisions: DecisionChange[] = [];
   for (const f of oldSnap.findings) if (!after.has(f.id)) fixed.push(summary(f));
   for (const f of newSnap.findings) {
     const o = before.get(f.id);
@@ -70,6 +84,9 @@ export function diffSnapshots(oldSnap: Snapshot, newSnap: Snapshot): SnapshotDif
     const fields = findingChanges(o, f);
     if (fields.length) changed.push({ ...summary(f), fields });
     else unchanged.push(summary(f));
+    const was = decisionSummary(oldSnap, f.id);
+    const is = decisionSummary(newSnap, f.id);
+    if (was.state !== is.state || was.note !== is.note) decisions.push({ ...summary(f), before: was, after: is });
   }
   return {
     from: facts(oldSnap),
@@ -79,7 +96,13 @@ export function diffSnapshots(oldSnap: Snapshot, newSnap: Snapshot): SnapshotDif
     new: added.sort(bySeverityThenId),
     changed: changed.sort(bySeverityThenId),
     unchanged: unchanged.sort(bySeverityThenId),
+    decisions: decisions.sort(bySeverityThenId),
   };
+}
+
+function decisionSummary(s: Snapshot, id: string): DecisionSummary {
+  const d = s.decisions[id];
+  return { state: d?.state ?? 'pending', note: d?.note ?? '' };
 }
 
 function facts(s: Snapshot) {
@@ -94,14 +117,39 @@ export function bySeverityThenId(a: FindingSummary, b: FindingSummary): number {
   return severityRank(b.severity) - severityRank(a.severity) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
+/** Evidence keys that hold a time or an age: they move on by themselves between two runs. */
+const DRIFTING_KEY = /(^|_)(age|ages|at|time|timestamp|since|window|reset|stats_reset|last_[a-z_]+|started|start|uptime|old|now)$|^last_/;
+
+/**
+ * A value with its times and ages made neutral: ISO and PostgreSQL timestamps, intervals ("00:02:13",
+ * "3 days 02:00:00") and "N minutes/hours/days …" become placeholders, so "statistics are only 0 minutes old"
+ * and "… 2 minutes old" compare equal.
+ */
+export function withoutDrift(v: unknown): unknown {
+  if (typeof v === 'string') {
+    return v
+      .replace(/\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}(:?\d{2})?|Z| ?UTC)?/g, '<time>')
+      .replace(/\b(\d+ (years?|mons?|months?|days?) ?)*-?\d+:\d{2}:\d{2}(\.\d+)?\b/g, '<interval>')
+      .replace(/\b\d+(\.\d+)? ?(seconds?|secs?|minutes?|mins?|hours?|days?|weeks?|months?|years?)\b/g, '<age>');
+  }
+  if (Array.isArray(v)) return v.map(withoutDrift);
+  if (v && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = DRIFTING_KEY.test(k) ? '<drifts>' : withoutDrift(x);
+    return out;
+  }
+  return v;
+}
+
 function findingChanges(o: SnapshotFinding, n: SnapshotFinding): FieldChange[] {
   const out: FieldChange[] = [];
-  for (const field of COMPARED) if (o[field] !== n[field]) out.push({ field, before: o[field], after: n[field] });
+  for (const field of COMPARED) if (withoutDrift(o[field]) !== withoutDrift(n[field])) out.push({ field, before: o[field], after: n[field] });
   const keys = [...new Set([...Object.keys(o.evidence), ...Object.keys(n.evidence)])].sort();
   for (const k of keys) {
     const b = o.evidence[k];
     const a = n.evidence[k];
-    if (canonical(b) !== canonical(a)) out.push({ field: `evidence.${k}`, before: b ?? null, after: a ?? null });
+    if (DRIFTING_KEY.test(k) && b !== undefined && a !== undefined) continue;
+    if (canonical(withoutDrift(b)) !== canonical(withoutDrift(a))) out.push({ field: `evidence.${k}`, before: b ?? null, after: a ?? null });
   }
   return out;
 }

@@ -52,11 +52,18 @@ export async function autosave(dir: string, snapshot: Snapshot): Promise<string>
   return file;
 }
 
+/** Which autosaves count: those of this database (by name), of the demo or not. */
+export interface AutosaveOf {
+  database?: string;
+  demo?: boolean;
+}
+
 /**
- * The newest readable autosave in `dir` (by modification time, then name), or null when there is none.
- * An autosave that no longer reads (written by a newer version, edited by hand) is passed over.
+ * The newest readable autosave in `dir` (by modification time, then name) of the database `of` names, or
+ * null when there is none. An autosave that no longer reads (written by a newer version, edited by hand) is
+ * passed over.
  */
-export async function findAutosave(dir: string): Promise<{ file: string; snapshot: Snapshot } | null> {
+export async function findAutosave(dir: string, of: AutosaveOf = {}): Promise<{ file: string; snapshot: Snapshot } | null> {
   let names: string[];
   try {
     names = (await fs.readdir(dir)).filter((n) => n.endsWith(AUTOSAVE_SUFFIX));
@@ -72,11 +79,15 @@ export async function findAutosave(dir: string): Promise<{ file: string; snapsho
   );
   const candidates = dated.filter((d) => d !== null).sort((a, b) => b.mtime - a.mtime || (a.file < b.file ? 1 : -1));
   for (const c of candidates) {
+    let snapshot: Snapshot;
     try {
-      return { file: c.file, snapshot: parseSnapshot(await fs.readFile(c.file), c.file) };
+      snapshot = parseSnapshot(await fs.readFile(c.file), c.file);
     } catch {
       continue;
     }
+    if (of.database !== undefined && snapshot.server.database !== of.database) continue;
+    if (of.demo !== undefined && snapshot.demo !== of.demo) continue;
+    return { file: c.file, snapshot };
   }
   return null;
 }

@@ -9,13 +9,6 @@ export const SNAPSHOT_MINOR = 2;
 const severity = z.enum(['info', 'warning', 'critical']);
 const row = z.record(z.string(), z.unknown());
 
-const requirement = z.object({
-  minVersion: z.number().int().optional(),
-  maxVersion: z.number().int().optional(),
-  extensions: z.array(z.string()).optional(),
-  privileges: z.array(z.enum(['superuser', 'pg_read_all_stats', 'pg_monitor', 'pg_read_all_settings'])).optional(),
-});
-
 export const cellRunSchema = z.object({
   playbook: z.string(),
   cell: z.string(),
@@ -50,6 +43,18 @@ export const decisionSchema = z.object({
   state: z.enum(['accepted', 'rejected', 'pending']),
   note: z.string().default(''),
   at: z.string(),
+});
+
+const findingSummary = z.object({ id: z.string(), playbook: z.string(), check: z.string(), severity, target: z.string(), title: z.string() });
+const valueChange = z.object({ name: z.string(), before: z.string().nullable(), after: z.string().nullable() });
+const fromTo = z.object({ before: z.string(), after: z.string() }).nullable();
+
+export const baselineChanges = z.object({
+  fixed: z.array(findingSummary),
+  new: z.array(findingSummary),
+  changed: z.array(findingSummary.extend({ fields: z.array(z.object({ field: z.string(), before: z.unknown(), after: z.unknown() })) })),
+  unchanged: z.number().int().nonnegative(),
+  server: z.object({ database: fromTo, version: fromTo, settings: z.array(valueChange), extensions: z.array(valueChange) }),
 });
 
 const block = z.discriminatedUnion('type', [
@@ -105,10 +110,15 @@ export const snapshotSchema = z.object({
   decisions: z.record(z.string(), decisionSchema),
   /** decisions carried from a baseline snapshot (by finding id), shown as "decided before" */
   baseline: z
-    .object({ file: z.string(), takenAt: z.string(), decisions: z.record(z.string(), decisionSchema) })
+    .object({
+      file: z.string(),
+      takenAt: z.string(),
+      decisions: z.record(z.string(), decisionSchema),
+      /** v1.2: what changed since the baseline (diffSnapshots), so a report can say it without the baseline file */
+      changes: baselineChanges.nullable().optional(),
+    })
     .nullable()
     .default(null),
 });
 
 export type Snapshot = z.infer<typeof snapshotSchema>;
-export type SnapshotRequirement = z.infer<typeof requirement>;

@@ -8,30 +8,12 @@ import { resolveLine } from './notebook.ts';
 const SELECTED: Seg = { text: '▌ ', color: 'cyan' };
 const PLAIN: Seg = { text: '  ' };
 
-/** Renders only lines [top, top + height): the rest of the notebook never becomes ink elements. */
-export function NotebookPane({
-  header,
-  lines,
-  top,
-  selected,
-  decisions,
-  width,
-  height,
-}: {
-  header: Line;
-  lines: Line[];
-  top: number;
-  selected: number | null;
-  decisions: Record<string, Decision>;
-  width: number;
-  height: number;
-}) {
-  const body = Math.max(0, height - 1);
-  const visible = lines.slice(top, top + body);
+/** The pane's header and the rows in view (the layout already cut them to the height). */
+export function NotebookPane({ header, lines, selected, decisions, width, height }: { header: Line; lines: Line[]; selected: number | null; decisions: Record<string, Decision>; width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <LineView line={header} width={width} />
-      {visible.map((l, i) => (
+      {lines.map((l, i) => (
         <LineView key={i} line={resolveLine(l, decisions)} width={width} gutter={selected !== null && l.item === selected ? SELECTED : PLAIN} />
       ))}
     </Box>

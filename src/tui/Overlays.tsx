@@ -1,9 +1,12 @@
-// What covers the notebook for a moment: help, the note editor, the quit question.
+// What covers or docks under the pane for a moment: help, the note box, the quit question, the pickers,
+// the confirmation under the migration review.
 import React from 'react';
 import { Box, Text } from 'ink';
-import TextInput from 'ink-text-input';
+import SelectInput from 'ink-select-input';
 import { helpRows } from '../review/keymap.ts';
-import { printable, padEnd } from './text.ts';
+import type { Field } from '../review/line-edit.ts';
+import { tone } from './color.ts';
+import { padEnd, printable } from './text.ts';
 
 export function HelpOverlay({ width, height }: { width: number; height: number }) {
   const rows = helpRows();
@@ -14,7 +17,7 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
   const colWidth = Math.floor((width - 2) / columns);
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
-      <Text bold color="cyan" wrap="truncate-end">
+      <Text bold color={tone('cyan')} wrap="truncate-end">
         {'Keys ' + '─'.repeat(Math.max(0, width - 7))}
       </Text>
       <Box>
@@ -36,42 +39,50 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
   );
 }
 
-export function NoteEditor({
-  title,
-  draft,
-  onChange,
-  onSubmit,
-  width,
-  height,
-}: {
-  title: string;
-  draft: string;
-  onChange: (v: string) => void;
-  onSubmit: () => void;
-  width: number;
-  height: number;
-}) {
+/** A text field with its caret drawn as an inverse cell. */
+function FieldText({ field, placeholder }: { field: Field; placeholder: string }) {
+  if (!field.text) {
+    return (
+      <Text>
+        <Text inverse> </Text>
+        <Text dimColor>{placeholder}</Text>
+      </Text>
+    );
+  }
+  const before = printable(field.text.slice(0, field.caret));
+  const at = printable(field.text.slice(field.caret, field.caret + 1)) || ' ';
+  const after = printable(field.text.slice(field.caret + 1));
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="yellow" paddingX={1} overflow="hidden">
+    <Text wrap="truncate-start">
+      {before}
+      <Text inverse>{at}</Text>
+      {after}
+    </Text>
+  );
+}
+
+export function NoteEditor({ label, field, rejecting, width, height }: { label: string; field: Field; rejecting: boolean; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={tone('yellow')} paddingX={1} overflow="hidden">
       <Text wrap="truncate-end">
-        <Text bold>Note on </Text>
-        {printable(title)}
+        <Text bold>{rejecting ? 'Why reject ' : 'Note on '}</Text>
+        {printable(label)}
       </Text>
       <Box marginTop={1}>
-        <Text color="yellow">› </Text>
-        <TextInput value={printable(draft)} onChange={onChange} onSubmit={onSubmit} placeholder="why (shown next time as “rejected before: …”)" />
+        <Text color={tone('yellow')}>› </Text>
+        <FieldText field={field} placeholder="why (shown next time as “rejected before: …”)" />
       </Box>
-      <Box marginTop={1}>
-        <Text dimColor>enter saves the note · Esc leaves it as it was</Text>
-      </Box>
+      <Text dimColor wrap="truncate-end">
+        {rejecting ? 'enter rejects with this note · Esc takes the rejection back' : 'enter saves the note · Esc leaves it as it was'}
+      </Text>
     </Box>
   );
 }
 
 export function QuitConfirm({ unsaved, autosaved, width, height }: { unsaved: string; autosaved: string | null; width: number; height: number }) {
   return (
-    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor="red" paddingX={1} overflow="hidden">
-      <Text bold color="red">
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={tone('red')} paddingX={1} overflow="hidden">
+      <Text bold color={tone('red')}>
         Quit without writing?
       </Text>
       <Text wrap="wrap">{unsaved} not written to a snapshot and migration yet.</Text>
@@ -89,6 +100,28 @@ export function TooSmall({ columns, rows }: { columns: number; rows: number }) {
   return (
     <Box width={columns} height={Math.max(1, rows - 1)} justifyContent="center" alignItems="center">
       <Text wrap="truncate-end">{`terminal too small: need at least 80×24, have ${columns}×${rows}`}</Text>
+    </Box>
+  );
+}
+
+export interface Choice {
+  label: string;
+  value: string;
+}
+
+/** A list to pick one from (↑/↓ or j/k, a digit, enter; Esc closes). */
+export function Picker({ title, hint, items, initial, onSelect, width, height }: { title: string; hint: string; items: Choice[]; initial?: number; onSelect: (value: string) => void; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
+      <Text bold color={tone('cyan')} wrap="truncate-end">
+        {title}
+      </Text>
+      <Text dimColor wrap="truncate-end">
+        {hint}
+      </Text>
+      <Box marginTop={1}>
+        <SelectInput items={items.map((i) => ({ ...i, key: i.value, label: printable(i.label) }))} initialIndex={initial} limit={Math.max(1, height - 4)} onSelect={(item) => onSelect(item.value)} />
+      </Box>
     </Box>
   );
 }

@@ -2,6 +2,7 @@ import React from 'react';
 import { Box, Text } from 'ink';
 import Spinner from 'ink-spinner';
 import type { Progress } from '../review/state.ts';
+import { tone } from './color.ts';
 import { printable } from './text.ts';
 
 /** While the probes run: a spinner, how far along, and the cells running right now. */
@@ -10,14 +11,18 @@ export function RunProgress({ progress, width, height }: { progress: Progress; w
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
       <Text wrap="truncate-end">
-        <Text color="cyan">
-          <Spinner type="dots" />
-        </Text>
+        {progress.active ? (
+          <Text color={tone('cyan')}>
+            <Spinner type="dots" />
+          </Text>
+        ) : null}
         {progress.cancelling
           ? ' cancelling: the running queries are being cancelled on the server…'
           : progress.status
             ? ` ${progress.status}`
-            : ` running playbooks: ${progress.done} of ${progress.total} cells done`}
+            : progress.active
+              ? ` running playbooks: ${progress.done} of ${progress.total} cells done`
+              : ' the run stopped'}
       </Text>
       {shown.map((r) => (
         <Text key={`${r.playbook}/${r.cell}`} wrap="truncate-end" dimColor>
@@ -26,7 +31,7 @@ export function RunProgress({ progress, width, height }: { progress: Progress; w
       ))}
       {progress.running.length > shown.length ? <Text dimColor>{`   and ${progress.running.length - shown.length} more`}</Text> : null}
       <Box marginTop={1}>
-        <Text dimColor>Esc cancels the run · q quits</Text>
+        <Text dimColor>{progress.active ? 'Esc cancels the run · q quits' : 'R runs it again · q quits'}</Text>
       </Box>
     </Box>
   );

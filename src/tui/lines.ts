@@ -1,5 +1,6 @@
 // A screen line as data: styled segments, one terminal row each. The notebook is laid out into
 // these first, so only the rows in view become ink elements.
+import { shownSql, wrapSql } from './sql-wrap.ts';
 import { displayWidth, printable, wrap } from './text.ts';
 
 export interface Seg {
@@ -10,7 +11,7 @@ export interface Seg {
   italic?: boolean;
   inverse?: boolean;
   /** filled in at render time from the decisions, so a decision never re-lays the notebook out */
-  slot?: 'decision';
+  slot?: 'decision' | 'pattern';
 }
 
 export interface Line {
@@ -19,6 +20,8 @@ export interface Line {
   item?: number;
   /** the finding whose decision fills this row's slots */
   finding?: string;
+  /** the findings of a pattern whose decisions fill its mark */
+  pattern?: string[];
 }
 
 export const blank = (item?: number): Line => ({ segs: [], item });
@@ -94,16 +97,10 @@ export function wrapSegs(segs: Seg[], width: number, indent = '', firstIndent = 
   return out;
 }
 
-/** Verbatim text (SQL) broken at spaces to fit, keeping each source line's indentation. */
-export function verbatim(text: string, width: number, indent: string, style: Omit<Seg, 'text'>, item?: number): Line[] {
-  const out: Line[] = [];
-  for (const source of text.replace(/\r\n?/g, '\n').replace(/\t/g, '  ').split('\n')) {
-    const raw = printable(source);
-    const lead = /^ */.exec(raw)![0];
-    const body = raw.slice(lead.length);
-    const room = Math.max(8, width - displayWidth(indent) - lead.length);
-    const pieces = body === '' ? [''] : wrap(body, room);
-    pieces.forEach((p, i) => out.push({ segs: [{ text: indent + lead + (i ? '  ' : '') }, { ...style, text: p }], item }));
-  }
-  return out;
+/**
+ * SQL (or other verbatim text) as rows: hostile names in Postgres's escape syntax (shownSql), broken only
+ * between tokens (see wrapSql), each row made printable.
+ */
+export function sqlLines(text: string, width: number, indent: string, style: Omit<Seg, 'text'>, item?: number): Line[] {
+  return wrapSql(shownSql(text), width - displayWidth(indent)).map((row) => ({ segs: [{ text: indent }, { ...style, text: printable(row) }], item }));
 }

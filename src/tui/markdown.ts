@@ -1,5 +1,5 @@
 // Notebook prose, rendered simply: headings bold, `code` dim, **bold**, bullets, fenced code dim.
-import { blank, verbatim, wrapSegs, type Line, type Seg } from './lines.ts';
+import { blank, sqlLines, wrapSegs, type Line, type Seg } from './lines.ts';
 import { printable } from './text.ts';
 
 /** Inline markup of one paragraph: `code`, **bold** and *emphasis*; the rest plain. */
@@ -35,7 +35,7 @@ export function markdownLines(text: string, width: number, indent = ''): Line[] 
       flush();
       const body: string[] = [];
       for (i++; i < src.length && !src[i].trimStart().startsWith(fence[1]); i++) body.push(src[i]);
-      out.push(...verbatim(body.join('\n'), width, indent + '  ', { dim: true }));
+      out.push(...sqlLines(body.join('\n'), width, indent + '  ', { dim: true }));
       continue;
     }
     if (raw.trim() === '') {

@@ -1,6 +1,5 @@
-// Shared by the `session` and `replay` commands: the terminal guard and running the App until it exits.
-import type { AppProps } from './App.tsx';
-import type { SavedPaths } from '../review/state.ts';
+// Shared by the `session` and `replay` commands: the terminal guard and running a review in the TUI until it ends.
+import type { ReviewOptions, ReviewResult } from '../review/controller.ts';
 import { terminalText } from '../util/untrusted-text.ts';
 
 export function needsTerminal(command: 'session' | 'replay'): string {
@@ -12,15 +11,14 @@ export function interactive(): boolean {
   return Boolean(process.stdin.isTTY && process.stdout.isTTY);
 }
 
-/** One line on stderr, the exit code back. */
-export function fail(message: string, code: number): number {
-  process.stderr.write(`pgadvisor: ${terminalText(message.trim())}\n`);
-  return code;
-}
-
 // The alternate screen keeps the user's scrollback clean and gives it back as it was on exit.
 const ENTER_ALT = '\u001B[?1049h\u001B[H';
 const LEAVE_ALT = '\u001B[?1049l';
+
+/** OSC 52: the terminal puts the text on the system clipboard (where it allows it; tmux needs set-clipboard on). */
+export function osc52(text: string): string {
+  return `\u001B]52;c;${Buffer.from(text, 'utf8').toString('base64')}\u0007`;
+}
 
 /**
  * ink decides once, when loaded, whether it runs in CI (the CI variable is set) and then draws only the
@@ -37,25 +35,27 @@ async function withoutCiFlag<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Renders the App full-screen and resolves when the user quits. */
-export async function runApp(props: AppProps): Promise<{ saved: SavedPaths | null; autosaved: string | null }> {
+/** Renders the review full-screen and resolves when the user quits. */
+export async function runReview(opts: ReviewOptions): Promise<ReviewResult> {
   // React picks its build when first loaded: the production one is several times faster per key.
   process.env.NODE_ENV ??= 'production';
   // react is CommonJS: its exports are the default export, bundled or not
-  const [{ default: React }, { render }, { App }] = await withoutCiFlag(() => Promise.all([import('react'), import('ink'), import('./App.tsx')]));
-  let result: { saved: SavedPaths | null; autosaved: string | null } = { saved: null, autosaved: null };
+  const [{ default: React }, { render }, { App }, { ReviewController }] = await withoutCiFlag(() =>
+    Promise.all([import('react'), import('ink'), import('./App.tsx'), import('../review/controller.ts')]),
+  );
+  const controller = new ReviewController({ ...opts, clipboard: (text) => process.stdout.write(osc52(text)) });
   process.stdout.write(ENTER_ALT);
   try {
-    const instance = render(React.createElement(App, { ...props, onExit: (r) => (result = r) }), { exitOnCtrlC: false, patchConsole: true });
+    const instance = render(React.createElement(App, { controller }), { exitOnCtrlC: false, patchConsole: true });
     await instance.waitUntilExit();
   } finally {
     process.stdout.write(LEAVE_ALT);
   }
-  return result;
+  return controller.done;
 }
 
 /** What is left on the normal screen after the TUI closes. */
-export function farewell(result: { saved: SavedPaths | null; autosaved: string | null }): void {
+export function farewell(result: ReviewResult): void {
   if (result.saved) {
     const { snapshot, migration, rollback } = result.saved;
     process.stdout.write(`snapshot:  ${terminalText(snapshot)}\nmigration: ${terminalText(migration)}\nrollback:  ${terminalText(rollback)}\n`);

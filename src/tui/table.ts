@@ -2,7 +2,7 @@
 // (Our own: ink-table cannot load under ink >= 4.) When the columns do not fit, the table shows
 // the ones that do and counts the rest, or — for an opened cell — turns each row into a record.
 import type { Row } from '../playbooks/types.ts';
-import type { Line } from './lines.ts';
+import { sqlLines, wrapSegs, type Line } from './lines.ts';
 import { cellText, displayWidth, padEnd, padStart, plural, printable, truncate } from './text.ts';
 
 export interface TableOptions {
@@ -19,7 +19,6 @@ export interface TableOptions {
 
 const GAP = 2;
 const MIN_COL = 3;
-const MAX_COL = 48;
 /** text columns keep this much before columns are dropped */
 const MIN_TEXT = 16;
 /** long headers of numeric columns give way to this */
@@ -85,12 +84,13 @@ export function tableLines(columns: string[], rows: Row[], opts: TableOptions): 
   const headers = columns.map(printable);
   const cells = shown.map((r) => columns.map((c) => cellText(r[c])));
   const numeric = columns.map((c) => shown.length > 0 && shown.every((r) => isNumberLike(r[c])));
-  const natural = headers.map((h, i) => Math.min(MAX_COL, Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i])))));
+  const natural = headers.map((h, i) => Math.min(room, Math.max(displayWidth(h), ...cells.map((row) => displayWidth(row[i])))));
   const content = headers.map((_, i) => Math.max(MIN_COL, ...cells.map((row) => displayWidth(row[i]))));
   const { widths, hidden } = fitColumns(natural, content, numeric, room);
 
   const out: Line[] = [];
-  if (hidden && opts.expand && shown.length) {
+  const cut = widths.some((w, i) => cells.some((row) => displayWidth(row[i]) > w));
+  if ((hidden || cut) && opts.expand && shown.length) {
     out.push(...recordLines(headers, cells, room, indent, item));
   } else {
     const fit = (s: string, i: number) => {
@@ -109,7 +109,12 @@ export function tableLines(columns: string[], rows: Row[], opts: TableOptions): 
   return out;
 }
 
-/** Each row as "column  value" lines under a "row N" rule; long values are cut at the width. */
+const SQL_VALUE = /^\s*(SELECT|WITH|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|VACUUM|ANALYZE|COPY|GRANT|REVOKE|SET|EXPLAIN)\b/i;
+
+/**
+ * Each row as "column  value" lines under a "row N" rule, every value in full: one that does not fit beside
+ * its column wraps below it (statements only between tokens).
+ */
 function recordLines(headers: string[], cells: string[][], room: number, indent: string, item?: number): Line[] {
   const keyWidth = Math.min(Math.max(...headers.map(displayWidth)), Math.floor(room / 2));
   const out: Line[] = [];
@@ -117,7 +122,14 @@ function recordLines(headers: string[], cells: string[][], room: number, indent:
     const label = `── row ${r + 1} `;
     out.push({ item, segs: [{ text: indent }, { text: label + '─'.repeat(Math.max(0, Math.min(room, 40) - displayWidth(label))), dim: true }] });
     row.forEach((value, c) => {
-      out.push({ item, segs: [{ text: indent }, { text: padEnd(truncate(headers[c], keyWidth), keyWidth), bold: true }, { text: '  ' + truncate(value, room - keyWidth - 2) }] });
+      const key = { text: padEnd(truncate(headers[c], keyWidth), keyWidth), bold: true };
+      if (displayWidth(value) <= room - keyWidth - 2) {
+        out.push({ item, segs: [{ text: indent }, key, { text: '  ' + value }] });
+        return;
+      }
+      out.push({ item, segs: [{ text: indent }, key] });
+      const body = SQL_VALUE.test(value) ? sqlLines(value, room + displayWidth(indent), indent + '  ', {}, item) : wrapSegs([{ text: value }], room + displayWidth(indent), indent + '  ', indent + '  ', item);
+      out.push(...body);
     });
   });
   return out;

@@ -7,7 +7,8 @@ import { terminalText } from '../util/untrusted-text.ts';
  */
 export const printable = terminalText;
 
-const ZERO_WIDTH = /^[\u0300-\u036f\u0483-\u0489\u0591-\u05bd\u0610-\u061a\u064b-\u065f\u0e31\u0e34-\u0e3a\u1ab0-\u1aff\u1dc0-\u1dff\u200b-\u200f\u20d0-\u20ff\ufe00-\ufe0f\ufe20-\ufe2f\u{e0100}-\u{e01ef}]$/u;
+/** Combining marks, variation selectors and zero-width spaces and joiners take no column. */
+const ZERO_WIDTH = /^(?:\p{Mn}|\p{Me}|[\u200b-\u200f])$/u;
 
 function isWide(cp: number): boolean {
   return (

@@ -23,8 +23,8 @@ const cases: [string, string[], RegExp, boolean][] = [
   ['malformed URL', ['check', '--url', 'postgres://x:hunter2@host:port/db'], /^pgadvisor: malformed connection URL/, false],
   ['not a postgres URL', ['check', '--url', 'mysql://root@localhost/db'], /^pgadvisor: malformed connection URL \(expected postgres:\/\//, false],
   ['unknown playbook', ['check', '--playbook', 'nope'], /^pgadvisor: unknown playbook "nope" \(available: .*indexes/, false],
-  ['bad --fail-on', ['check', '--fail-on', 'high'], /^pgadvisor: --fail-on must be one of info, warning, critical/, false],
-  ['bad --accept', ['check', '--save', '/tmp/x', '--accept', 'some'], /^pgadvisor: --accept must be all, none or one of/, false],
+  ['bad --fail-on', ['check', '--fail-on', 'high'], /^pgadvisor: --fail-on must be info, warn \(warning\) or crit \(critical\)/, false],
+  ['bad --accept', ['check', '--save', '/tmp/x', '--accept', 'some'], /^pgadvisor: --accept must be all, none, or info, warn \(warning\) or crit \(critical\)/, false],
   ['unknown command', ['frobnicate'], /^pgadvisor: Unknown argument: frobnicate/, false],
 ];
 // snapshot files gone wrong, and places that cannot be written

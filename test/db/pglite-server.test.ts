@@ -62,7 +62,7 @@ describe('PGlite socket server', () => {
       const shapes = [
         (i: number) => ({ text: 'SELECT $1::int AS a', values: [i], check: (r: any) => r.a === i }),
         (i: number) => ({ text: 'SELECT $1::text AS b, 2 AS c', values: [String(i)], check: (r: any) => r.b === String(i) && r.c === 2 }),
-        (i: number) => ({ text: 'SELECT relname FROM pg_class WHERE oid = $1::oid', values: [1259], check: (r: any) => r.relname === 'pg_class' }),
+        (_i: number) => ({ text: 'SELECT relname FROM pg_class WHERE oid = $1::oid', values: [1259], check: (r: any) => r.relname === 'pg_class' }),
         (i: number) => ({ text: `SELECT $1::int * 2 AS d /*${'x'.repeat(70_000 + i)}*/`, values: [i], check: (r: any) => r.d === i * 2 }),
       ];
       const results = await Promise.all(

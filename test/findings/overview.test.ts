@@ -91,9 +91,18 @@ describe('locks', () => {
     expect(evidenceLock({ lock: { mode: 'SHARE UPDATE EXCLUSIVE', on: ['public.t'], held: 'scan', blocks: '…' } })).toEqual({ mode: 'SHARE UPDATE EXCLUSIVE', scans: true });
     expect(evidenceLock({ lock: { mode: 'none', on: [], held: 'brief', blocks: '…' } })).toEqual({ mode: null });
     const stated = riskOf(f('x', 'public.t', 'info', { lock: { level: 'SHARE ROW EXCLUSIVE', rewrites: false }, table_size: '2 MB' }, 'ALTER TABLE t ENABLE ROW LEVEL SECURITY'));
-    expect(stated).toEqual({ lock: 'SHARE ROW EXCLUSIVE', lockFrom: 'evidence', rewrites: 'no', scans: false, tableBytes: 2 * 1024 ** 2 });
+    expect(stated).toEqual({ lock: 'SHARE ROW EXCLUSIVE', lockFrom: 'evidence', rewrites: 'no', scans: false, held: 'brief', on: ['t'], tableBytes: 2 * 1024 ** 2 });
     const parsed = riskOf(f('x', 'public.t', 'info', { rewrites_table: true, table_bytes: 99 }, 'ALTER TABLE t ALTER COLUMN c TYPE jsonb'));
-    expect(parsed).toEqual({ lock: 'ACCESS EXCLUSIVE', lockFrom: 'parse', rewrites: 'yes', scans: false, tableBytes: 99 });
+    expect(parsed).toEqual({ lock: 'ACCESS EXCLUSIVE', lockFrom: 'parse', rewrites: 'yes', scans: false, held: 'rewrite', on: ['t'], tableBytes: 99 });
+    // the engine's shape: {mode, on, held, blocks, note}; `held` says how long, `on` which relations
+    const engine = riskOf(
+      f('x', 'public.t', 'info', { lock: { mode: 'SHARE UPDATE EXCLUSIVE', on: ['public.t'], held: 'build', blocks: 'VACUUM …' } }, 'CREATE INDEX CONCURRENTLY i ON t (a)'),
+    );
+    expect(engine).toMatchObject({ lock: 'SHARE UPDATE EXCLUSIVE', lockFrom: 'evidence', held: 'build', scans: true, on: ['public.t'] });
+    const rewrite = riskOf(f('x', 'public.t', 'info', { lock: { mode: 'ACCESS EXCLUSIVE', on: ['public.t'], held: 'rewrite' } }, 'ALTER TABLE t ALTER COLUMN c TYPE jsonb'));
+    expect(rewrite).toMatchObject({ held: 'rewrite', rewrites: 'yes' });
+    expect(riskOf(f('x', 'public.t', 'info', { lock: { mode: 'none', on: [], held: 'brief' } }, 'ALTER FUNCTION f() SET search_path = pg_catalog'))).toMatchObject({ lock: null, held: 'brief' });
+    expect(riskOf(f('x', 'public.t', 'info', {}, 'CREATE INDEX CONCURRENTLY i ON s.t (a)'))).toMatchObject({ lock: 'SHARE UPDATE EXCLUSIVE', held: 'build', on: ['s.t'] });
     expect(riskOf(f('x', 'public.t', 'info', {}, null))).toMatchObject({ lock: null, lockFrom: 'none' });
     expect(riskOf(f('x', 'public.t', 'info', {}, 'this is not sql')).lock).toBe('unknown');
   });

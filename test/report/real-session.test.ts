@@ -57,7 +57,7 @@ describe.runIf(hasRealServer)('report and save on a real session', () => {
 
   it('renders a report naming the real objects, with tables intact', () => {
     const md = renderReport(snap);
-    expect(md).toContain(`# PostgreSQL Health Check Report: ${db.name}`);
+    expect(md).toContain(`# PostgreSQL health check: ${db.name}`);
     expect(md).toMatch(/### Phase 1: Non-blocking index creates/);
     const dup = snap.findings.find((f) => f.check === 'duplicate_indexes')!;
     expect(md).toContain(dup.up!.trim());

@@ -3,12 +3,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { reportCommand } from '../../src/commands/report.ts';
-import { cell, sqlBlock } from '../../src/report/markdown.ts';
-import { markdownCode, markdownText } from '../../src/util/untrusted-text.ts';
-import { renderReport } from '../../src/report/render.ts';
+import { cell, table } from '../../src/report/markdown.ts';
+import { renderHtmlReport, renderReport } from '../../src/report/render.ts';
 import { carryDecisions } from '../../src/snapshot/carry.ts';
+import { diffSnapshots } from '../../src/snapshot/diff.ts';
 import { serializeSnapshot, SnapshotError } from '../../src/snapshot/io.ts';
-import { decision, decisions, DUP_ID, sessionData, snapshotFixture, UNUSED_ID } from '../snapshot/fixtures.ts';
+import { decision, decisions, DUP_ID, RLS_ID, sessionData, snapshotFixture, UNUSED_ID } from '../snapshot/fixtures.ts';
 
 /** The `## ` headings of a report, in order. */
 const headings = (md: string) => md.split('\n').filter((l) => l.startsWith('## ')).map((l) => l.slice(3));
@@ -52,44 +52,63 @@ describe('renderReport', () => {
   const md = renderReport(snapshotFixture());
 
   it('has the sections of a health-check report, in order', () => {
-    expect(md.startsWith('# PostgreSQL Health Check Report: shop\n')).toBe(true);
+    expect(md.startsWith('# PostgreSQL health check: shop\n')).toBe(true);
     expect(headings(md)).toEqual([
-      'Database facts',
       'Executive summary',
+      'Database facts',
       '1. Indexes',
       '2. RLS & security',
       '3. Maintenance',
       '4. Workload',
-      '5. Rollout plan (accepted recommendations)',
-      '6. Rollback plan',
-      '7. Rejected recommendations',
-      '8. Pending recommendations',
-      '9. Skipped checks',
-      '10. Monitoring checklist',
+      '5. Impact projection (accepted changes)',
+      '6. Risk matrix (accepted changes)',
+      '7. Rollout plan',
+      '8. Rollback plan',
+      '9. Rejected recommendations',
+      '10. Pending recommendations',
+      '11. Skipped checks',
+      '12. Monitoring checklist',
     ]);
   });
 
-  it('states the database facts', () => {
-    const facts = section(md, 'Database facts');
+  it('states the database facts, settings with their units', () => {
+    const data = sessionData();
+    data.server.settings = { shared_buffers: '16384 [8kB]', work_mem: '4096 [kB]', statement_timeout: '0 [ms]', log_min_duration_statement: '-1 [ms]', max_connections: '100' };
+    const facts = section(renderReport(snapshotFixture({ data })), 'Database facts');
     expect(facts).toContain('| Version | 15.18 (150018) |');
     expect(facts).toContain('| Extensions | pg_stat_statements 1.10, plpgsql 1.0 |');
-    expect(facts).toContain('| work_mem | 4096 |');
-    expect(md).toContain('**Date**: 2025-03-04 05:06 UTC');
+    expect(facts).toContain('| `shared_buffers` | 128 MB |');
+    expect(facts).toContain('| `work_mem` | 4 MB |');
+    expect(facts).toContain('| `statement_timeout` | 0 (disabled) |');
+    expect(facts).toContain('| `log_min_duration_statement` | -1 (disabled) |');
+    expect(facts).toContain('| `max_connections` | 100 |');
+    expect(md).toContain('- **Date**: 2025-03-04 05:06 UTC');
   });
 
-  it('summarises counts by severity and playbook, and the top findings', () => {
+  it('gives each section a verdict, with what is already good', () => {
     const s = section(md, 'Executive summary');
-    expect(s).toContain('5 findings: 2 critical, 2 warning, 1 info. Decisions: 3 accepted, 1 rejected, 1 pending.');
-    expect(s).toContain('| Indexes | 1 | 1 | 1 | 3 |');
-    expect(s).toContain('| Total | 2 | 2 | 1 | 5 |');
-    const key = s.split('### Key findings')[1].split('\n').filter((l) => l.startsWith('- '));
-    expect(key[0]).toBe(
-      '- **Critical**: Foreign key order_items_order_id_fkey has no supporting index (`public.order_items.order_items_order_id_fkey`): accepted',
-    );
-    expect(key).toHaveLength(5);
+    expect(s).toContain('5 findings (2 critical, 2 warning, 1 info) in 4 patterns and single findings. Decisions: 3 accepted, 1 rejected, 1 pending.');
+    expect(s).toContain('| 1. Indexes | 🔴 Critical | 1 critical finding in 1 issue, and 1 warning; 1 finding rejected | 1 | 1 | 0 |');
+    expect(s).toContain('| 2. RLS & security | 🔴 Critical | 1 critical finding in 1 issue | 1 | 0 | 0 |');
+    expect(s).toContain('| 3. Maintenance | 🟠 Needs attention | 1 warning in 1 issue | 0 | 1 | 0 |');
+    expect(s).toContain('| 4. Workload | ⚪ Not assessed | this section has no checks | 0 | 0 | 0 |');
+    expect(section(md, '1. Indexes')).toContain('**Verdict**: 🔴 Critical — 1 critical finding in 1 issue, and 1 warning; 1 finding rejected.');
   });
 
-  it('shows each playbook: headline prose, probe tables, checks and findings with decisions and SQL', () => {
+  it('ranks the key findings by severity then what is at stake, leaving out rejected ones', () => {
+    const s = section(md, 'Executive summary');
+    const key = s.split('### Key findings, ranked by impact')[1].split('\n').filter((l) => /^\d+\. /.test(l));
+    // nothing at stake in the evidence: severity, then the target decides
+    expect(key).toEqual([
+      '1. 🔴 Critical **Row level security is off on public.accounts** (`public.accounts`), section 2; accepted.',
+      '2. 🔴 Critical **Foreign key order_items_order_id_fkey has no supporting index** (`public.order_items.order_items_order_id_fkey`), section 1; accepted.',
+      '3. 🟠 Warning **public.events has 38% dead tuples** (`public.events`), section 3; pending.',
+      '4. 🟠 Warning **Duplicate index orders_customer_id_idx1 (same as orders_customer_id_idx)** (`public.orders.orders_customer_id_idx1`), section 1; accepted.',
+    ]);
+    expect(s).not.toContain('orders_status_idx was never scanned');
+  });
+
+  it('shows each playbook: headline prose, findings with decisions and SQL, what came back clean, probe tables and checks', () => {
     const s = section(md, '1. Indexes');
     expect(s).toContain('Indexes speed reads and cost writes.');
     expect(s).toContain('#### Index sizes by table\n\n| table | indexes | size | idx_scan |\n|---|---|---|---|\n| public.orders | 4 | 6.2 MB | 18234 |');
@@ -98,12 +117,14 @@ describe('renderReport', () => {
     expect(s).toContain('- **Evidence**: duplicate_of `public.orders_customer_id_idx` · idx_scan `0` · size_bytes `1785856`');
     expect(s).toContain('```sql\nDROP INDEX CONCURRENTLY public.orders_customer_id_idx1;\n```');
     expect(s).toContain('```sql\nCREATE INDEX CONCURRENTLY orders_customer_id_idx1 ON public.orders USING btree (customer_id);\n```');
+    expect(s).toContain('- **Lock**: SHARE UPDATE EXCLUSIVE, held for an index build on public.order_items (reads and writes go on); read from the SQL');
     // the critical finding comes first
     expect(s.indexOf('Critical: Foreign key')).toBeLessThan(s.indexOf('Warning: Duplicate index'));
     expect(section(md, '4. Workload')).toContain('*skipped*: needs extension pg_stat_statements in this database');
+    expect(section(md, '3. Maintenance')).not.toContain('### 3.2 Already good');
   });
 
-  it('lays the accepted set out as rollout phases from the migration', () => {
+  it('lays the accepted set out as rollout phases, each with when, verification and rollback', () => {
     const s = section(md, 'Rollout plan');
     const p1 = s.indexOf('### Phase 1: Non-blocking index creates');
     const p2 = s.indexOf('### Phase 2: Transactional changes');
@@ -111,26 +132,45 @@ describe('renderReport', () => {
     expect(p1).toBeGreaterThan(0);
     expect(p2).toBeGreaterThan(p1);
     expect(p3).toBeGreaterThan(p2);
-    expect(s.slice(p1, p2)).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS order_items_order_id_idx ON public.order_items (order_id);');
+    const phase1 = s.slice(p1, p2);
+    expect(phase1).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS order_items_order_id_idx ON public.order_items (order_id);');
+    expect(phase1).toContain('- **When to run it**: Any time, preferably outside the busiest hours');
+    expect(phase1).toContain("WHERE indexrelname IN ('order_items_order_id_idx')");
+    expect(phase1).toContain('**Rollback of phase 1**\n\n```sql\nDROP INDEX CONCURRENTLY IF EXISTS public.order_items_order_id_idx;\n```');
     expect(s.slice(p2, p3)).toContain('ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY;');
+    expect(s.slice(p2, p3)).toContain('ALTER TABLE public.accounts DISABLE ROW LEVEL SECURITY;');
     expect(s.slice(p3)).toContain('DROP INDEX CONCURRENTLY IF EXISTS public.orders_customer_id_idx1;');
+    expect(s.slice(p3)).toContain("WHERE indexrelname IN ('orders_customer_id_idx1')");
     expect(s).not.toContain('orders_status_idx'); // rejected
     expect(s).not.toContain('dead tuples'); // pending
   });
 
-  it('gives the rollback SQL, rejected notes, skipped checks and the monitoring queries', () => {
+  it('projects the impact and lists the risk of every accepted statement', () => {
+    const impact = section(md, 'Impact projection');
+    // this snapshot has no index overview and its drop states no size: the report says so rather than guess
+    expect(impact).toContain('The index overview did not run, so the totals before and after are unknown');
+    expect(impact).toContain('- Added: 1 index, 6.4 MB (1 estimated from the row count (24 bytes an entry: an 8-byte key))');
+    expect(impact).toContain('- Freed: 1 index, size unknown (1 unknown: the snapshot has no size or row count for the table)');
+    expect(impact).toContain('| `public.orders` | ? | -1 | ? | ? | ? | ? |');
+    const risk = section(md, 'Risk matrix');
+    expect(risk).toContain('3 statements in 3 groups');
+    expect(risk).toMatch(/\| Row level security is off|\| Exposed tables without RLS \| change \| 1 \| ACCESS EXCLUSIVE \(blocks reads and writes\) \| brief \|/);
+    for (const sql of ['CREATE INDEX CONCURRENTLY IF NOT EXISTS order_items_order_id_idx', 'ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY', 'DROP INDEX CONCURRENTLY IF EXISTS public.orders_customer_id_idx1']) {
+      expect(risk).toContain(sql);
+    }
+    expect(risk).toContain('100 MB/s read and 50 MB/s write');
+  });
+
+  it('gives the rollback order, rejected notes, skipped checks and the monitoring queries', () => {
     const rollback = section(md, 'Rollback plan');
-    expect(rollback).toMatch(/CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_customer_id_idx1 ON public\.orders USING btree \(customer_id\);/);
-    expect(rollback).toContain('ALTER TABLE public.accounts DISABLE ROW LEVEL SECURITY;');
-    expect(section(md, 'Rejected')).toContain('| Index orders_status_idx was never scanned | info | public.orders.orders_status_idx | used by the month-end report |');
-    expect(section(md, 'Pending')).toContain('| public.events has 38% dead tuples | warning | public.events |');
+    expect(rollback).toContain('`20250304-050607-shop.rollback.sql`');
+    expect(section(md, 'Rejected')).toContain('| Index orders_status_idx was never scanned | info | `public.orders.orders_status_idx` | used by the month-end report |');
+    expect(section(md, 'Pending')).toContain('| public.events has 38% dead tuples | warning | `public.events` |');
     expect(section(md, 'Skipped checks')).toContain('| workload | Top statements by total time | needs extension pg_stat_statements in this database |');
     const mon = section(md, 'Monitoring checklist');
     expect(mon).toContain("WHERE indexrelname IN ('order_items_order_id_idx')");
-    expect(mon).toContain('FROM pg_stat_user_indexes');
     expect(mon).toContain('ORDER BY mean_exec_time DESC');
     expect(mon).toContain('FROM pg_stat_user_tables');
-    expect(mon).toContain('n_dead_tup');
   });
 
   it('is deterministic', () => {
@@ -151,12 +191,12 @@ describe('renderReport', () => {
     expectTablesIntact(report);
     // a line break in a name is shown as \n (escaped again for Markdown), never a new line
     expect(report).toContain('| public."x\\|y\\\\nz" | 1 \\| 2 | \\`\\`\\` | NULL |');
-    expect(report).toContain('| pipe \\| in title | info | public.a\\|b | keep \\| it\\\\nplease |');
-    expect(report).toContain('#### 1.3.2 Warning: Duplicate \\| index\\\\n# not a heading \\`x\\` \\[link\\](javascript:alert(1))\n');
+    expect(report).toContain('| pipe \\| in title | info | `public.a\\|b` | keep \\| it\\\\nplease |');
+    expect(report).toContain('🟠 Warning: Duplicate \\| index\\\\n# not a heading \\`x\\` \\[link\\](javascript:alert(1))\n');
     expect(report).toContain('- **Target**: `` public."we|ird\\nTab`le <b>x</b>" ``');
     expect(report).not.toContain('<b>x</b>"\n');
     // no line starts a heading that the report did not make
-    for (const line of report.split('\n')) if (/^#+ /.test(line)) expect(line).toMatch(/^(#|##|###|####) (PostgreSQL|\d|Database|Executive|Settings|Findings|Key|Phase|New|Statement|Dead|Nothing|Accepted|Index|Exact|Foreign|Unused|Table|Tables|Top|Exposed)/);
+    for (const line of report.split('\n')) if (/^#+ /.test(line)) expect(line).toMatch(/^#{1,5} (PostgreSQL|\d|Database|Executive|Verdict|Key|Already|Settings|Phase|Indexes|Write|Statements|New|Statement|Dead|Nothing|Accepted|Index|Table|Top)/);
   });
 
   it('names conflicts instead of a rollout when the accepted set cannot be migrated', () => {
@@ -173,6 +213,8 @@ describe('renderReport', () => {
     const report = renderReport(snapshotFixture({ data, decisions: both }));
     expect(section(report, 'Rollout plan')).toContain('No migration can be built from the accepted set: conflicting accepted findings:');
     expect(section(report, 'Rollback plan')).toContain('No rollback: the migration could not be built');
+    expect(section(report, 'Impact projection')).toContain('No projection: the migration could not be built');
+    expect(section(report, 'Risk matrix')).toContain('No risk matrix: the migration could not be built');
   });
 
   it('says so when nothing is accepted, and shows decisions carried from a baseline', () => {
@@ -181,10 +223,32 @@ describe('renderReport', () => {
     const report = renderReport(current);
     expect(section(report, 'Rollout plan')).toContain('No accepted recommendation changes the database.');
     expect(section(report, 'Rollback plan')).toContain('Nothing to roll back');
-    expect(report).toContain('> Earlier decisions carried from `snapshots/base.snapshot.json`');
-    expect(report).toContain('- **Decided before** (snapshots/base.snapshot.json): Rejected — used by the month-end report');
+    expect(section(report, 'Risk matrix')).toContain('No accepted statement changes the database.');
+    expect(report).toContain('> Compared with the earlier snapshot `snapshots/base.snapshot.json`');
+    expect(report).toContain('- **Decided before (snapshots/base.snapshot.json)**: Rejected — used by the month-end report');
     expect(section(report, 'Monitoring checklist')).toContain('No accepted finding creates an index');
     expect(section(report, 'Executive summary')).toContain('Decisions: 0 accepted, 0 rejected, 5 pending.');
+  });
+
+  it('says what was fixed and what is new since the baseline, as diff does', () => {
+    const base = snapshotFixture();
+    const data = sessionData();
+    data.findings = data.findings.filter((f) => f.id !== DUP_ID);
+    data.findings.push({ ...data.findings[0], id: 'indexes/fk_without_index/public.refunds.refunds_order_id_fkey', target: 'public.refunds.refunds_order_id_fkey', title: 'Foreign key refunds_order_id_fkey has no supporting index' });
+    data.findings.find((f) => f.id === RLS_ID)!.severity = 'warning';
+    data.server.settings = { ...data.server.settings, work_mem: '8192' };
+    const current = carryDecisions(base, snapshotFixture({ data, decisions: {} }), 'snapshots/base.snapshot.json');
+    const s = section(renderReport(current), 'Executive summary').split('### Changes since the baseline')[1];
+    expect(s).toContain('1 fixed, 1 new, 1 changed, 3 unchanged.');
+    expect(s).toContain('**Fixed since the baseline (1)**');
+    expect(s).toContain('| 🟠 Warning | Exact duplicate indexes | `public.orders.orders_customer_id_idx1` |');
+    expect(s).toContain('**New since the baseline (1)**');
+    expect(s).toContain('`public.refunds.refunds_order_id_fkey`');
+    expect(s).toContain('| `public.accounts` | severity | critical | warning |');
+    expect(s).toContain('- setting work_mem: 4096 → 8192');
+    // the same numbers as `pgadvisor diff`
+    const d = diffSnapshots(base, current);
+    expect([d.fixed.length, d.new.length, d.changed.length]).toEqual([1, 1, 1]);
   });
 
   it('caps the rows of a probe table and says how many there were', () => {
@@ -207,20 +271,6 @@ describe('renderReport', () => {
     const report = renderReport(s);
     expect(report).toContain('> This report was made from the embedded demo database');
     expect(report).toContain('ORDER BY mean_time DESC');
-  });
-});
-
-describe('Markdown helpers', () => {
-  it('escape table cells, inline text and code', () => {
-    expect(cell('a|b\nc')).toBe('a\\|b\\\\nc');
-    expect(cell('back\\slash|')).toBe('back\\\\slash\\|');
-    expect(cell(null)).toBe('NULL');
-    expect(cell({ a: [1, 2] })).toBe('{"a":\\[1,2\\]}');
-    expect(cell('')).toBe(' ');
-    expect(markdownText('1. not a list')).toBe('1\\. not a list');
-    expect(markdownText('_under_ snake_case')).toBe('\\_under\\_ snake_case');
-    expect(markdownCode('a`b')).toBe('`` a`b ``');
-    expect(sqlBlock('SELECT 1;\n```\nDROP TABLE x;')).toBe('````sql\nSELECT 1;\n```\nDROP TABLE x;\n````');
   });
 });
 
@@ -258,9 +308,29 @@ describe('reportCommand', () => {
     await expect(reportCommand({ file: bad })).rejects.toThrow(/written by a newer pgadvisor/);
   });
 
+  it('writes the HTML page with --format html, and refuses an unknown format in one line', async () => {
+    const out = path.join(dir, 'reports', 'shop.html');
+    expect(await reportCommand({ file, out, format: 'html' })).toBe(0);
+    const page = await fs.readFile(out, 'utf8');
+    expect(page.startsWith('<!doctype html>')).toBe(true);
+    expect(page).toBe(await renderHtmlReport(snapshotFixture()));
+    await expect(reportCommand({ file, format: 'pdf' })).rejects.toThrow('--format must be one of markdown, html (got "pdf")');
+  });
+
   it('the decision on the duplicate index shows in the written report', async () => {
     const out = path.join(dir, 'dup.md');
     await reportCommand({ file, out });
     expect(await fs.readFile(out, 'utf8')).toContain(`\`${DUP_ID}\``);
+  });
+});
+
+describe('Markdown table helpers (check --format markdown)', () => {
+  it('escape table cells so a value cannot break its row', () => {
+    expect(cell('a|b\nc')).toBe('a\\|b\\\\nc');
+    expect(cell('back\\slash|')).toBe('back\\\\slash\\|');
+    expect(cell(null)).toBe('NULL');
+    expect(cell({ a: [1, 2] })).toBe('{"a":\\[1,2\\]}');
+    expect(cell('')).toBe(' ');
+    expect(table(['x|y'], [['1'], ['a\nb']])).toBe('| x\\|y |\n|---|\n| 1 |\n| a\\\\nb |');
   });
 });

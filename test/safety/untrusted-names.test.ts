@@ -139,12 +139,14 @@ describe.skipIf(!hasRealServer)('names from the database are untrusted', () => {
     // the line break in a name starts no line of its own
     expect(r.stdout.split('\n').filter((l) => /^\s*WARN\s+public\.fake/.test(l))).toEqual([]);
 
-    // the "Apply" SQL of the OSC table's finding, pasted into psql, builds the index on the exact table
-    const at = r.stdout.indexOf(`- **Finding id**: \`indexes/fk_without_index/public."${SHOWN.osc}".`);
-    expect(at).toBeGreaterThan(0);
-    const block = r.stdout.slice(at);
-    const sql = /```sql\n([\s\S]*?)\n```/.exec(block)![1];
-    expect(sql).toContain('U&"osc\\001b]0;TITLE\\0007tbl"');
+    // the SQL the report shows for the OSC table's index (a finding's Apply block, or its rollout phase when the
+    // check's findings are folded into a pattern), pasted into psql, builds the index on the exact table
+    const blocks = [...r.stdout.matchAll(/```sql\n([\s\S]*?)\n```/g)].map((m) => m[1]);
+    const statement = blocks
+      .flatMap((b) => b.split(/;\s*\n/))
+      .find((st) => /^\s*CREATE INDEX CONCURRENTLY/m.test(st) && st.includes('U&"osc\\001b]0;TITLE\\0007tbl"'));
+    expect(statement, 'a CREATE INDEX on the OSC table in the report').toBeDefined();
+    const sql = statement!.replace(/^(\s*--.*\n)*/, '') + ';';
     const fresh = await createDatabase(UNTRUSTED_SQL, { untracked: true });
     try {
       const file = path.join(tmp, 'pasted.sql');

@@ -21,7 +21,7 @@ describe.runIf(existsSync(DEMO))('snapshots/demo.snapshot.json', () => {
     const md = renderReport(snap);
     expect(md).toContain('> This report was made from the embedded demo database');
     for (const [i, p] of snap.playbooks.entries()) expect(md).toContain(`\n## ${i + 1}. ${markdownText(p.title)}\n`);
-    expect(md.match(/^## \d+\. /gm)!.length).toBe(snap.playbooks.length + 6);
+    expect(md.match(/^## \d+\. /gm)!.length).toBe(snap.playbooks.length + 8);
     expect(renderReport(await readSnapshot(DEMO))).toBe(md);
   });
 });

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diffCommand } from '../../src/commands/diff.ts';
-import { carryDecisions, initialDecision } from '../../src/snapshot/carry.ts';
-import { diffSnapshots } from '../../src/snapshot/diff.ts';
+import { carryDecisions } from '../../src/snapshot/carry.ts';
+import { diffSnapshots, withoutDrift } from '../../src/snapshot/diff.ts';
 import { serializeSnapshot, SnapshotError } from '../../src/snapshot/io.ts';
 import type { Snapshot } from '../../src/snapshot/schema.ts';
 import { AUTOVAC_ID, decision, DUP_ID, FK_ID, RLS_ID, sessionData, snapshotFixture, UNUSED_ID } from './fixtures.ts';
@@ -86,6 +86,7 @@ describe('carryDecisions', () => {
     const base = snapshotFixture();
     const current = laterSnapshot();
     const carried = carryDecisions(base, current, 'snapshots/20250304-050607-shop.snapshot.json');
+    const diff = diffSnapshots(base, current);
     expect(carried.baseline).toEqual({
       file: 'snapshots/20250304-050607-shop.snapshot.json',
       takenAt: base.takenAt,
@@ -94,12 +95,15 @@ describe('carryDecisions', () => {
         [DUP_ID]: decision('accepted', 'keep the older one'),
         [UNUSED_ID]: decision('rejected', 'used by the month-end report'),
       },
+      // what changed since the baseline, recorded so a report says it without the baseline file
+      changes: { fixed: diff.fixed, new: diff.new, changed: diff.changed, unchanged: diff.unchanged.length, server: diff.server },
     });
+    expect(carried.baseline!.changes!.fixed.map((f) => f.id)).toContain(FK_ID);
     expect(Object.keys(carried.baseline!.decisions)).not.toContain(FK_ID);
     expect(current.baseline).toBeNull();
     expect(carried.decisions).toEqual({});
-    expect(initialDecision(carried, UNUSED_ID)).toEqual(decision('rejected', 'used by the month-end report'));
-    expect(initialDecision(carried, 'indexes/unused_indexes/public.events.events_payload_idx')).toBeNull();
+    expect(carried.baseline!.decisions[UNUSED_ID]).toEqual(decision('rejected', 'used by the month-end report'));
+    expect(carried.baseline!.decisions['indexes/unused_indexes/public.events.events_payload_idx']).toBeUndefined();
   });
 
   it('names the baseline file after it by default and keeps decisions carried twice', () => {
@@ -153,7 +157,7 @@ describe('diffCommand', () => {
     expect(text).toContain('  setting work_mem 4096 → 8192\n');
     expect(text).toContain('  setting - random_page_cost 4\n');
     expect(text).toContain('  extension + hypopg 1.4.1\n');
-    expect(text.trimEnd().split('\n').at(-1)).toBe('2 fixed, 1 new, 1 changed, 2 unchanged');
+    expect(text.trimEnd().split('\n').at(-1)).toBe('2 fixed, 1 new, 1 changed, 2 unchanged, 2 decisions changed');
   });
 
   it('prints JSON with --json', async () => {
@@ -175,6 +179,31 @@ describe('diffCommand', () => {
     await diffCommand({ old: oldFile, new: hostile }, c.out);
     // the line break shows as \n: the finding stays one line and keeps its whole title
     expect(c.text()).toContain('  warning  Duplicate index "we|ird\\nname"\n');
+  });
+
+  it('compares decisions and notes, and ignores ages and times that only moved on', async () => {
+    const a = snapshotFixture();
+    const b = snapshotFixture({ decisions: { ...a.decisions, [DUP_ID]: decision('rejected', 'keeps the report fast') } });
+    const dup = (s: Snapshot) => s.findings.find((f) => f.id === DUP_ID)!;
+    dup(a).title = '10 indexes unscanned, but statistics are only 0 minutes old';
+    dup(b).title = '10 indexes unscanned, but statistics are only 2 minutes old';
+    dup(a).evidence = { ...dup(a).evidence, stats_reset: '2025-03-04 05:06:07+00', window: '00:00:13', last_autovacuum: null };
+    dup(b).evidence = { ...dup(b).evidence, stats_reset: '2025-03-04 05:08:07+00', window: '00:02:13', last_autovacuum: '2025-03-04 05:07:00+00' };
+    const d = diffSnapshots(a, b);
+    expect(d.changed).toEqual([]);
+    expect(d.decisions).toEqual([expect.objectContaining({ id: DUP_ID, before: { state: a.decisions[DUP_ID]?.state ?? 'pending', note: a.decisions[DUP_ID]?.note ?? '' }, after: { state: 'rejected', note: 'keeps the report fast' } })]);
+    // a real change still shows
+    dup(b).title = '12 indexes unscanned, but statistics are only 2 minutes old';
+    expect(diffSnapshots(a, b).changed.map((c) => c.fields.map((f) => f.field))).toEqual([['title']]);
+    expect(withoutDrift('since 2025-03-04T05:06:07.000Z, 3 days 02:00:00 ago')).toBe('since <time>, <interval> ago');
+    const file = path.join(dir, 'notes-b.json');
+    await fs.writeFile(file, serializeSnapshot(b));
+    await fs.writeFile(path.join(dir, 'notes-a.json'), serializeSnapshot(a));
+    let text = '';
+    await diffCommand({ old: path.join(dir, 'notes-a.json'), new: file }, { write: (t: string) => (text += t) });
+    expect(text).toContain('Decisions changed (1)');
+    expect(text).toContain('decision: ');
+    expect(text).toContain('→ rejected “keeps the report fast”');
   });
 
   it('fails with a one-line SnapshotError for an unreadable file', async () => {

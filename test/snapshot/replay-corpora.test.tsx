@@ -9,6 +9,7 @@ import type { RunResult } from '../../src/playbooks/types.ts';
 import { newSnapshot, readSnapshot } from '../../src/snapshot/io.ts';
 import { saveSession } from '../../src/snapshot/save.ts';
 import type { Snapshot } from '../../src/snapshot/schema.ts';
+import { ReviewController } from '../../src/review/controller.ts';
 import { App } from '../../src/tui/App.tsx';
 import { hasRealServer, loadCorpus } from '../support/db.ts';
 import { runPlaybook } from '../support/run.ts';
@@ -28,19 +29,17 @@ async function replay(file: string, snap: Snapshot): Promise<string> {
   dirs.push(out);
   screen?.unmount();
   const { server, playbooks, findings, skipped } = snap;
-  screen = await renderTui(
-    <App
-      source={{ kind: 'replay', file, database: server.database, takenAt: snap.takenAt, demo: snap.demo }}
-      data={{ server, playbooks, findings, skipped }}
-      decisions={snap.decisions}
-      takenAt={snap.takenAt}
-      protect={file}
-      outDir={out}
-      toolVersion="test"
-      demo={snap.demo}
-    />,
-    { columns: 120, rows: 40 },
-  );
+  const controller = new ReviewController({
+    source: { kind: 'replay', file, database: server.database, takenAt: snap.takenAt, demo: snap.demo },
+    data: { server, playbooks, findings, skipped },
+    decisions: snap.decisions,
+    takenAt: snap.takenAt,
+    protect: file,
+    outDir: out,
+    toolVersion: 'test',
+    demo: snap.demo,
+  });
+  screen = await renderTui(<App controller={controller} />, { columns: 120, rows: 40 });
   return screen.waitFor((f) => f.includes('offline replay of'), 10_000);
 }
 

@@ -29,6 +29,45 @@ describe('without a terminal', () => {
   });
 });
 
+describe('conventions', () => {
+  it('-h and -v are --help and --version', () => {
+    const h = cli(['-h']);
+    expect(h.status).toBe(0);
+    expect(h.stdout).toContain('Commands:');
+    const v = cli(['-v']);
+    expect(v.status).toBe(0);
+    expect(v.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+  });
+
+  it('diff --help describes --json', () => {
+    const r = cli(['diff', '--help']);
+    expect(r.stdout).toMatch(/--json\s+print one JSON object/);
+  });
+});
+
+describe.skipIf(!hasScript)('a replay in a terminal', () => {
+  const demo = 'snapshots/demo.snapshot.json';
+
+  it('draws in colour, and without any under NO_COLOR', async () => {
+    for (const noColor of [false, true]) {
+      const pty = runInPty(['replay', demo, '--out', tmpdir()], { columns: 100, rows: 30, env: noColor ? { NO_COLOR: '1' } : {} });
+      await pty.waitFor('▸ Overview');
+      pty.send('q');
+      expect(await pty.exit).toBe(0);
+      const colours = /\u001b\[(3[0-7]|9[0-7]|38;[25];)[0-9;]*m/;
+      if (noColor) expect(pty.raw()).not.toMatch(colours);
+      else expect(pty.raw()).toMatch(colours);
+    }
+  }, 120_000);
+
+  it('ctrl-c quits with exit status 130', async () => {
+    const pty = runInPty(['replay', demo, '--out', tmpdir()], { columns: 80, rows: 24 });
+    await pty.waitFor('▸ Overview');
+    pty.send('\u0003');
+    expect(await pty.exit).toBe(130);
+  }, 120_000);
+});
+
 describe.skipIf(!hasScript)('in a terminal, failing early', () => {
   it('session with an unreachable server prints one line and exits 2', async () => {
     const pty = runInPty(['session', '--url', 'postgres://someone:hunter2@127.0.0.1:1/nowhere']);
@@ -48,14 +87,17 @@ describe.skipIf(!hasScript)('in a terminal, failing early', () => {
 
 /** presses j until the selected row matches */
 async function select(pty: Pty, row: RegExp, max = 60): Promise<void> {
+  const selected = () => {
+    const screen = pty.text();
+    const last = screen.slice(screen.lastIndexOf('Overview  '));
+    return last.split('\n').some((l) => l.includes('▌') && row.test(l));
+  };
   for (let i = 0; i < max; i++) {
+    if (selected()) return;
     pty.mark();
     pty.send('j');
     await pty.waitFor('▌');
     await new Promise((r) => setTimeout(r, 150));
-    const screen = pty.text();
-    const last = screen.slice(screen.lastIndexOf('Indexes  '));
-    if (last.split('\n').some((l) => l.includes('▌') && row.test(l))) return;
   }
   throw new Error(`never selected ${row}; screen:\n${pty.text().slice(-3000)}`);
 }
@@ -82,11 +124,11 @@ describe.skipIf(!hasScript || !process.env.TEST_DATABASE_URL)('in a terminal, ag
   });
 
   // an empty table: the duplicate costs little, so it is info
-  const finding = /\[.\] INFO "Ünïcødé idx 2" duplicates "Ünïcødé idx"/;
+  const finding = /\[.\] INFO public\."Weird ""Name"" Table"\."Ünïcødé idx 2"/;
 
   it('runs a session: navigate, accept, write, quit', async () => {
     pty = runInPty(['session', '--url', db.url, '--playbook', 'indexes', '--out', out], { columns: 100, rows: 30 });
-    await pty.waitFor('▸ Indexes', 120_000);
+    await pty.waitFor('▸ Overview', 120_000);
     const u = new URL(db.url);
     expect(pty.text()).toContain(`${u.username}@${u.hostname}:${u.port}/${db.name}`);
     expect(pty.text()).not.toContain('pgadvisor-ci-secret');
@@ -96,6 +138,10 @@ describe.skipIf(!hasScript || !process.env.TEST_DATABASE_URL)('in a terminal, ag
     await pty.waitFor('✓ 1 accepted');
     pty.mark();
     pty.send('w');
+    await pty.waitFor('write them');
+    expect(pty.text()).toContain('DROP INDEX CONCURRENTLY IF EXISTS public."Ünïcødé idx 2";');
+    pty.mark();
+    pty.send('\r');
     await pty.waitFor('wrote snapshot');
     pty.mark();
     pty.send('q');
@@ -113,12 +159,15 @@ describe.skipIf(!hasScript || !process.env.TEST_DATABASE_URL)('in a terminal, ag
     pty = runInPty(['replay', original, '--out', out], { columns: 80, rows: 24 });
     await pty.waitFor('offline replay of');
     expect(pty.text()).toContain(`offline replay of ${db.name} taken`);
-    await select(pty, /\[✓\] INFO "Ünïcødé idx 2"/);
+    await select(pty, /\[✓\] INFO public\."Weird ""Name"" Table"\."Ünïcødé idx 2"/);
     pty.mark();
     pty.send('u');
     await pty.waitFor('✓ 0 accepted');
     pty.mark();
     pty.send('w');
+    await pty.waitFor('write them');
+    pty.mark();
+    pty.send('\r');
     await pty.waitFor('wrote snapshot');
     pty.send('q');
     expect(await pty.exit).toBe(0);
@@ -137,10 +186,10 @@ describe.skipIf(!hasScript || !process.env.TEST_DATABASE_URL)('in a terminal, ag
     const original = docs.find((d) => d.s.derivedFrom === null)!.n;
     const derived = docs.find((d) => d.s.derivedFrom !== null)!.n;
     pty = runInPty(['session', '--url', db.url, '--playbook', 'indexes', '--out', out, '--baseline', path.join(out, original), '--resume', path.join(out, derived)]);
-    await pty.waitFor('▸ Indexes', 120_000);
+    await pty.waitFor('▸ Overview', 120_000);
     // a long path wraps onto the next row: compare with the wrapping undone
     expect(pty.text().replace(/\s+/g, ' ')).toContain(`restored 1 decision from ${path.join(out, derived)}`);
-    await select(pty, /\[ \] INFO "Ünïcødé idx 2"/);
+    await select(pty, /\[ \] INFO public\."Weird ""Name"" Table"\."Ünïcødé idx 2"/);
     expect(pty.text()).toContain('accepted before');
     pty.send('q');
     expect(await pty.exit).toBe(0);

@@ -55,7 +55,7 @@ function finding(playbook: string, check: string, target: string, severity: Seve
     rationale: `The index ${target} costs writes and \`shared_buffers\` space but no query uses it.`,
     evidence: { idx_scan: 0, size: '16 kB', definition: `CREATE INDEX ON ${q} (id)` },
     up: `DROP INDEX CONCURRENTLY IF EXISTS ${target};`,
-    down: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${q} ON public.t USING btree (id);`,
+    down: `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${q.split('.').pop()} ON public.t USING btree (id);`,
     drops: [target],
     keeps: [],
     ...extra,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { outline } from '../../src/review/state.ts';
-import { lineText, wrapSegs, verbatim } from '../../src/tui/lines.ts';
+import { lineText, sqlLines, wrapSegs } from '../../src/tui/lines.ts';
+import { loadSqlScanner, wrapSql } from '../../src/tui/sql-wrap.ts';
 import { markdownLines } from '../../src/tui/markdown.ts';
 import { layoutDetail, layoutSection, resolveLine } from '../../src/tui/notebook.ts';
 import { tableLines } from '../../src/tui/table.ts';
@@ -103,7 +104,7 @@ describe('table', () => {
 describe('notebook layout', () => {
   const data = fixtureData();
   const section = outline(data)[0];
-  const layout = layoutSection({ section, playbook: data.playbooks[0], notes: {}, baseline: {}, showSql: false, width: 70 });
+  const layout = layoutSection({ section, items: section.items, filtered: false, risk: null, playbook: data.playbooks[0], notes: {}, baseline: {}, showSql: false, width: 70 });
 
   it('puts prose before the cell it introduces and marks each item’s lines', () => {
     const text = layout.lines.map(lineText);
@@ -123,35 +124,35 @@ describe('notebook layout', () => {
   it('shows a finding on one row with its decision filled in at render time, and a note on the next', () => {
     const row = layout.lines[layout.itemStart[2]];
     const id = (section.items[2] as { finding: { id: string } }).finding.id;
-    expect(lineText(resolveLine(row, {}))).toContain('[ ] WARN Duplicate index on "Weird ""Name"" Table"');
+    expect(lineText(resolveLine(row, {}))).toContain(`[ ] WARN ${HOSTILE.quoted}`);
     expect(lineText(resolveLine(row, { [id]: { state: 'rejected', note: 'x', at: 'x' } }))).toContain('[✗] WARN');
-    expect(layout.itemEnd[2] - layout.itemStart[2]).toBe(1);
-    const noted = layoutSection({ section, playbook: data.playbooks[0], notes: { [id]: 'used by reports' }, baseline: {}, showSql: false, width: 70 });
-    expect(noted.itemEnd[2] - noted.itemStart[2]).toBe(2);
-    expect(lineText(noted.lines[noted.itemStart[2] + 1])).toBe('      “used by reports”');
+    expect(layout.itemEnd[2] - layout.itemStart[2]).toBe(2); // the object fills the row at 70 columns: the title goes below
+    const noted = layoutSection({ section, items: section.items, filtered: false, risk: null, playbook: data.playbooks[0], notes: { [id]: 'used by reports' }, baseline: {}, showSql: false, width: 70 });
+    expect(noted.itemEnd[2] - noted.itemStart[2]).toBe(3);
+    expect(lineText(noted.lines[noted.itemStart[2] + 2])).toBe('         “used by reports”');
     const newline = layout.lines[layout.itemStart[4]];
     expect(lineText(newline)).toContain('public."multi\\nline"."idx"');
     expect(lineText(layout.lines[layout.itemStart[5]])).not.toContain('\u001b');
   });
 
   it('shows SQL under each cell only when asked', () => {
-    const withSql = layoutSection({ section, playbook: data.playbooks[0], notes: {}, baseline: {}, showSql: true, width: 70 });
+    const withSql = layoutSection({ section, items: section.items, filtered: false, risk: null, playbook: data.playbooks[0], notes: {}, baseline: {}, showSql: true, width: 70 });
     expect(withSql.lines.map(lineText).join('\n')).toContain('JOIN pg_namespace n ON n.oid = c.relnamespace');
     expect(layout.lines.map(lineText).join('\n')).not.toContain('JOIN pg_namespace');
   });
 
   it('says “rejected before: note” for findings the baseline rejected', () => {
     const id = `indexes/duplicate_indexes/${HOSTILE.reserved}`;
-    const l = layoutSection({ section, playbook: data.playbooks[0], notes: {}, baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
-    expect(l.lines.map(lineText)).toContain('      rejected before: keeps a constraint');
-    const both = layoutSection({ section, playbook: data.playbooks[0], notes: { [id]: 'keeps a constraint' }, baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
-    expect(both.lines.map(lineText)).toContain('      “keeps a constraint” · rejected before');
+    const l = layoutSection({ section, items: section.items, filtered: false, risk: null, playbook: data.playbooks[0], notes: {}, baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
+    expect(l.lines.map(lineText)).toContain('         rejected before: keeps a constraint');
+    const both = layoutSection({ section, items: section.items, filtered: false, risk: null, playbook: data.playbooks[0], notes: { [id]: 'keeps a constraint' }, baseline: { [id]: { state: 'rejected', note: 'keeps a constraint', at: 'x' } }, showSql: false, width: 70 });
+    expect(both.lines.map(lineText)).toContain('         “keeps a constraint” · rejected before');
   });
 
   it('lays out 10,000 findings quickly', () => {
     const big = fixtureData(10_000);
     const t = performance.now();
-    const l = layoutSection({ section: outline(big)[0], playbook: big.playbooks[0], notes: {}, baseline: {}, showSql: false, width: 70 });
+    const l = layoutSection({ section: outline(big)[0], items: outline(big)[0].items, filtered: false, risk: null, playbook: big.playbooks[0], notes: {}, baseline: {}, showSql: false, width: 70 });
     expect(l.itemStart).toHaveLength(3 + 5 + 10_000);
     // ~40 ms on an idle machine; the bound only catches work that grows faster than the findings
     expect(performance.now() - t).toBeLessThan(5000);
@@ -159,16 +160,17 @@ describe('notebook layout', () => {
 
   it('opens a finding with rationale, evidence and the exact up and down SQL', () => {
     const item = section.items[2];
-    const text = layoutDetail(item, { decisions: {}, baseline: {}, width: 120 }).map(lineText);
+    const text = layoutDetail(item, { decisions: {}, baseline: {}, width: 120, risk: null }).map(lineText);
     expect(text).toContain('Why');
-    expect(text).toContain('  idx_scan: 0');
+    expect(text).toContain('  idx scan   0');
+    expect(text.join('\n')).not.toContain('{"');
     expect(text).toContain(`  DROP INDEX CONCURRENTLY IF EXISTS ${HOSTILE.quoted};`);
     expect(text.join('\n')).toContain('CREATE INDEX CONCURRENTLY "Ünïcødé idx" ON public."Weird ""Name"" Table" USING');
   });
 
   it('opens a cell with its SQL and the whole result', () => {
-    const text = layoutDetail(section.items[0], { decisions: {}, baseline: {}, width: 70 }).map(lineText);
-    expect(text).toContain('SQL');
+    const text = layoutDetail(section.items[0], { decisions: {}, baseline: {}, width: 70, risk: null }).map(lineText);
+    expect(text).toContain('SQL   (y copies it)');
     expect(text).toContain('  public  orders              orders_status_idx          800000');
     expect(UNUSED_COUNT).toBeGreaterThan(1000);
   });
@@ -181,11 +183,31 @@ describe('lines', () => {
     expect(out[1].segs.find((s) => s.text === 'gamma')?.bold).toBe(true);
   });
 
-  it('keeps SQL verbatim, breaking long lines at spaces', () => {
-    const out = verbatim('SELECT a,\n       b\n  FROM t WHERE x = 1 AND y = 2', 20, '', {}).map(lineText);
+  it('keeps SQL verbatim, breaking long lines only between tokens', async () => {
+    const out = sqlLines('SELECT a,\n       b\n  FROM t WHERE x = 1 AND y = 2', 20, '', {}).map(lineText);
     expect(out[0]).toBe('SELECT a,');
     expect(out[1]).toBe('       b');
     expect(out.slice(2).join(' ').replace(/\s+/g, ' ').trim()).toBe('FROM t WHERE x = 1 AND y = 2');
+    for (const ready of [false, true]) {
+      if (ready) await loadSqlScanner();
+      // a literal with spaces, a quoted identifier with spaces, a dollar-quoted body: never broken inside
+      const sql = "SELECT replace(query, ' and ', ' or ') AS \"a long column name\", $body$ one two three $body$ FROM pg_stat_statements";
+      for (const width of [28, 30, 45, 60]) {
+        const rows = wrapSql(sql, width);
+        const joined = rows.join('\n');
+        for (const piece of ["' and '", "' or '", '"a long column name"', '$body$ one two three $body$']) expect(joined).toContain(piece);
+        for (const r of rows) expect(displayWidth(r)).toBeLessThanOrEqual(width);
+        expect(rows.map((r) => r.trim()).join(' ')).toBe(sql);
+      }
+    }
+  });
+
+  it('shows a hostile name in Postgres escape syntax once the scanner has loaded: pasteable, never raw', async () => {
+    await loadSqlScanner();
+    const sql = 'DROP INDEX CONCURRENTLY IF EXISTS public."a\u001b[31mb";';
+    const shown = sqlLines(sql, 80, '  ', {}).map(lineText).join('\n');
+    expect(shown).toBe('  DROP INDEX CONCURRENTLY IF EXISTS public.U&"a\\001b[31mb";');
+    expect(shown).not.toContain('\u001b');
   });
 });
 

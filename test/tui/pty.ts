@@ -14,6 +14,10 @@ export interface Pty {
   text(): string;
   /** everything printed so far, byte for byte (escape sequences and all), decoded as UTF-8 */
   raw(): string;
+  /** what was printed after the last mark, without colours */
+  sinceMark(): string;
+  /** waits until nothing more has been printed for `quietMs` */
+  settle(quietMs?: number, timeoutMs?: number): Promise<void>;
   /** waits until `needle` appears after the last mark (see mark()) */
   waitFor(needle: string | RegExp, timeoutMs?: number): Promise<void>;
   mark(): void;
@@ -47,6 +51,19 @@ export function runInPty(args: string[], opts: { columns?: number; rows?: number
     raw: () => Buffer.concat(bytes).toString('utf8'),
     mark: () => {
       from = raw.length;
+    },
+    sinceMark: () => stripAnsi(raw.slice(from)),
+    settle: async (quietMs = 200, timeoutMs = 30_000) => {
+      const until = Date.now() + timeoutMs;
+      let seen = raw.length;
+      let quietSince = Date.now();
+      while (Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 25));
+        if (raw.length !== seen) {
+          seen = raw.length;
+          quietSince = Date.now();
+        } else if (Date.now() - quietSince >= quietMs) return;
+      }
     },
     waitFor: async (needle, timeoutMs = 60_000) => {
       const until = Date.now() + timeoutMs;

@@ -10,15 +10,17 @@ import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.
 import { expectNoRawNames, NAMES, q, SHOWN, UNTRUSTED_SQL } from '../safety/untrusted-names.ts';
 import { hasScript, runInPty, type Pty } from './pty.ts';
 
-/** Presses j until the selected row (▌) mentions `needle`; then the row is the selected one. */
+/**
+ * Presses j until the row the key selected (▌) mentions `needle`. Only what was drawn after each key counts,
+ * once the screen is quiet: a frame drawn late must not be taken for the one before.
+ */
 async function selectRow(pty: Pty, needle: string, max = 60): Promise<void> {
   for (let i = 0; i < max; i++) {
     pty.mark();
     pty.send('j');
     await pty.waitFor('▌');
-    await new Promise((r) => setTimeout(r, 150));
-    const rows = pty.text().split('\n');
-    if (rows.slice(-60).some((l) => l.includes('▌') && l.includes(needle))) return;
+    await pty.settle();
+    if (pty.sinceMark().split('\n').some((l) => l.includes('▌') && l.includes(needle))) return;
   }
   throw new Error(`never selected a row with ${needle}; screen:\n${pty.text().slice(-3000)}`);
 }
@@ -29,6 +31,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
   let db: TestDatabase;
   let out: string;
   let pty: Pty | null = null;
+  let copied = '';
 
   beforeAll(async () => {
     db = await createDatabase(UNTRUSTED_SQL, { untracked: true });
@@ -43,29 +46,49 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
   it('session: the names show escaped, none reaches the terminal raw, and w saves the migration', async () => {
     pty = runInPty(['session', '--url', db.url, '--playbook', 'indexes', '--out', out], { columns: 160, rows: 45 });
     await pty.waitFor('6 pending', 120_000);
-    await selectRow(pty, `INFO Foreign key "${SHOWN.osc}`);
+    // from the overview (where the six foreign keys are one pattern) into the Indexes notebook
+    pty.send('\t');
+    await selectRow(pty, `INFO public."${SHOWN.osc}"`);
     pty.mark();
     pty.send('\r');
     await pty.waitFor('CREATE INDEX CONCURRENTLY');
+    // the SQL on screen names the table in Postgres's escape syntax, pasteable as it is ...
+    await pty.waitFor('ON public.U&"osc\\001b]0;TITLE\\0007tbl" USING btree (');
+    expect(pty.text()).toContain('U&"osc\\001b]0;TITLE\\0007tbl col");');
+    // ... and y copies the exact bytes
+    pty.mark();
+    pty.send('y');
+    await pty.waitFor('clipboard.sql');
+    copied = await fs.readFile(path.join(out, 'clipboard.sql'), 'utf8');
+    expect(copied).toContain(`ON public.${q(NAMES.osc)} USING btree (${q(`${NAMES.osc} col`)})`);
     pty.send('\r');
     await pause();
     pty.mark();
     pty.send('a');
     await pty.waitFor('✓ 1 accepted');
-    await selectRow(pty, `INFO Foreign key "${SHOWN.rtl}`);
+    await selectRow(pty, `INFO public."${SHOWN.rtl}"`);
     pty.mark();
     pty.send('a');
     await pty.waitFor('✓ 2 accepted');
     pty.mark();
     pty.send('w');
+    // w shows the whole migration first, hostile names in escape syntax, and writes on confirmation
+    await pty.waitFor('Write the snapshot, the migration and the rollback?');
+    expect(pty.text()).toContain('public.U&"rtl\\202etxt.exe"');
+    pty.mark();
+    pty.send('\r');
     await pty.waitFor('wrote snapshot');
     pty.send('q');
     expect(await pty.exit).toBe(0);
 
     const shown = pty.text();
     for (const s of [SHOWN.osc, SHOWN.sgr, SHOWN.rtl, SHOWN.newline.slice(0, 20), '<script>alert(1)</script>', 'md|pipe`tick*star']) expect(shown).toContain(s);
-    expectNoRawNames(pty.raw(), 'the terminal');
-    expect(shown).not.toMatch(/^\s*WARN\s+public\.fake/m);
+    // the one OSC sequence of ours, the y copy (OSC 52), carries the exact bytes, base64-encoded
+    const OSC52 = /\u001b\]52;c;([A-Za-z0-9+/=]*)\u0007/g;
+    const clip = [...pty.raw().matchAll(OSC52)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
+    expect(clip.map((c) => `${c}\n`)).toEqual([copied]);
+    expectNoRawNames(pty.raw().replace(OSC52, ''), 'the terminal');
+    expect(shown).not.toMatch(/^\s*(?:INFO|WARN|CRIT)\s+public\.fake/m);
 
     const files = (await fs.readdir(out)).sort();
     const migration = await fs.readFile(path.join(out, files.find((f) => f.endsWith('.migration.sql'))!), 'utf8');
@@ -77,7 +100,8 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     const snapshot = path.join(out, (await fs.readdir(out)).find((f) => f.endsWith('.snapshot.json'))!);
     pty = runInPty(['replay', snapshot, '--out', out], { columns: 120, rows: 40 });
     await pty.waitFor('offline replay of');
-    await selectRow(pty, `INFO Foreign key "${SHOWN.sgr}`);
+    pty.send('\t');
+    await selectRow(pty, `INFO public."${SHOWN.sgr}"`);
     pty.mark();
     pty.send('\r');
     await pty.waitFor('CREATE INDEX CONCURRENTLY');

@@ -12,8 +12,9 @@ import { ExportError, readExisting, writeExport } from './write.ts';
 
 export { ExportError };
 
-export const EXPORT_FORMATS = ['sql', 'node-pg-migrate', 'prisma', 'flyway', 'golang-migrate', 'sqitch'] as const;
-export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+import { EXPORT_FORMATS, type ExportFormat } from './formats.ts';
+
+export { EXPORT_FORMATS, type ExportFormat };
 
 const EXPORTERS: Record<ExportFormat, Exporter> = {
   sql: exportSql,

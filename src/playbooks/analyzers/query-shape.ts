@@ -80,6 +80,7 @@ export interface QueryShape {
 }
 
 // libpg-query's JSON AST: every node is `{ TypeName: {…fields} }`.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the parse tree is untyped JSON
 type Obj = Record<string, any>;
 
 interface ScopeEntry {

@@ -170,7 +170,10 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
       const other = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
       try {
         let flip = false;
-        const hopping = async (sql: string, params?: unknown[]) => ((flip = !flip) ? session : other).query(sql, params).then((r) => r.rows);
+        const hopping = async (sql: string, params?: unknown[]) => {
+          flip = !flip;
+          return (flip ? session : other).query(sql, params).then((r) => r.rows);
+        };
         const lab2 = (await HypoLab.open(hopping)).lab!;
         await expect(lab2.create(`CREATE INDEX ON tiny (code)`)).rejects.toThrow(/lost its connection/);
         await lab2.close();

@@ -1,9 +1,7 @@
-// The rows around the notebook: banner on top, message and status bar at the bottom.
-import React from 'react';
+// The rows around the pane: banner on top, message and status bar at the bottom.
 import type { DecisionState } from '../playbooks/types.ts';
 import type { Message, Source } from '../review/state.ts';
-import type { Line } from './lines.ts';
-import { LineView } from './LineView.tsx';
+import type { Line, Seg } from './lines.ts';
 import { displayWidth, printable, wrap } from './text.ts';
 
 export function formatTime(iso: string): string {
@@ -29,20 +27,36 @@ export function bannerLine(source: Source, product: string | null): Line {
   }
 }
 
-/** Left part of the status bar; the key hint is drawn separately so it never gets cut. */
-export function statusLine(source: Source, counts: Record<DecisionState, number>, dirty: boolean): Line {
+const width = (segs: Seg[]) => segs.reduce((n, s) => n + displayWidth(s.text), 0);
+
+/**
+ * Left part of the status bar, within `room` columns (the key hint is drawn separately so it never gets cut):
+ * the counts in words, or in short when that does not fit, then where the data comes from if there is room.
+ */
+export function statusLine(source: Source, counts: Record<DecisionState, number>, dirty: boolean, room = Infinity): Line {
   const where = source.kind === 'replay' ? `replay of ${source.file}` : source.display;
-  return {
-    segs: [
-      { text: `✓ ${counts.accepted.toLocaleString('en-US')} accepted`, color: 'green' },
-      { text: '  ' },
-      { text: `✗ ${counts.rejected.toLocaleString('en-US')} rejected`, color: 'red' },
-      { text: '  ' },
-      { text: `· ${counts.pending.toLocaleString('en-US')} pending` },
-      ...(dirty ? [{ text: '  ● unsaved', color: 'yellow' }] : []),
-      { text: `  ${printable(where)}`, dim: true },
-    ],
-  };
+  const n = (x: number) => x.toLocaleString('en-US');
+  const long: Seg[] = [
+    { text: `✓ ${n(counts.accepted)} accepted`, color: 'green' },
+    { text: '  ' },
+    { text: `✗ ${n(counts.rejected)} rejected`, color: 'red' },
+    { text: '  ' },
+    { text: `· ${n(counts.pending)} pending` },
+    ...(dirty ? [{ text: '  ● unsaved', color: 'yellow' }] : []),
+  ];
+  const short: Seg[] = [
+    { text: `✓${n(counts.accepted)}`, color: 'green' },
+    { text: ' ' },
+    { text: `✗${n(counts.rejected)}`, color: 'red' },
+    { text: ' ' },
+    { text: `·${n(counts.pending)} pending` },
+    ...(dirty ? [{ text: ' ● unsaved', color: 'yellow' }] : []),
+  ];
+  const segs = width(long) <= room ? long : short;
+  const rest = room - width(segs) - 2;
+  const place = printable(where);
+  if (rest >= Math.min(displayWidth(place), 12)) segs.push({ text: `  ${displayWidth(place) <= rest ? place : place.slice(0, Math.max(0, rest - 1)) + '…'}`, dim: true });
+  return { segs };
 }
 
 /** The message, wrapped to the width (paths can be long), at most `max` rows. */
@@ -51,8 +65,4 @@ export function messageLines(message: Message | null, width: number, max = 4): L
   const color = message.tone === 'error' ? 'red' : 'green';
   const rows = message.lines.map(printable).flatMap((text) => (displayWidth(text) <= width ? [text] : wrap(text, width)));
   return rows.slice(0, max).map((text) => ({ segs: [{ text, color }] }));
-}
-
-export function Row({ line, width }: { line: Line; width: number }) {
-  return <LineView line={line} width={width} />;
 }
