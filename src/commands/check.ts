@@ -52,7 +52,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const { loadConfig, emptyConfig } = await import('../config/load.ts');
   const config = args.config === false ? emptyConfig() : await loadConfig(args.config);
   const all = await selectNotebooks(undefined);
-  if (config.file) (await import('../config/apply.ts')).checkConfigAgainst(config, all);
+  const { appRolesOf, checkConfigAgainst } = await import('../config/apply.ts');
+  if (config.file) checkConfigAgainst(config, all);
   const chosen = args.playbook?.length ? args.playbook : config.playbooks;
   const notebooks = chosen?.length ? await selectNotebooks(chosen) : all;
 
@@ -69,7 +70,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     failOn,
     baseline: args.failOnNew ?? null,
     workload: { files, database: args.workloadDatabase },
-    appRoles: args.appRole?.length ? args.appRole : (config.appRoles ?? []),
+    appRoles: appRolesOf(args.appRole, config),
     save: args.save && accept ? { dir: args.save, accept, carryFrom: args.baseline ?? null } : null,
     onDemo: () => process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n'),
   });

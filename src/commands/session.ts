@@ -1,5 +1,8 @@
 // `pgadvisor session`: the review TUI over a live run of the playbooks.
 import path from 'node:path';
+import { appRolesOf, checkConfigAgainst } from '../config/apply.ts';
+import { ConfigError } from '../config/error.ts';
+import { emptyConfig, loadConfig } from '../config/load.ts';
 import { UsageError, resolveTarget } from '../db/target.ts';
 import type { Decision } from '../playbooks/types.ts';
 import { connect, runLive, selectNotebooks, withWorkloadFeed, type Connected } from '../playbooks/live.ts';
@@ -18,8 +21,10 @@ export interface SessionArgs extends WorkloadArgs {
   out: string;
   baseline?: string;
   resume?: string;
-  /** roles the application connects as (--app-role) */
+  /** roles the application connects as (--app-role); the config file's app_roles otherwise */
   appRole?: string[];
+  /** the config file (--config), false for none (--no-config); only its app_roles shape a session */
+  config?: string | false;
 }
 
 export async function sessionCommand(args: SessionArgs): Promise<number> {
@@ -29,13 +34,18 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let files: Awaited<ReturnType<typeof workloadFiles>> = [];
   let baseline: Snapshot | null = null;
   let resumed: Record<string, Decision> | undefined;
+  let appRoles: string[];
   try {
+    // the same file check reads, refused the same way when it is wrong
+    const config = args.config === false ? emptyConfig() : await loadConfig(args.config);
+    if (config.file) checkConfigAgainst(config, await selectNotebooks(undefined));
+    appRoles = appRolesOf(args.appRole, config);
     notebooks = await selectNotebooks(args.playbook);
     files = await workloadFiles(args);
     if (args.baseline) baseline = await readSnapshot(args.baseline);
     if (args.resume) resumed = (await readSnapshot(args.resume)).decisions;
   } catch (err) {
-    if (err instanceof UsageError || err instanceof SnapshotError) return fail(err.message);
+    if (err instanceof UsageError || err instanceof SnapshotError || err instanceof ConfigError) return fail(err.message);
     throw err;
   }
 
@@ -45,7 +55,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let conn: Connected | null = null;
   if (!demo) {
     try {
-      conn = await connect(args.url, { appRoles: args.appRole });
+      conn = await connect(args.url, { appRoles });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
@@ -67,7 +77,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
         start: async (onEvent, signal) => {
           if (!conn) {
             onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
-            conn = await connect(undefined, { appRoles: args.appRole });
+            conn = await connect(undefined, { appRoles });
           }
           return runLive(conn, notebooks, onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase });
         },

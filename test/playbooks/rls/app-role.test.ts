@@ -12,6 +12,7 @@ import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.t
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { runCli } from '../../cli/run-cli.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../../support/db.ts';
+import { hasScript, runInPty } from '../../tui/pty.ts';
 import { dropRoles, newSuffix } from './helpers.ts';
 
 const s = newSuffix();
@@ -147,4 +148,39 @@ describe.skipIf(!hasRealServer)('RLS coverage for the application\'s roles', () 
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it.skipIf(!hasScript)("session reads the config file's app_roles too (--app-role replaces them; a wrong file is one line)", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'pgadv-approles-session-'));
+    const config = join(dir, 'roles.toml');
+    // the rows of the rls-security notebook once the run is over, as the review screen lists them
+    const rows = async (...extra: string[]) => {
+      const pty = runInPty(['session', '--url', withRls.url, '--playbook', 'rls-security', '--config', config, '--out', dir, ...extra], { columns: 160, rows: 45 });
+      try {
+        await pty.waitFor(/\d+ pending/, 120_000);
+        await pty.settle(500);
+        const screen = pty.text();
+        pty.send('q');
+        expect(await pty.exit).toBe(0);
+        return screen;
+      } finally {
+        pty.kill();
+      }
+    };
+    try {
+      await writeFile(config, `app_roles = ["${appUser}"]\n`);
+      const fromConfig = await rows();
+      expect(fromConfig).toContain(`role ${appUser}  RLS for ${appUser}: 2 tables with RLS off (1 writable)`);
+      expect(fromConfig).not.toContain(`role ${bypasser}`);
+      const replaced = await rows('--app-role', bypasser);
+      expect(replaced).toContain(`role ${bypasser}  RLS never applies to ${bypasser}: it is BYPASSRLS`);
+      expect(replaced).not.toContain(`role ${appUser}`);
+
+      await writeFile(config, `app_roles = "${appUser}"\n`);
+      const bad = runInPty(['session', '--url', withRls.url, '--config', config, '--out', dir]);
+      expect(await bad.exit).toBe(2);
+      expect(bad.text().trim()).toBe(`pgadvisor: ${config}:1: app_roles: must be an array of non-empty strings`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 300_000);
 });
