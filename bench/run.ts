@@ -308,7 +308,7 @@ async function main() {
   const pagila = await ensureCorpus('pagila', true);
   for (const db of [mb, pagila]) await admin(`CREATE EXTENSION IF NOT EXISTS pg_stat_statements`, [], db).catch(() => undefined);
   const mbCheck = await checkTimes(mb);
-  const mbCli = await cliTime(['check', '--json', '--allow-errors', '--url', urlFor(mb)]);
+  const mbCli = await cliTime(['check', '--json', '--url', urlFor(mb)]);
   const splinter = await splinterTime(mb);
   const mbSession = await checkTimes(mb, 'session');
   results.musicbrainz = { check: mbCheck, session: mbSession, cliMs: Math.round(mbCli), splinter };

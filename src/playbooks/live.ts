@@ -16,6 +16,17 @@ export interface Connected {
   close(): Promise<void>;
 }
 
+/** Extensions the notebooks' SQL names without a schema, as it stays runnable pasted into psql. */
+const UNQUALIFIED_EXTENSIONS = ['pg_stat_statements'];
+
+/**
+ * Where those extensions are installed in this database: a schema off the session's search_path (Supabase's
+ * `extensions`, a dedicated one) is appended to it inside each read-only transaction (ReadOnlyDb.setExtensionSchemas).
+ */
+function unqualifiedExtensionSchemas(server: ServerFacts): string[] {
+  return server.extensions.filter((e) => UNQUALIFIED_EXTENSIONS.includes(e.name)).map((e) => e.schema);
+}
+
 /**
  * Opens the read-only session: --url (or a target already resolved), DATABASE_URL, PG* variables, else the embedded
  * demo. `appRoles` are the application's roles every cell may read (ReadOnlyDb.setAppRoles).
@@ -36,6 +47,7 @@ export async function connect(
   if (early) {
     const { db, server } = await early;
     db.setAppRoles(appRoles);
+    db.setExtensionSchemas(unqualifiedExtensionSchemas(server));
     return { db, target, server, demo: false, close: () => db.close() };
   }
   const [{ ReadOnlyDb }, { probeServer }] = await Promise.all([import('../db/read-only.ts'), import('../db/server-facts.ts')]);
@@ -48,6 +60,7 @@ export async function connect(
   }
   db.setAppRoles(appRoles);
   const server = await probeServer(db);
+  db.setExtensionSchemas(unqualifiedExtensionSchemas(server));
   return {
     db,
     target,
