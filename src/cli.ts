@@ -41,6 +41,7 @@ const sessionOptions = {
   workload: { type: 'string', array: true, describe: "the application's statements: a server log, a .sql file or a pg_stat_statements export (repeatable)" },
   'workload-format': { type: 'string', describe: 'force the --workload format: stderr, csvlog, jsonlog, sql, csv or json (detected from the content otherwise)' },
   'workload-database': { type: 'string', describe: "read a log's entries of this database (default: the one inspected)" },
+  playbooks: { type: 'string', array: true, describe: "a folder of your team's notebooks, run with the shipped ones (repeatable; also playbook_dirs in .pgadvisor.toml)" },
 } as const;
 
 const CHECK_DESCRIBE = 'run every playbook non-interactively and print the findings (one database, or many)';
@@ -64,6 +65,7 @@ const checkOptions = {
   'workload-database': sessionOptions['workload-database'],
   'app-role': sessionOptions['app-role'],
   'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
+  playbooks: sessionOptions.playbooks,
 } as const;
 
 const checkHandler = (a: InferredOptionTypes<typeof checkOptions>) =>
@@ -137,8 +139,8 @@ if (process.argv[2] === 'check') {
     },
     (a) => run(async () => (await import('./commands/report.ts')).reportCommand({ file: a.file as string, out: a.out, format: a.format }))(),
   )
-  .command('playbooks', 'list playbooks and their checks with their requirements', {}, () =>
-    run(async () => (await import('./commands/playbooks.ts')).playbooksCommand())(),
+  .command('playbooks', 'list playbooks and their checks with their requirements', { playbooks: sessionOptions.playbooks }, (a) =>
+    run(async () => (await import('./commands/playbooks.ts')).playbooksCommand({ playbooks: a.playbooks }))(),
   )
   .strict()
   .help()

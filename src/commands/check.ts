@@ -4,6 +4,8 @@ import { LEVEL_ALIASES } from '../config/schema.ts';
 import { UsageError, type Target } from '../db/target.ts';
 import { SEVERITIES, severityRank, type Notebook, type Severity } from '../playbooks/types.ts';
 import { selectNotebooks } from '../playbooks/live.ts';
+import { PLAYBOOK_DIR } from '../playbooks/loader.ts';
+import { asUsageError, teamDirs, type TeamPlaybookArgs } from './team-playbooks.ts';
 import { serverLabel } from '../db/providers.ts';
 import { jsonText, terminalText as printable } from '../util/untrusted-text.ts';
 import type { WorkloadSourceSummary } from '../workload/types.ts';
@@ -13,7 +15,7 @@ import { TOOL_VERSION } from '../version.ts';
 export const FORMATS = ['text', 'json', 'sarif', 'junit', 'markdown'] as const;
 export type Format = (typeof FORMATS)[number];
 
-export interface CheckArgs extends WorkloadArgs {
+export interface CheckArgs extends WorkloadArgs, TeamPlaybookArgs {
   url?: string | string[];
   urlsFile?: string;
   allDatabases?: boolean;
@@ -51,11 +53,12 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
 
   const { loadConfig, emptyConfig } = await import('../config/load.ts');
   const config = args.config === false ? emptyConfig() : await loadConfig(args.config);
-  const all = await selectNotebooks(undefined);
+  const teams = teamDirs(args, config);
+  const all = await selectNotebooks(undefined, PLAYBOOK_DIR, teams).catch((err) => Promise.reject(asUsageError(err)));
   const { appRolesOf, checkConfigAgainst } = await import('../config/apply.ts');
   if (config.file) checkConfigAgainst(config, all);
   const chosen = args.playbook?.length ? args.playbook : config.playbooks;
-  const notebooks = chosen?.length ? await selectNotebooks(chosen) : all;
+  const notebooks = chosen?.length ? await selectNotebooks(chosen, PLAYBOOK_DIR, teams) : all;
 
   const files = await workloadFiles(args);
   const { targets, fleet, unlisted } = await resolveTargets(args);

@@ -1,15 +1,16 @@
-import { loadNotebooks } from '../playbooks/loader.ts';
+import { loadPlaybooks } from '../playbooks/loader.ts';
+import { asUsageError, configuredTeamDirs, teamDirs, type TeamPlaybookArgs } from './team-playbooks.ts';
 import { ANALYZER_INPUTS } from '../playbooks/inputs.ts';
 import { formatVersion } from '../playbooks/requirements.ts';
 import type { Requirement } from '../playbooks/types.ts';
 import { terminalText as t } from '../util/untrusted-text.ts';
 
-/** Lists playbooks and their checks with what each needs. */
-export async function playbooksCommand(): Promise<number> {
-  const notebooks = await loadNotebooks();
+/** Lists playbooks (the shipped ones and each team folder's) and their checks with what each needs. */
+export async function playbooksCommand(args: TeamPlaybookArgs = {}): Promise<number> {
+  const notebooks = await loadPlaybooks(teamDirs(args, { playbookDirs: await configuredTeamDirs() })).catch((err) => Promise.reject(asUsageError(err)));
   const out: string[] = [];
   for (const nb of notebooks) {
-    out.push(`${t(nb.id)} — ${t(nb.title)}${nb.summary ? `: ${t(nb.summary)}` : ''}`);
+    out.push(`${t(nb.id)} — ${t(nb.title)}${nb.summary ? `: ${t(nb.summary)}` : ''}${nb.team ? `  [team: ${t(nb.team)}]` : ''}`);
     for (const c of nb.cells) {
       const needs = describe({ ...c.requires, ...(c.analyzer ? mergeNeeds(c.requires, ANALYZER_INPUTS[c.analyzer]?.requires) : {}) });
       out.push(`  ${c.kind.padEnd(8)} ${t(c.id).padEnd(34)} ${t(c.title)}${needs ? `  [needs ${t(needs)}]` : ''}`);

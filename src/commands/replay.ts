@@ -20,6 +20,8 @@ export async function replayCommand(args: { file: string; out: string }): Promis
     source: { kind: 'replay', file: args.file, database: server.database, takenAt: snapshot.takenAt, demo: snapshot.demo },
     data: { server, playbooks, findings, skipped },
     decisions: snapshot.decisions,
+    // the engineer's own cells with their last results; editable, not runnable (no database)
+    scratch: snapshot.notes,
     baseline: snapshot.baseline,
     // the data's time stays; the replay's own time names the derived files, apart from the original's
     takenAt: snapshot.takenAt,

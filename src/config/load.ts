@@ -34,7 +34,7 @@ export async function loadConfig(explicit: string | undefined, cwd = process.cwd
 }
 
 export function emptyConfig(): Config {
-  return { file: null, lines: new Map(), playbooks: null, appRoles: null, severity: {}, ignores: [], thresholds: {}, sarif: { file: null } };
+  return { file: null, lines: new Map(), playbooks: null, playbookDirs: [], appRoles: null, severity: {}, ignores: [], thresholds: {}, sarif: { file: null } };
 }
 
 /** Parses config text; `shown` is how errors name the file. */

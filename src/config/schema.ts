@@ -1,4 +1,5 @@
 // The shape of .pgadvisor.toml, checked key by key so that every error names its file, line and key.
+import { dirname, isAbsolute, join } from 'node:path';
 import { SEVERITIES, type Severity } from '../playbooks/types.ts';
 import { ConfigError, type KeyLines } from './error.ts';
 
@@ -18,6 +19,8 @@ export interface Config {
   lines: KeyLines;
   /** default --playbook */
   playbooks: string[] | null;
+  /** team notebook folders (as --playbooks DIR), relative to the config file's folder as written */
+  playbookDirs: string[];
   /** default --app-role */
   appRoles: string[] | null;
   /** `playbook/check` → severity its findings get */
@@ -28,7 +31,7 @@ export interface Config {
   sarif: { file: string | null };
 }
 
-export const CONFIG_KEYS = ['playbooks', 'app_roles', 'severity', 'ignore', 'thresholds', 'sarif'];
+export const CONFIG_KEYS = ['playbooks', 'playbook_dirs', 'app_roles', 'severity', 'ignore', 'thresholds', 'sarif'];
 
 /** Level names as written in full or as the text output shows them. */
 export const LEVEL_ALIASES: Record<string, Severity> = { info: 'info', warning: 'warning', warn: 'warning', critical: 'critical', crit: 'critical' };
@@ -93,6 +96,7 @@ export function validateConfig(raw: Record<string, unknown>, ctx: Ctx): Config {
     file: ctx.file,
     lines: ctx.lines,
     playbooks: strings('playbooks'),
+    playbookDirs: (strings('playbook_dirs') ?? []).map((d) => (isAbsolute(d) ? d : join(dirname(ctx.file), d))),
     appRoles: strings('app_roles'),
     severity,
     ignores,

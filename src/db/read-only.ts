@@ -112,6 +112,24 @@ export class ReadOnlyDb {
   }
 
   /**
+   * One statement the engineer typed (a scratch cell), in its own read-only transaction with the same
+   * timeouts, rolled back rather than committed: whatever it did to the session (a set_config(…, false), a
+   * cursor) goes with the transaction. The server refuses a write (read-only transaction).
+   */
+  async scratch(sql: string, signal?: AbortSignal): Promise<QueryResult> {
+    const client = await this.pool.connect();
+    let broken = false;
+    try {
+      return await this.inTransaction(client, () => this.run(client, sql, [], signal), 'ROLLBACK');
+    } catch (err) {
+      broken = isConnectionLoss(err);
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  /**
    * Runs fn with all its statements on one connection and inside one read-only transaction, so
    * backend-local state (hypopg's hypothetical indexes, prepared statements) lives exactly as long as
    * fn, also behind a transaction-mode pooler. A failing statement is rolled back to a savepoint, so
@@ -143,11 +161,11 @@ export class ReadOnlyDb {
     }
   }
 
-  private async inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>): Promise<T> {
+  private async inTransaction<T>(client: pg.PoolClient, fn: () => Promise<T>, end: 'COMMIT' | 'ROLLBACK' = 'COMMIT'): Promise<T> {
     await client.query(this.begin);
     try {
       const result = await fn();
-      await client.query(markOwn('COMMIT'));
+      await client.query(markOwn(end));
       return result;
     } catch (err) {
       if (!isConnectionLoss(err)) await client.query(markOwn('ROLLBACK')).catch(() => undefined);

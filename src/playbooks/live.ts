@@ -3,8 +3,8 @@
 import type { ReadOnlyDb, ReadOnlyDbOptions } from '../db/read-only.ts';
 import { resolveTarget, UsageError, type Target } from '../db/target.ts';
 import { ANALYZER_INPUTS } from './inputs.ts';
-import { loadNotebooks } from './loader.ts';
-import type { RunEvent } from './runner.ts';
+import { loadNotebooks, PLAYBOOK_DIR } from './loader.ts';
+import type { RunEvent, RunOptions } from './runner.ts';
 import type { Notebook, ServerFacts, RunResult } from './types.ts';
 import type { WorkloadFormat } from '../workload/types.ts';
 
@@ -79,8 +79,8 @@ export async function connect(
  * along with only the cells that read and show the workload, so the one read of pg_stat_statements stays a
  * visible cell.
  */
-export async function selectNotebooks(ids: string[] | undefined, dir?: string): Promise<Notebook[]> {
-  const all = await loadNotebooks(dir);
+export async function selectNotebooks(ids: string[] | undefined, dir: string = PLAYBOOK_DIR, teamDirs: readonly string[] = []): Promise<Notebook[]> {
+  const all = await loadNotebooks(dir, ANALYZER_INPUTS, teamDirs);
   if (!ids?.length) return all;
   const unknown = ids.filter((id) => !all.some((n) => n.id === id));
   if (unknown.length) {
@@ -118,11 +118,13 @@ export async function runLive(
     workloadFiles = [],
     workloadDatabase,
     thresholds,
+    onWorkload,
   }: {
     findingsOnly?: boolean;
     workloadFiles?: { path: string; format: WorkloadFormat }[];
     workloadDatabase?: string;
     thresholds?: Record<string, Record<string, number>>;
+    onWorkload?: RunOptions['onWorkload'];
   } = {},
 ): Promise<RunResult> {
   const [{ runPlaybooks }, { findingCells }] = await Promise.all([import('./runner.ts'), import('./findings-only.ts')]);
@@ -134,5 +136,5 @@ export async function runLive(
   if (workloadFiles.length || conn.server.extensions.some((e) => e.name === 'pg_stat_statements')) {
     import('../workload/resolve.ts').then(({ loadParser }) => loadParser(), () => undefined);
   }
-  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds });
+  return runPlaybooks({ db: conn.db, server: conn.server, notebooks: cells, analyzers, onEvent, signal, workloadFiles, workloadDatabase, thresholds, onWorkload });
 }

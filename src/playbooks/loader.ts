@@ -1,5 +1,5 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { OWN_STATEMENT_FILTER } from '../workload/own.ts';
 import { ANALYZER_INPUTS, declaredUses, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
 import { MANAGED_TOPICS, type ManagedTopic } from './managed.ts';
@@ -16,9 +16,23 @@ export class NotebookError extends Error {
     readonly line: number,
     message: string,
   ) {
-    super(`${basename(file)}:${line}: ${message}`);
+    super(`${notebookPath(file)}:${line}: ${message}`);
   }
 }
+
+// team folders read so far: their notebooks are named by path, since two folders may hold the same file name
+const teamFolders = new Set<string>();
+
+/** A shipped notebook by its name (indexes.md); a team's by its path from the working directory. */
+export function notebookPath(file: string): string {
+  const abs = resolve(file);
+  if (!teamFolders.has(dirname(abs))) return basename(abs);
+  const rel = relative(process.cwd(), abs);
+  return rel && !rel.startsWith('..') ? rel : abs;
+}
+
+/** A --playbooks folder that cannot be read. */
+export class PlaybookDirError extends Error {}
 
 const ID = /^[a-z][a-z0-9_-]*$/;
 const PRIVILEGES: Privilege[] = ['superuser', 'pg_read_all_stats', 'pg_monitor', 'pg_read_all_settings'];
@@ -27,17 +41,44 @@ const SESSION_CHANGING = /^\s*(set|reset|begin|start|commit|end|rollback|abort|d
 
 export type AnalyzerDeclarations = Readonly<Record<string, AnalyzerInputs>>;
 
-export async function loadNotebooks(dir = PLAYBOOK_DIR, analyzers: AnalyzerDeclarations = ANALYZER_INPUTS): Promise<Notebook[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
-  const notebooks = await Promise.all(files.map(async (f) => parseNotebook(join(dir, f), await readFile(join(dir, f), 'utf8'), analyzers)));
+export async function loadNotebooks(dir = PLAYBOOK_DIR, analyzers: AnalyzerDeclarations = ANALYZER_INPUTS, teamDirs: readonly string[] = []): Promise<Notebook[]> {
+  const notebooks = [...(await readFolder(dir, analyzers, null))];
+  for (const team of teamDirs) notebooks.push(...(await readFolder(team, analyzers, team)));
   const seen = new Map<string, string>();
   for (const nb of notebooks) {
     const other = seen.get(nb.id);
-    if (other) throw new NotebookError(nb.file, 1, `playbook id "${nb.id}" is also used by ${basename(other)}`);
+    if (other) throw new NotebookError(nb.file, 2, `playbook id "${nb.id}" is also used by ${notebookPath(other)}`);
     seen.set(nb.id, nb.file);
   }
   checkWorkloadFeed(notebooks);
   return notebooks.sort((a, b) => a.order - b.order || a.id.localeCompare(b.id));
+}
+
+/** The shipped notebooks and those of each team folder (--playbooks DIR, playbook_dirs in the config), validated alike. */
+export function loadPlaybooks(teamDirs: readonly string[] = []): Promise<Notebook[]> {
+  return loadNotebooks(PLAYBOOK_DIR, ANALYZER_INPUTS, teamDirs);
+}
+
+/** The notebooks of one folder: every .md but README.md; a team folder's are marked with it. */
+async function readFolder(dir: string, analyzers: AnalyzerDeclarations, team: string | null): Promise<Notebook[]> {
+  let names: string[];
+  try {
+    if (team !== null && !(await stat(dir)).isDirectory()) throw new PlaybookDirError(`--playbooks ${team}: not a folder`);
+    names = await readdir(dir);
+  } catch (err) {
+    if (err instanceof PlaybookDirError || team === null) throw err;
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PlaybookDirError(`--playbooks ${team}: ${code === 'ENOENT' ? 'no such folder' : `cannot read the folder (${code ?? 'error'})`}`);
+  }
+  const files = names.filter((f) => f.endsWith('.md') && f !== 'README.md').sort();
+  if (team !== null) teamFolders.add(resolve(dir));
+  if (team !== null && !files.length) throw new PlaybookDirError(`--playbooks ${team}: no notebook (.md file) in the folder`);
+  return Promise.all(
+    files.map(async (f) => {
+      const nb = parseNotebook(join(dir, f), await readFile(join(dir, f), 'utf8'), analyzers);
+      return team === null ? nb : { ...nb, team };
+    }),
+  );
 }
 
 /** One probe feeds the workload of every notebook: exactly one when any analyzer reads the workload, never two. */
@@ -45,7 +86,7 @@ function checkWorkloadFeed(notebooks: Notebook[]): void {
   const feeds = notebooks.flatMap((nb) => nb.cells.filter((c) => c.feeds).map((c) => ({ nb, c })));
   if (feeds.length > 1) {
     const [first, second] = feeds;
-    throw new NotebookError(second.nb.file, second.c.line, `cell "${second.c.id}" feeds the workload, and so does ${basename(first.nb.file)}:${first.c.line}; one probe feeds it`);
+    throw new NotebookError(second.nb.file, second.c.line, `cell "${second.c.id}" feeds the workload, and so does ${notebookPath(first.nb.file)}:${first.c.line}; one probe feeds it`);
   }
   if (feeds.length) return;
   for (const nb of notebooks) {

@@ -2,7 +2,7 @@ import { clean } from '../db/errors.ts';
 import { providerInfo } from '../db/providers.ts';
 import { isConnectionLoss } from '../db/read-only.ts';
 import type { BuildResult } from '../workload/build.ts';
-import type { WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
+import type { Workload, WorkloadFormat, WorkloadSourceSummary } from '../workload/types.ts';
 import { SkipCell, type Analyzer, type AnalyzerRegistry } from './analyzer.ts';
 import { targetSchema, toFindings } from './findings.ts';
 import { adaptToProvider } from './provider-advice.ts';
@@ -40,6 +40,8 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** configured thresholds by `playbook/check` (a config file's [thresholds]); cells use their defaults otherwise */
   thresholds?: Record<string, Record<string, number>>;
+  /** told the run's workload once it is read (the TUI plans statements with its constants; in memory only) */
+  onWorkload?: (workload: Workload) => void;
 }
 
 /** The run's workload, built once for all the analyzers that read it; null with the reason when there is none. */
@@ -98,7 +100,10 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
       start(job);
       record(job, await runAnalyzerCell(job, opts, runInputs, analyzers, needs(job.cell), inputOf, workload));
     });
-    if (workload?.workload) workloadSources = workload.workload.sources;
+    if (workload?.workload) {
+      workloadSources = workload.workload.sources;
+      opts.onWorkload?.(workload.workload);
+    }
   }
 
   const skipped: Skipped[] = [];

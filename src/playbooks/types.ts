@@ -74,6 +74,8 @@ export interface Notebook {
   file: string;
   blocks: NotebookBlock[];
   cells: Cell[];
+  /** the team folder (--playbooks DIR) it was loaded from; absent for the shipped notebooks */
+  team?: string;
 }
 
 export type Row = Record<string, unknown>;

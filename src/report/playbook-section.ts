@@ -5,6 +5,8 @@ import { groupFindings, type OverviewEntry, type Pattern } from '../findings/pat
 import { cachedImpact } from '../findings/rank.ts';
 import { riskOf } from '../findings/risk.ts';
 import { lockEffect } from '../migration/locks.ts';
+import { notesBlocks, notesOf } from './notes-section.ts';
+import { resultBlocks } from './result-table.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { anchor, code, strong, type Block, type Mark, type Span, type Text } from './doc.ts';
 import { clip, display } from './markdown.ts';
@@ -14,9 +16,6 @@ import { VERDICT_LABEL, type SectionVerdict, type VerdictLevel } from './verdict
 
 type Playbook = Snapshot['playbooks'][number];
 type Run = Playbook['runs'][number];
-
-/** Rows of each evidence table shown in the report; the snapshot keeps more. */
-export const REPORT_ROWS_PER_CELL = 25;
 
 export const VERDICT_MARK: Record<VerdictLevel, Mark> = { critical: 'critical', attention: 'attention', good: 'good', unknown: 'unknown' };
 
@@ -63,6 +62,12 @@ export function playbookSection(s: Snapshot, v: SectionVerdict, n: number, extra
     for (const r of evidence) out.push(...runTable(r));
   }
 
+  const notes = notesOf(s, p.id);
+  if (notes.length) {
+    out.push({ t: 'heading', level: 3, text: `${n}.${++sub} Engineer's notes`, id: anchor(n, sub) });
+    out.push({ t: 'para', text: `Statements the engineer ran in this section during the review (read-only), with their last result.` }, ...notesBlocks(notes));
+  }
+
   const checks = p.runs.filter((r) => r.kind !== 'probe');
   if (checks.length) {
     out.push({ t: 'heading', level: 3, text: `${n}.${++sub} Checks`, id: anchor(n, sub) });
@@ -81,17 +86,7 @@ function statusText(r: Run): string {
 }
 
 function runTable(r: Run): Block[] {
-  const out: Block[] = [{ t: 'heading', level: 4, text: r.title }];
-  if (r.status !== 'ok') return [...out, { t: 'para', text: [{ em: r.status }, ': ', r.reason ?? 'no reason given'] }];
-  if (!r.rows.length) return [...out, { t: 'para', text: 'No rows.' }];
-  const columns = r.columns.length ? r.columns : Object.keys(r.rows[0]);
-  const shown = r.rows.slice(0, REPORT_ROWS_PER_CELL);
-  out.push({ t: 'table', head: columns, rows: shown.map((row) => columns.map((c) => clip(display(row[c]), 120))) });
-  if (r.rowCount > shown.length) {
-    const kept = r.truncated && r.rows.length < r.rowCount ? ` (the snapshot keeps ${r.rows.length})` : '';
-    out.push({ t: 'para', text: `Showing ${shown.length} of ${r.rowCount} rows${kept}.` });
-  }
-  return out;
+  return [{ t: 'heading', level: 4, text: r.title }, ...resultBlocks(r)];
 }
 
 function entryBlocks(s: Snapshot, e: OverviewEntry<ReportFinding>, num: string): Block[] {

@@ -9,10 +9,14 @@ import { autosave, saveSession, sessionPaths } from '../snapshot/save.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { ensureDir, writeFileAtomically } from '../util/atomic.ts';
 import { commandFor, splitKeys, type Command, type KeyState } from './keymap.ts';
-import type { LineEdit } from './line-edit.ts';
+import { lineEditFor } from './line-edit.ts';
+import { areaEditFor } from './text-area.ts';
 import { reviewMigration } from './migration-review.ts';
 import { buildSnapshot, type PersistOptions } from './persist.ts';
-import { focusedItem, initialState, OVERVIEW, reducer, rerunnableSections, type Action, type ReviewState, type SavedPaths, type Source } from './state.ts';
+import { runScratch, type ScratchCell, type ScratchDb } from '../notebook/scratch.ts';
+import { explainStatement, type ExplainDb } from '../explain/explain.ts';
+import { explainChoices, type ExplainChoice } from './explain-targets.ts';
+import { focusedItem, initialState, OVERVIEW, reducer, scratchOf, rerunnableSections, type Action, type ReviewState, type SavedPaths, type Source } from './state.ts';
 
 export interface LiveRun {
   /** cells that will run (for "12 of 40 done") */
@@ -41,6 +45,12 @@ export interface ReviewOptions extends PersistOptions {
   now?: () => Date;
   /** puts text on the terminal's clipboard (OSC 52); a file under outDir gets it too */
   clipboard?: (text: string) => void;
+  /** scratch cells of the replayed or resumed snapshot */
+  scratch?: ScratchCell[];
+  /** the live session's read-only database (null until connected; absent in a replay) */
+  database?: () => (ScratchDb & ExplainDb) | null;
+  /** the constants the workload saw for a statement (by queryid), in memory only: EXPLAIN plans with them */
+  samples?: (queryid: string) => readonly (string | null)[] | null;
 }
 
 export interface ReviewResult {
@@ -95,7 +105,7 @@ export class ReviewController {
     this.now = opts.now ?? (() => new Date());
     this.takenAt = opts.takenAt ?? null;
     this.done = new Promise((resolve) => (this.resolveDone = resolve));
-    let s = initialState({ source: opts.source, data: opts.data ?? null, decisions: opts.decisions, restored: opts.restored, baseline: opts.baseline?.decisions });
+    let s = initialState({ source: opts.source, data: opts.data ?? null, decisions: opts.decisions, restored: opts.restored, baseline: opts.baseline?.decisions, scratch: opts.scratch });
     if (opts.run) s = reducer(s, { type: 'run-started', total: opts.run.total });
     if (opts.notice?.length) s = { ...s, message: { tone: 'info', lines: opts.notice } };
     this.state = s;
@@ -125,7 +135,7 @@ export class ReviewController {
     const after = reducer(before, action);
     if (after === before) return;
     this.state = after;
-    if (after.decisions !== before.decisions) this.scheduleAutosave();
+    if (after.decisions !== before.decisions || after.scratch !== before.scratch) this.scheduleAutosave();
     if (after.progress.cancelling && !before.progress.cancelling) this.abort.abort();
     if (after.quitting && !before.quitting) void this.finish();
     for (const l of this.listeners) l();
@@ -183,6 +193,10 @@ export class ReviewController {
 
   /** Every key press of one input event, in order, each on the state the previous one left. */
   keys(input: string, key: KeyState, metrics: () => ViewMetrics = () => FALLBACK_METRICS): void {
+    // a paste into the cell editor lands as it was copied: its line breaks and indents, without auto-indent
+    if (this.state.overlay.kind === 'editor' && [...input].length > 1 && !key.ctrl && !key.meta && !/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/.test(input)) {
+      return this.dispatch({ type: 'area-edit', edit: { type: 'insert', text: input } });
+    }
     for (const k of splitKeys(input, key)) {
       if (this.finished || this.state.quitting) return;
       this.key(k.input, k.key, metrics());
@@ -201,6 +215,21 @@ export class ReviewController {
         if (key.escape) return this.dispatch({ type: 'filter-clear' });
         if (key.return || key.downArrow || key.upArrow) return this.dispatch({ type: 'filter-done' });
         return this.edit(input, key);
+      case 'statements':
+        // the picker's own list takes the arrows, j/k, digits and enter
+        if (key.escape || input === 'q') this.dispatch({ type: 'close-overlay' });
+        return;
+      case 'plan': {
+        if (key.escape || input === 'q' || input === 'p') return this.dispatch({ type: 'close-overlay' });
+        if (input === 'y') return void this.copy(s.overlay.choice.sql.trim(), 'the statement');
+        const to = key.downArrow || input === 'j' ? 'down' : key.upArrow || input === 'k' ? 'up' : key.pageDown || input === ' ' ? 'pageDown' : key.pageUp ? 'pageUp' : key.home || input === 'g' ? 'home' : key.end || input === 'G' ? 'end' : null;
+        if (to) this.dispatch({ type: 'plan-scroll', to, page: Math.max(1, m.pageLines - 1), max: m.reviewMax });
+        return;
+      }
+      case 'editor':
+        if (key.escape) return this.saveScratch(false);
+        if (key.ctrl && input === 'r') return this.saveScratch(true);
+        return this.editArea(input, key);
       case 'quit-confirm':
         if (input === 'y' || input === 'Y' || (key.ctrl && input === 'c')) return this.dispatch({ type: 'quit-confirm' });
         if (input === 'n' || input === 'N' || key.escape) return this.dispatch({ type: 'quit-cancel' });
@@ -232,25 +261,7 @@ export class ReviewController {
   }
 
   private edit(input: string, key: KeyState): void {
-    const e: LineEdit | null = key.backspace
-      ? { type: 'backspace' }
-      : key.delete
-        ? { type: 'delete' }
-        : key.leftArrow
-          ? { type: 'left' }
-          : key.rightArrow
-            ? { type: 'right' }
-            : key.home || (key.ctrl && input === 'a')
-              ? { type: 'home' }
-              : key.end || (key.ctrl && input === 'e')
-                ? { type: 'end' }
-                : key.ctrl && input === 'u'
-                  ? { type: 'clear-before' }
-                  : key.ctrl && input === 'w'
-                    ? { type: 'delete-word' }
-                    : !key.ctrl && !key.meta && !key.tab && input
-                      ? { type: 'insert', text: input }
-                      : null;
+    const e = lineEditFor(input, key);
     if (e) this.dispatch({ type: 'edit', edit: e });
   }
 
@@ -309,8 +320,28 @@ export class ReviewController {
         return this.dispatch({ type: 'help' });
       case 'rerun':
         return this.rerun();
+      case 'scratch':
+        return this.dispatch({ type: 'scratch-edit' });
+      case 'editScratch': {
+        const cell = scratchOf(focusedItem(s));
+        if (!cell) return this.dispatch({ type: 'info', lines: ['E edits a cell of yours: select one (e writes a new one)'] });
+        return this.dispatch({ type: 'scratch-edit', id: cell.id });
+      }
+      case 'runScratch': {
+        const cell = scratchOf(focusedItem(s));
+        if (!cell) return this.dispatch({ type: 'info', lines: ['ctrl-r runs a cell of yours: select one (e writes one)'] });
+        return void this.runScratch(cell.id);
+      }
+      case 'deleteScratch': {
+        const cell = scratchOf(focusedItem(s));
+        if (!cell) return this.dispatch({ type: 'info', lines: ['D deletes a cell of yours: select one first'] });
+        return this.dispatch({ type: 'scratch-delete', id: cell.id });
+      }
+      case 'explain':
+        return this.explainFocused();
       case 'cancel':
         if (s.progress.active) return this.dispatch({ type: 'cancel-run' });
+        if (s.scratchRunning) return void this.scratchAbort?.abort();
         if (s.cursor.opened) return this.dispatch({ type: 'close' });
         if (s.filter) return this.dispatch({ type: 'filter-clear' });
         return this.dispatch({ type: 'info', lines: [] });
@@ -323,7 +354,7 @@ export class ReviewController {
   snapshot(): Snapshot | null {
     const s = this.state;
     if (!s.data || !this.takenAt) return null;
-    return buildSnapshot(s.data, s.decisions, this.takenAt, this.opts);
+    return buildSnapshot(s.data, s.decisions, this.takenAt, this.opts, s.scratch);
   }
 
   private scheduleAutosave(): void {
@@ -394,6 +425,78 @@ export class ReviewController {
     }
   }
 
+  // ---- scratch cells
+
+  private scratchAbort: AbortController | null = null;
+
+  private editArea(input: string, key: KeyState): void {
+    const e = areaEditFor(input, key);
+    if (e) this.dispatch({ type: 'area-edit', edit: e });
+  }
+
+  private nextScratchId(): string {
+    const n = this.state.scratch.reduce((m, c) => Math.max(m, Number(/^scratch-(\d+)$/.exec(c.id)?.[1] ?? 0)), 0);
+    return `scratch-${n + 1}`;
+  }
+
+  /** Esc keeps the editor's text as the cell; ctrl-r keeps it and runs it. */
+  private saveScratch(run: boolean): void {
+    const o = this.state.overlay;
+    if (o.kind !== 'editor') return;
+    const id = o.cellId ?? this.nextScratchId();
+    this.dispatch({ type: 'scratch-save', id, at: this.now().toISOString() });
+    if (run && this.state.scratch.some((c) => c.id === id)) void this.runScratch(id);
+  }
+
+  /** Runs a scratch cell on the live session's read-only path; a replay has no database to run it on. */
+  async runScratch(id: string): Promise<void> {
+    const cell = this.state.scratch.find((c) => c.id === id);
+    if (!cell) return;
+    if (this.state.scratchRunning) return this.dispatch({ type: 'info', lines: ['a cell of yours is running (Esc cancels it)'] });
+    const db = this.opts.database?.() ?? null;
+    if (!db) {
+      const why = this.state.source.kind === 'replay' ? 'this is an offline replay: there is no database to run it on (its last result is kept)' : 'not connected yet: wait for the playbooks to start';
+      return this.dispatch({ type: 'info', lines: [`your cell was kept, not run: ${why}`] });
+    }
+    this.scratchAbort = new AbortController();
+    this.dispatch({ type: 'scratch-run-started', id });
+    try {
+      const run = await runScratch(db, cell.sql, { signal: this.scratchAbort.signal, now: this.now });
+      this.dispatch({ type: 'scratch-run-done', id, run });
+    } catch (err) {
+      this.dispatch({ type: 'scratch-run-done', id, run: { status: 'error', reason: errorText(err), ranAt: this.now().toISOString(), durationMs: 0, columns: [], rows: [], rowCount: 0, truncated: false } });
+    } finally {
+      this.scratchAbort = null;
+    }
+  }
+
+  // ---- EXPLAIN
+
+  private explainFocused(): void {
+    const s = this.state;
+    const choices = s.data ? explainChoices(focusedItem(s), s.data, s.decisions) : [];
+    if (!choices.length) return this.dispatch({ type: 'info', lines: ["p plans a statement: open a workload table (Workload section), a finding whose evidence names statements, or a cell of yours"] });
+    if (choices.length === 1) return void this.explain(choices[0]);
+    this.dispatch({ type: 'explain-choose', choices });
+  }
+
+  /** The plan of a statement, without executing it, on the live session; with the proposed indexes by hypopg. */
+  async explain(choice: ExplainChoice): Promise<void> {
+    const db = this.opts.database?.() ?? null;
+    if (!db) {
+      this.dispatch({ type: 'close-overlay' });
+      const why = this.state.source.kind === 'replay' ? 'this is an offline replay: there is no database to plan on' : 'not connected yet: wait for the playbooks to start';
+      return this.dispatch({ type: 'info', lines: [`no plan: ${why}`] });
+    }
+    this.dispatch({ type: 'plan-started', choice });
+    try {
+      const sample = choice.queryid ? (this.opts.samples?.(choice.queryid) ?? null) : null;
+      this.dispatch({ type: 'plan-ready', choice, outcome: await explainStatement(db, { sql: choice.sql, sample, hypothetical: choice.hypothetical }) });
+    } catch (err) {
+      this.dispatch({ type: 'plan-failed', choice, message: errorText(err) });
+    }
+  }
+
   // ---- copy
 
   private async copyFocused(which: 'up' | 'down'): Promise<void> {
@@ -451,6 +554,7 @@ export class ReviewController {
     this.autosaveTimer = null;
     this.finished = true;
     this.abort.abort();
+    this.scratchAbort?.abort();
   }
 }
 

@@ -29,7 +29,12 @@ export type Command =
   | 'interrupt'
   | 'help'
   | 'cancel'
-  | 'rerun';
+  | 'rerun'
+  | 'scratch'
+  | 'editScratch'
+  | 'runScratch'
+  | 'deleteScratch'
+  | 'explain';
 
 /** The subset of ink's Key this map reads. */
 export interface KeyState {
@@ -93,6 +98,11 @@ export const KEYMAP: readonly Binding[] = [
   { command: 'help', keys: [{ char: '?' }], label: '?', help: 'this help' },
   { command: 'cancel', keys: [{ key: 'escape' }], label: 'Esc', help: 'cancel the running probes / close / clear the filter' },
   { command: 'rerun', keys: [{ char: 'R' }], label: 'R', help: 'run again the sections that were cancelled or lost the connection' },
+  { command: 'scratch', keys: [{ char: 'e' }], label: 'e', help: 'write a new cell of your own in this section (ctrl-r runs it, Esc keeps it)' },
+  { command: 'editScratch', keys: [{ char: 'E' }], label: 'E', help: 'edit your cell' },
+  { command: 'runScratch', keys: [{ ctrl: 'r' }], label: 'ctrl-r', help: 'run your cell again (read-only, same timeouts; Esc cancels it)' },
+  { command: 'deleteScratch', keys: [{ char: 'D' }], label: 'D', help: 'delete your cell' },
+  { command: 'explain', keys: [{ char: 'p' }], label: 'p', help: "plan a workload row's, a finding's or your cell's statement (and with its index)" },
 ];
 
 function matches(spec: KeySpec, input: string, key: KeyState): boolean {

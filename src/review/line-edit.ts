@@ -20,8 +20,34 @@ export type LineEdit =
 
 // Positions are in UTF-16 units; moves and deletions step over surrogate pairs whole.
 const isLow = (s: string, i: number) => i > 0 && i < s.length && /[\udc00-\udfff]/.test(s[i]) && /[\ud800-\udbff]/.test(s[i - 1]);
-const prev = (s: string, i: number) => Math.max(0, i - (isLow(s, i - 1) ? 2 : 1));
-const next = (s: string, i: number) => Math.min(s.length, i + (isLow(s, i + 1) ? 2 : 1));
+export const prev = (s: string, i: number) => Math.max(0, i - (isLow(s, i - 1) ? 2 : 1));
+export const next = (s: string, i: number) => Math.min(s.length, i + (isLow(s, i + 1) ? 2 : 1));
+
+/** The subset of ink's Key a text field reads. */
+export interface EditKey {
+  backspace?: boolean;
+  delete?: boolean;
+  leftArrow?: boolean;
+  rightArrow?: boolean;
+  home?: boolean;
+  end?: boolean;
+  tab?: boolean;
+  ctrl?: boolean;
+  meta?: boolean;
+}
+
+/** The edit a key makes in a one-line field, or null: the shell's keys (ctrl-a/e home/end, ctrl-u, ctrl-w). */
+export function lineEditFor(input: string, key: EditKey): LineEdit | null {
+  if (key.backspace) return { type: 'backspace' };
+  if (key.delete) return { type: 'delete' };
+  if (key.leftArrow) return { type: 'left' };
+  if (key.rightArrow) return { type: 'right' };
+  if (key.home || (key.ctrl && input === 'a')) return { type: 'home' };
+  if (key.end || (key.ctrl && input === 'e')) return { type: 'end' };
+  if (key.ctrl && input === 'u') return { type: 'clear-before' };
+  if (key.ctrl && input === 'w') return { type: 'delete-word' };
+  return !key.ctrl && !key.meta && !key.tab && input ? { type: 'insert', text: input } : null;
+}
 
 export function editLine(f: Field, e: LineEdit): Field {
   const { text, caret } = f;

@@ -3,6 +3,7 @@ import type { Decision, RunResult } from '../playbooks/types.ts';
 import { carryDecisions } from '../snapshot/carry.ts';
 import { newSnapshot } from '../snapshot/io.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
+import type { ScratchCell } from '../notebook/scratch.ts';
 
 export interface PersistOptions {
   toolVersion: string;
@@ -45,7 +46,9 @@ function baseSnapshot(data: RunResult, takenAt: string, opts: PersistOptions): S
   return snapshot;
 }
 
-export function buildSnapshot(data: RunResult, decisions: Record<string, Decision>, takenAt: string, opts: PersistOptions): Snapshot {
-  const snapshot: Snapshot = { ...baseSnapshot(data, takenAt, opts), decisions: presentDecisions(data, decisions) };
+export function buildSnapshot(data: RunResult, decisions: Record<string, Decision>, takenAt: string, opts: PersistOptions, scratch: readonly ScratchCell[] = []): Snapshot {
+  // scratch cells of a section this run has (a --playbook subset may leave some out)
+  const notes = scratch.filter((c) => data.playbooks.some((p) => p.id === c.playbook));
+  const snapshot: Snapshot = { ...baseSnapshot(data, takenAt, opts), decisions: presentDecisions(data, decisions), ...(notes.length ? { notes: [...notes] } : {}) };
   return opts.carryFrom ? carryDecisions(opts.carryFrom.snapshot, snapshot, opts.carryFrom.file) : snapshot;
 }

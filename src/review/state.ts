@@ -5,7 +5,11 @@ import { CONNECTION_LOST, type CellRun, type CellStatus, type Decision, type Dec
 import { terminalText } from '../util/untrusted-text.ts';
 import type { MigrationReview } from './migration-review.ts';
 import { editLine, type Field as TextField, type LineEdit } from './line-edit.ts';
-import { overviewItems, sectionItems, type Item } from './views.ts';
+import { overviewItems, sectionItems, withScratch, type Item } from './views.ts';
+import type { ScratchCell, ScratchRun } from '../notebook/scratch.ts';
+import type { ExplainOutcome } from '../explain/explain.ts';
+import type { ExplainChoice } from './explain-targets.ts';
+import { areaText, editArea, textArea, type AreaEdit, type TextArea } from './text-area.ts';
 
 export type { Item };
 
@@ -37,7 +41,13 @@ export type Overlay =
   | { kind: 'quit-confirm'; code: number }
   | { kind: 'filter'; field: TextField; before: string }
   | { kind: 'review'; review: MigrationReview | null; scroll: number; error: string | null }
-  | { kind: 'picker'; picker: 'section' | 'export' };
+  | { kind: 'picker'; picker: 'section' | 'export' }
+  /** p found several statements: which one to plan */
+  | { kind: 'statements'; choices: ExplainChoice[] }
+  /** the plan of one statement (outcome null while it is being made) */
+  | { kind: 'plan'; choice: ExplainChoice; outcome: ExplainOutcome | null; error: string | null; scroll: number }
+  /** the scratch cell editor: a new cell (cellId null) or one being edited, in the section `playbook` */
+  | { kind: 'editor'; cellId: string | null; playbook: string; area: TextArea };
 
 /** The views: 0 is the overview of every finding, then one per playbook. */
 export const OVERVIEW = 0;
@@ -87,6 +97,10 @@ export interface ReviewState {
   runError: string | null;
   /** set when the review ends; the exit code (130 after ctrl-c) */
   quitting: { code: number } | null;
+  /** the engineer's own cells, each in the section it was written in, in the order written */
+  scratch: ScratchCell[];
+  /** the scratch cell whose query is running (Esc cancels it) */
+  scratchRunning: string | null;
 }
 
 export type MoveTo = 'up' | 'down' | 'pageUp' | 'pageDown' | 'home' | 'end';
@@ -132,7 +146,21 @@ export type Action =
   | { type: 'quit-cancel' }
   | { type: 'saved'; paths: SavedPaths }
   | { type: 'error'; message: string }
-  | { type: 'info'; lines: string[] };
+  | { type: 'info'; lines: string[] }
+  /** e: a new scratch cell in the section in view; E (id set): edit that one */
+  | { type: 'scratch-edit'; id?: string }
+  | { type: 'area-edit'; edit: AreaEdit }
+  /** the editor's text kept as cell `id` (new or edited), the editor closed, the cell selected */
+  | { type: 'scratch-save'; id: string; at: string }
+  | { type: 'scratch-run-started'; id: string }
+  | { type: 'scratch-run-done'; id: string; run: ScratchRun }
+  | { type: 'scratch-delete'; id: string }
+  | { type: 'explain-choose'; choices: ExplainChoice[] }
+  | { type: 'plan-started'; choice: ExplainChoice }
+  /** for `choice`: ignored once its plan is closed or another one opened */
+  | { type: 'plan-ready'; choice: ExplainChoice; outcome: ExplainOutcome }
+  | { type: 'plan-failed'; choice: ExplainChoice; message: string }
+  | { type: 'plan-scroll'; to: MoveTo; page: number; max: number };
 
 export interface InitOptions {
   source: Source;
@@ -142,6 +170,8 @@ export interface InitOptions {
   /** decisions restored from an autosave or snapshot (--resume): unsaved until written */
   restored?: Record<string, Decision>;
   baseline?: Record<string, Decision>;
+  /** scratch cells of a replayed or resumed snapshot */
+  scratch?: ScratchCell[];
 }
 
 export function initialState(opts: InitOptions): ReviewState {
@@ -163,6 +193,8 @@ export function initialState(opts: InitOptions): ReviewState {
     source: opts.source,
     runError: null,
     quitting: null,
+    scratch: opts.scratch ?? [],
+    scratchRunning: null,
   };
   return opts.data ? withData(state, opts.data) : state;
 }
@@ -228,11 +260,23 @@ export function viewCount(state: Pick<ReviewState, 'data'>): number {
 }
 
 /** The items the view lists, filtered. */
-export function itemsOf(state: Pick<ReviewState, 'data' | 'filter' | 'unfolded'>, view: number): Item[] {
+export function itemsOf(state: Pick<ReviewState, 'data' | 'filter' | 'unfolded'> & Partial<Pick<ReviewState, 'scratch' | 'scratchRunning'>>, view: number): Item[] {
   if (!state.data) return [];
   if (view === OVERVIEW) return overviewItems(state.data, state.unfolded, state.filter);
   const section = outline(state.data)[view - 1];
-  return section ? sectionItems(section, state.filter) : [];
+  return section ? withScratch(sectionItems(section, state.filter), section.id, state.scratch ?? NO_SCRATCH, state.filter, state.scratchRunning ?? null) : [];
+}
+
+const NO_SCRATCH: ScratchCell[] = [];
+
+/** The scratch cell an item shows, or null. */
+export function scratchOf(item: Item | null): ScratchCell | null {
+  return item?.kind === 'cell' && item.scratch ? item.scratch : null;
+}
+
+/** The section (playbook id) of the view, or null on the overview. */
+export function viewPlaybook(state: Pick<ReviewState, 'data'>, view: number): string | null {
+  return view === OVERVIEW ? null : (state.data?.playbooks[view - 1]?.id ?? null);
 }
 
 export function currentItems(state: ReviewState): Item[] {
@@ -564,6 +608,62 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
       };
     case 'error':
       return { ...state, message: { tone: 'error', lines: [oneLine(action.message)] } };
+    case 'scratch-edit': {
+      if (action.id) {
+        const cell = state.scratch.find((c) => c.id === action.id);
+        return cell ? { ...state, overlay: { kind: 'editor', cellId: cell.id, playbook: cell.playbook, area: textArea(cell.sql) } } : state;
+      }
+      const playbook = viewPlaybook(state, state.cursor.view);
+      if (!playbook) return { ...state, message: { tone: 'info', lines: ['e adds a cell of your own to a section: tab to one first'] } };
+      return { ...state, overlay: { kind: 'editor', cellId: null, playbook, area: textArea('') } };
+    }
+    case 'area-edit':
+      return state.overlay.kind === 'editor' ? { ...state, overlay: { ...state.overlay, area: editArea(state.overlay.area, action.edit) } } : state;
+    case 'scratch-save': {
+      if (state.overlay.kind !== 'editor') return state;
+      const { cellId, playbook, area } = state.overlay;
+      const sql = areaText(area).replace(/\s+$/, '');
+      const closed = { ...state, overlay: { kind: 'none' } as Overlay };
+      if (!sql.trim()) {
+        // an empty new cell is no cell; an edited one emptied is deleted
+        return cellId ? reducer(closed, { type: 'scratch-delete', id: cellId }) : closed;
+      }
+      const old = state.scratch.find((c) => c.id === (cellId ?? action.id));
+      const scratch = old
+        ? state.scratch.map((c) => (c.id === old.id ? (old.sql === sql ? c : { ...c, sql, editedAt: action.at, run: null }) : c)) // a result belongs to the SQL that gave it
+        : [...state.scratch, { id: action.id, playbook, sql, createdAt: action.at, editedAt: action.at, run: null }];
+      const next = { ...closed, scratch, dirty: true };
+      const view = (next.data?.playbooks.findIndex((p) => p.id === playbook) ?? -1) + 1;
+      if (view <= 0) return next;
+      const key = `scratch:${old?.id ?? action.id}`;
+      const moved = toView(next, view, key);
+      return { ...moved, cursor: { ...moved.cursor, opened: null, detailScroll: 0 } };
+    }
+    case 'explain-choose':
+      return { ...state, overlay: { kind: 'statements', choices: action.choices } };
+    case 'plan-started':
+      return { ...state, overlay: { kind: 'plan', choice: action.choice, outcome: null, error: null, scroll: 0 } };
+    case 'plan-ready':
+      return state.overlay.kind === 'plan' && state.overlay.choice === action.choice ? { ...state, overlay: { ...state.overlay, outcome: action.outcome } } : state;
+    case 'plan-failed':
+      return state.overlay.kind === 'plan' && state.overlay.choice === action.choice ? { ...state, overlay: { ...state.overlay, error: oneLine(action.message) } } : state;
+    case 'plan-scroll':
+      return state.overlay.kind === 'plan' ? { ...state, overlay: { ...state.overlay, scroll: scrolled(state.overlay.scroll, action.to, action.page, action.max) } } : state;
+    case 'scratch-run-started':
+      return { ...state, scratchRunning: action.id, message: { tone: 'info', lines: ['running your cell… (Esc cancels it)'] } };
+    case 'scratch-run-done': {
+      const scratch = state.scratch.map((c) => (c.id === action.id ? { ...c, run: action.run } : c));
+      const r = action.run;
+      const line = r.status === 'ok' ? `your cell ran: ${r.rowCount.toLocaleString('en-US')} row${r.rowCount === 1 ? '' : 's'} in ${Math.round(r.durationMs)} ms (enter shows the result)` : `your cell ${r.status === 'error' ? 'failed' : r.status === 'timeout' ? 'timed out' : 'was cancelled'}: ${r.reason ?? ''}`;
+      return { ...state, scratch, scratchRunning: state.scratchRunning === action.id ? null : state.scratchRunning, dirty: true, message: { tone: r.status === 'ok' ? 'info' : 'error', lines: [oneLine(line)] } };
+    }
+    case 'scratch-delete': {
+      if (!state.scratch.some((c) => c.id === action.id)) return state;
+      const scratch = state.scratch.filter((c) => c.id !== action.id);
+      const after = { ...state, scratch, dirty: true, cursor: state.cursor.opened === `scratch:${action.id}` ? { ...state.cursor, opened: null, detailScroll: 0 } : state.cursor };
+      const items = itemsOf(after, after.cursor.view);
+      return { ...after, cursor: { ...after.cursor, item: clamp(after.cursor.item, 0, Math.max(0, items.length - 1)) }, message: { tone: 'info', lines: ['your cell was deleted'] } };
+    }
     case 'info':
       return { ...state, message: action.lines.length ? { tone: 'info', lines: action.lines } : null };
   }

@@ -3,9 +3,11 @@
 import { groupFindings, type Pattern } from '../findings/patterns.ts';
 import type { CellRun, Finding, RunResult } from '../playbooks/types.ts';
 import type { Section } from './state.ts';
+import type { ScratchCell } from '../notebook/scratch.ts';
 
 export type Item =
-  | { kind: 'cell'; key: string; run: CellRun }
+  /** a notebook's cell, or (scratch set) one the engineer wrote, its last run shown as a cell's */
+  | { kind: 'cell'; key: string; run: CellRun; scratch?: ScratchCell }
   /** depth 1: a finding listed under its unfolded pattern */
   | { kind: 'finding'; key: string; finding: Finding; depth: 0 | 1 }
   | { kind: 'pattern'; key: string; pattern: Pattern; title: string; open: boolean };
@@ -72,5 +74,48 @@ export function sectionItems(section: Section, filter: string): Item[] {
   if (cached && cached.filter === filter) return cached.items;
   const items = section.items.filter((i) => (i.kind === 'finding' ? findingMatches(i.finding, filter) : i.kind === 'cell' ? cellMatches(i.run, filter) : false));
   sectionCache.set(section, { filter, items });
+  return items;
+}
+
+/** A scratch cell as a cell run: its last run, or "not run yet". */
+export function scratchRun(cell: ScratchCell, running = false): CellRun {
+  const base = { playbook: cell.playbook, cell: cell.id, kind: 'probe' as const, title: firstLine(cell.sql), sql: cell.sql };
+  if (running) return { ...base, status: 'skipped', reason: 'running… (Esc cancels it)', durationMs: 0, columns: [], rows: [], rowCount: 0, truncated: false };
+  if (!cell.run) return { ...base, status: 'skipped', reason: 'not run yet: ctrl-r runs it', durationMs: 0, columns: [], rows: [], rowCount: 0, truncated: false };
+  const { status, reason, durationMs, columns, rows, rowCount, truncated } = cell.run;
+  return { ...base, status, reason, durationMs, columns, rows, rowCount, truncated };
+}
+
+function firstLine(sql: string): string {
+  const line = sql.split('\n').find((l) => l.trim() && !/^\s*--/.test(l)) ?? sql.split('\n')[0];
+  return line.trim();
+}
+
+const scratchCache = new WeakMap<Item[], WeakMap<readonly ScratchCell[], Map<string, Item[]>>>();
+const scratchItemCache = new WeakMap<ScratchCell, Item>();
+
+/** A section's items with its scratch cells after them (the filter applies to their SQL too). */
+export function withScratch(base: Item[], playbook: string, scratch: readonly ScratchCell[], filter: string, running: string | null = null): Item[] {
+  if (!scratch.length) return base;
+  let byScratch = scratchCache.get(base);
+  if (!byScratch) scratchCache.set(base, (byScratch = new WeakMap()));
+  let bySection = byScratch.get(scratch);
+  if (!bySection) byScratch.set(scratch, (bySection = new Map()));
+  const key = `${playbook}\0${running ?? ''}`;
+  const hit = bySection.get(key);
+  if (hit) return hit;
+  const mine = scratch.filter((c) => c.playbook === playbook && (!filter || c.sql.toLowerCase().includes(filter.toLowerCase())));
+  const items = mine.length
+    ? [
+        ...base,
+        ...mine.map((c) => {
+          if (c.id === running) return { kind: 'cell' as const, key: `scratch:${c.id}`, run: scratchRun(c, true), scratch: c };
+          let item = scratchItemCache.get(c);
+          if (!item) scratchItemCache.set(c, (item = { kind: 'cell', key: `scratch:${c.id}`, run: scratchRun(c), scratch: c }));
+          return item;
+        }),
+      ]
+    : base;
+  bySection.set(key, items);
   return items;
 }

@@ -4,7 +4,7 @@ import { z } from 'zod';
 // Minor versions add optional fields only; a reader accepts any v1.x it knows the major of.
 
 export const SNAPSHOT_FORMAT = 'pgadvisor.snapshot/v1';
-export const SNAPSHOT_MINOR = 2;
+export const SNAPSHOT_MINOR = 3;
 
 const severity = z.enum(['info', 'warning', 'critical']);
 const row = z.record(z.string(), z.unknown());
@@ -37,6 +37,27 @@ export const findingSchema = z.object({
   down: z.string().nullable(),
   drops: z.array(z.string()).default([]),
   keeps: z.array(z.string()).default([]),
+});
+
+/** v1.3: a cell the engineer wrote in a section (a scratch cell) and its last run */
+export const scratchCellSchema = z.object({
+  id: z.string().min(1),
+  playbook: z.string(),
+  sql: z.string(),
+  createdAt: z.string(),
+  editedAt: z.string(),
+  run: z
+    .object({
+      status: z.enum(['ok', 'error', 'timeout', 'cancelled']),
+      reason: z.string().nullable(),
+      ranAt: z.string(),
+      durationMs: z.number().nonnegative(),
+      columns: z.array(z.string()),
+      rows: z.array(row),
+      rowCount: z.number().int().nonnegative(),
+      truncated: z.boolean(),
+    })
+    .nullable(),
 });
 
 export const decisionSchema = z.object({
@@ -108,6 +129,8 @@ export const snapshotSchema = z.object({
   findings: z.array(findingSchema),
   skipped: z.array(z.object({ playbook: z.string(), check: z.string(), reason: z.string() })),
   decisions: z.record(z.string(), decisionSchema),
+  /** v1.3: the engineer's own cells (scratch cells), by section; absent when there are none */
+  notes: z.array(scratchCellSchema).optional(),
   /** decisions carried from a baseline snapshot (by finding id), shown as "decided before" */
   baseline: z
     .object({

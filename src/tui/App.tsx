@@ -10,11 +10,11 @@ import { tone } from './color.ts';
 import { LineView, Lines } from './LineView.tsx';
 import { NotebookPane } from './NotebookPane.tsx';
 import type { RiskOf } from './notebook.ts';
-import { HelpOverlay, NoteEditor, Picker, QuitConfirm, TooSmall } from './Overlays.tsx';
+import { HelpOverlay, NoteEditor, Picker, QuitConfirm, ScratchEditor, TooSmall } from './Overlays.tsx';
 import { RunProgress } from './RunProgress.tsx';
 import { layoutScreen, REVIEW_FOOTER, type Screen } from './screen.ts';
 import { loadSqlScanner } from './sql-wrap.ts';
-import { plural, printable } from './text.ts';
+import { printable } from './text.ts';
 import { useTerminalSize } from './useTerminalSize.ts';
 
 export { MIN_COLUMNS, MIN_ROWS } from './screen.ts';
@@ -98,6 +98,21 @@ export function App({ controller }: { controller: ReviewController }) {
           />
         );
       break;
+    case 'statements':
+      body = (
+        <Picker
+          title="Plan which statement?"
+          hint="↑/↓ or j/k, a digit or enter · Esc back"
+          items={pane.choices}
+          onSelect={(v) => {
+            const o = controller.getState().overlay;
+            if (o.kind === 'statements') void controller.explain(o.choices[Number(v)]);
+          }}
+          width={main.width}
+          height={main.height}
+        />
+      );
+      break;
     case 'review':
       body = (
         <Box flexDirection="column" width={main.width} height={main.height}>
@@ -134,8 +149,10 @@ export function App({ controller }: { controller: ReviewController }) {
   let docked: React.ReactNode = null;
   if (dock && state.overlay.kind === 'note') {
     docked = <NoteEditor label={state.overlay.label} field={state.overlay.field} rejecting={state.overlay.undo !== null} width={dock.width} height={dock.height} />;
+  } else if (dock && dock.kind === 'editor') {
+    docked = <ScratchEditor title={dock.title} lines={dock.lines} width={dock.width} height={dock.height} />;
   } else if (dock && state.overlay.kind === 'quit-confirm') {
-    const unsaved = `Decisions changed since ${state.lastSaved ? 'the last write' : 'the start'} (${plural(counts.accepted, 'accepted')}, ${plural(counts.rejected, 'rejected')} in all) are`;
+    const unsaved = `Decisions${state.scratch.length ? ' and cells of yours' : ''} changed since ${state.lastSaved ? 'the last write' : 'the start'} (${counts.accepted} accepted, ${counts.rejected} rejected in all) are`;
     docked = <QuitConfirm unsaved={unsaved} autosaved={controller.autosavedFile} width={dock.width} height={dock.height} />;
   }
 

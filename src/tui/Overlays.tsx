@@ -6,6 +6,8 @@ import SelectInput from 'ink-select-input';
 import { helpRows } from '../review/keymap.ts';
 import type { Field } from '../review/line-edit.ts';
 import { tone } from './color.ts';
+import { Lines } from './LineView.tsx';
+import type { Line } from './lines.ts';
 import { padEnd, printable } from './text.ts';
 
 export function HelpOverlay({ width, height }: { width: number; height: number }) {
@@ -74,6 +76,21 @@ export function NoteEditor({ label, field, rejecting, width, height }: { label: 
       </Box>
       <Text dimColor wrap="truncate-end">
         {rejecting ? 'enter rejects with this note · Esc takes the rejection back' : 'enter saves the note · Esc leaves it as it was'}
+      </Text>
+    </Box>
+  );
+}
+
+/** The scratch cell editor: its rows laid out by screen.ts (caret included), the keys under them. */
+export function ScratchEditor({ title, lines, width, height }: { title: string; lines: Line[]; width: number; height: number }) {
+  return (
+    <Box flexDirection="column" width={width} height={height} borderStyle="round" borderColor={tone('cyan')} paddingX={1} overflow="hidden">
+      <Text bold wrap="truncate-end">
+        {printable(title)}
+      </Text>
+      <Lines lines={lines} width={width - 4} height={Math.max(1, height - 4)} />
+      <Text dimColor wrap="truncate-end">
+        ctrl-r keeps and runs it · Esc keeps it · enter new line · ctrl-a/e line start/end · ctrl-u/k cut before/after
       </Text>
     </Box>
   );

@@ -73,9 +73,10 @@ function reasonLines(run: CellRun, width: number, indent: string, item?: number)
 
 const KIND: Record<CellRun['kind'], string> = { probe: 'probe', check: 'check', analyzer: 'analyzer' };
 
-function cellLines(run: CellRun, index: number, findingCount: number, input: LayoutInput): Line[] {
+function cellLines(run: CellRun, index: number, findingCount: number, input: LayoutInput, yours = false): Line[] {
   const w = input.width;
-  const out: Line[] = [line([{ text: `${KIND[run.kind]} `, dim: true }, { text: printable(run.title), bold: true }, { text: '  ' }, ...statusSegs(run)], index)];
+  const out: Line[] = [line([{ text: yours ? '✎ yours ' : `${KIND[run.kind]} `, dim: !yours, color: yours ? 'magenta' : undefined }, { text: printable(run.title), bold: true }, { text: '  ' }, ...statusSegs(run)], index)];
+  if (yours && run.sql && !input.showSql) out.push(...sqlLines(run.sql.trim(), w, '    ', { color: 'cyan' }, index));
   out.push(...reasonLines(run, w, '    ', index));
   if (input.showSql && run.sql) out.push(...sqlLines(run.sql.trim(), w, '    ', { color: 'cyan' }, index));
   if (run.status === 'ok' && !input.filtered) {
@@ -339,7 +340,7 @@ export function layoutSection(input: LayoutInput): Layout {
       addProse(prose.byCell.get(it.run.cell));
     }
     itemStart[i] = lines.length;
-    if (it.kind === 'cell') lines.push(...cellLines(it.run, i, findingsPerCell.get(it.run.cell) ?? 0, input));
+    if (it.kind === 'cell') lines.push(...cellLines(it.run, i, findingsPerCell.get(it.run.cell) ?? 0, input, Boolean(it.scratch)));
     else if (it.kind === 'finding') lines.push(...findingRowLines(it.finding, i, input));
     itemEnd[i] = lines.length;
   });
@@ -408,8 +409,13 @@ function findingDetail(f: Finding, input: DetailInput): Line[] {
   return out;
 }
 
-function cellDetail(run: CellRun, width: number): Line[] {
-  const out: Line[] = [...wrapSegs([{ text: `${KIND[run.kind]} `, dim: true }, { text: printable(run.title), bold: true }], width), line([{ text: '  ' }, ...statusSegs(run)]), ...reasonLines(run, width, '  ')];
+function cellDetail(run: CellRun, width: number, yours = false): Line[] {
+  const out: Line[] = [
+    ...wrapSegs([{ text: yours ? 'your cell ' : `${KIND[run.kind]} `, dim: !yours, color: yours ? 'magenta' : undefined }, { text: printable(run.title), bold: true }], width),
+    line([{ text: '  ' }, ...statusSegs(run)]),
+    ...reasonLines(run, width, '  '),
+    ...(yours ? [line([{ text: '  E edits · ctrl-r runs it again · p plans it · D deletes it', dim: true }])] : []),
+  ];
   // the evidence first: the SQL that produced it can be long (scroll on for it)
   if (run.columns.length) {
     out.push(blank(), heading(run.truncated ? `Result (first ${run.rows.length} of ${run.rowCount} rows)` : 'Result'));
@@ -421,6 +427,6 @@ function cellDetail(run: CellRun, width: number): Line[] {
 
 export function layoutDetail(item: Item, input: DetailInput): Line[] {
   if (item.kind === 'finding') return findingDetail(item.finding, input);
-  if (item.kind === 'cell') return cellDetail(item.run, input.width);
+  if (item.kind === 'cell') return cellDetail(item.run, input.width, Boolean(item.scratch));
   return [];
 }

@@ -10,12 +10,18 @@ import { blank, line, sqlLines, wrapSegs, type Line, type Seg } from './lines.ts
 import { layoutDetail, layoutOverview, layoutSection, SEVERITY_STYLE, shortSize, type Layout, type RiskOf } from './notebook.ts';
 import { displayWidth, plural, printable, truncate } from './text.ts';
 import { scrollTop } from './viewport.ts';
+import { planLines } from './plan-view.ts';
+import { next } from '../review/line-edit.ts';
 import { lockEffect } from '../migration/locks.ts';
 
 export const MIN_COLUMNS = 80;
 export const MIN_ROWS = 24;
 export const NOTE_HEIGHT = 6;
 export const QUIT_HEIGHT = 7;
+/** the scratch cell editor: its border, a title row, the text rows, a key row */
+export function editorHeight(bodyHeight: number): number {
+  return Math.max(6, Math.min(14, Math.floor(bodyHeight / 2)));
+}
 /** rows under the migration review for its confirmation list */
 export const REVIEW_FOOTER = 4;
 
@@ -23,6 +29,7 @@ export type Pane =
   | { kind: 'progress' }
   | { kind: 'help' }
   | { kind: 'picker'; picker: 'section' | 'export' }
+  | { kind: 'statements'; choices: { label: string; value: string }[] }
   | { kind: 'lines'; header: Line; lines: Line[]; selected: number | null }
   | { kind: 'review'; header: Line; lines: Line[]; writable: boolean; building: boolean; error: string | null };
 
@@ -34,7 +41,7 @@ export interface Screen {
   banner: Line;
   side: { width: number; lines: Line[] } | null;
   main: { width: number; height: number; pane: Pane };
-  dock: { kind: 'note' | 'quit'; height: number; width: number } | null;
+  dock: { kind: 'note' | 'quit'; height: number; width: number } | { kind: 'editor'; height: number; width: number; title: string; lines: Line[] } | null;
   /** message or filter line(s) above the status bar */
   bottom: Line[];
   status: Line;
@@ -223,7 +230,14 @@ export function layoutScreen(input: ScreenInput): Screen {
   const side = state.data ? sideWidth(columns) : 0;
   const mainWidth = state.data ? Math.max(20, columns - side - 1) : columns;
   // the note box and the quit question dock under the pane, which stays in view
-  const dock = state.overlay.kind === 'note' ? { kind: 'note' as const, height: NOTE_HEIGHT, width: columns } : state.overlay.kind === 'quit-confirm' ? { kind: 'quit' as const, height: QUIT_HEIGHT, width: columns } : null;
+  const dock: Screen['dock'] =
+    state.overlay.kind === 'note'
+      ? { kind: 'note' as const, height: NOTE_HEIGHT, width: columns }
+      : state.overlay.kind === 'quit-confirm'
+        ? { kind: 'quit' as const, height: QUIT_HEIGHT, width: columns }
+        : state.overlay.kind === 'editor'
+          ? editorDock(state, columns, editorHeight(bodyHeight))
+          : null;
   const mainHeight = bodyHeight - (dock?.height ?? 0);
   const paneLines = Math.max(1, mainHeight - 1);
   const textWidth = mainWidth - 2;
@@ -244,6 +258,16 @@ export function layoutScreen(input: ScreenInput): Screen {
   if (!state.data) return { ...base, main: { width: columns, height: mainHeight, pane: o.kind === 'help' ? { kind: 'help' } : { kind: 'progress' } } };
   if (o.kind === 'help') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'help' } } };
   if (o.kind === 'picker') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'picker', picker: o.picker } } };
+  if (o.kind === 'statements') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'statements', choices: o.choices.map((c, i) => ({ label: truncate(printable(c.label), Math.max(10, mainWidth - 6)), value: String(i) })) } } };
+  if (o.kind === 'plan') {
+    const width = columns - 2;
+    const height = bodyHeight - 1;
+    const all = planLines(o.choice, o.outcome, o.error, width);
+    const max = Math.max(0, all.length - height);
+    const scroll = Math.min(o.scroll, max);
+    const header = line([{ text: 'Plan', bold: true, color: 'cyan' }, { text: `  lines ${scroll + 1}–${Math.min(all.length, scroll + height)} of ${all.length}  j/k PgUp/PgDn scroll · y copies the statement · Esc back`, dim: true }]);
+    return { ...base, side: null, metrics: { ...metrics, pageLines: height, reviewMax: max }, main: { width: columns, height: bodyHeight, pane: { kind: 'lines', header, lines: all.slice(scroll, scroll + height), selected: null } } };
+  }
   if (o.kind === 'review') {
     const width = columns - 2;
     const height = bodyHeight - REVIEW_FOOTER - 1;
@@ -314,4 +338,33 @@ export function layoutScreen(input: ScreenInput): Screen {
     metrics: { ...metrics, pageItems: Math.max(1, pageItems) },
     main: { width: mainWidth, height: mainHeight, pane: { kind: 'lines', header, lines: layout.lines.slice(top, top + paneLines), selected: i >= 0 ? i : null } },
   };
+}
+
+/** The scratch cell editor docked under the notebook: the text with its caret, scrolled to keep it in view. */
+function editorDock(state: ReviewState, columns: number, height: number): Screen['dock'] {
+  const o = state.overlay;
+  if (o.kind !== 'editor') return null;
+  const rows = Math.max(1, height - 4);
+  const width = columns - 4;
+  const { lines, row, col } = o.area;
+  const first = Math.max(0, Math.min(row - rows + 1, lines.length - rows));
+  const out: Line[] = [];
+  for (let r = first; r < Math.min(lines.length, first + rows); r++) {
+    const text = lines[r];
+    const num = { text: `${String(r + 1).padStart(3)} `, dim: true };
+    if (r !== row) {
+      out.push(line([num, { text: truncate(printable(text), width - 4) }]));
+      continue;
+    }
+    // the caret's row scrolls sideways to keep the caret in view
+    const from = Math.max(0, col - (width - 6));
+    const before = printable(text.slice(from, col));
+    const end = next(text, col);
+    const at = printable(text.slice(col, end)) || ' ';
+    const after = truncate(printable(text.slice(end)), Math.max(0, width - 5 - displayWidth(before)));
+    out.push(line([num, { text: before }, { text: at, inverse: true }, { text: after }]));
+  }
+  const section = state.data?.playbooks.find((p) => p.id === o.playbook)?.title ?? o.playbook;
+  const title = `${o.cellId ? 'Your cell' : 'A new cell'} in ${section}: read-only SQL, one statement`;
+  return { kind: 'editor', height, width: columns, title, lines: out };
 }

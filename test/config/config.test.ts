@@ -64,7 +64,7 @@ describe('config file', () => {
 
   it.each([
     ['a TOML syntax error', 'playbooks = ["indexes"\nfoo = 1\n', /^\.pgadvisor\.toml:\d: not valid TOML: /],
-    ['an unknown key', 'playbook = ["indexes"]\n', /^\.pgadvisor\.toml:1: playbook: unknown key \(known: playbooks, app_roles/],
+    ['an unknown key', 'playbook = ["indexes"]\n', /^\.pgadvisor\.toml:1: playbook: unknown key \(known: playbooks, playbook_dirs, app_roles/],
     ['an ignore without a reason', '\n[[ignore]]\nfinding = "indexes/x/y"\n', /^\.pgadvisor\.toml:2: ignore\[1\]: needs reason = /],
     ['an empty reason', '[[ignore]]\nfinding = "a"\nreason = "  "\n', /^\.pgadvisor\.toml:3: ignore\[1\]\.reason: needs reason = /],
     ['an ignore without a finding', '[[ignore]]\nreason = "because"\n', /^\.pgadvisor\.toml:1: ignore\[1\]: needs finding = /],

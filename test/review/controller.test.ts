@@ -8,6 +8,7 @@ import { CLIPBOARD_FILE, ReviewController, type ReviewOptions } from '../../src/
 import { focusedItem, itemsOf } from '../../src/review/state.ts';
 import { readSnapshot } from '../../src/snapshot/io.ts';
 import { fixtureData, HOSTILE } from '../tui/fixture.ts';
+import { until, wait } from '../support/until.ts';
 
 const TAKEN = '2025-03-01T10:00:00.000Z';
 const NOW = new Date('2025-03-01T12:00:00.000Z');
@@ -30,17 +31,6 @@ function review(extra: Partial<ReviewOptions> = {}): ReviewController {
 }
 
 const ESC = { escape: true, meta: true };
-const wait = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(f: () => T | null | undefined | false, ms = 5000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = f();
-    if (v) return v;
-    if (Date.now() > end) throw new Error('timed out');
-    await wait(10);
-  }
-}
-
 /** into the Indexes section, on the duplicate of "select" */
 function onDuplicate(c: ReviewController): void {
   c.keys('\t', { tab: true });
@@ -186,7 +176,9 @@ describe('copy', () => {
     expect(msg).toContain(path.join(out, CLIPBOARD_FILE));
     expect(await readFile(path.join(out, CLIPBOARD_FILE), 'utf8')).toBe(`DROP INDEX CONCURRENTLY IF EXISTS ${HOSTILE.reserved};\n`);
     c.keys('Y', { shift: true });
-    await until(() => copied.length === 2);
+    // the file is written after the clipboard: wait for its message, so the folder is not removed under it
+    await until(() => copied.length === 2 && c.getState().message?.lines[0] !== msg && c.getState().message?.lines[0].startsWith('copied'));
     expect(copied[1]).toContain('CREATE INDEX CONCURRENTLY IF NOT EXISTS');
+    expect(await readFile(path.join(out, CLIPBOARD_FILE), 'utf8')).toBe(`${copied[1]}\n`);
   });
 });

@@ -177,7 +177,7 @@ describe('serializeSnapshot', () => {
 
   it('writes 2-space JSON with the format first and a final newline', () => {
     const text = serializeSnapshot(snapshotFixture());
-    expect(text.startsWith('{\n  "format": "pgadvisor.snapshot/v1",\n  "minor": 2,\n  "tool": {')).toBe(true);
+    expect(text.startsWith('{\n  "format": "pgadvisor.snapshot/v1",\n  "minor": 3,\n  "tool": {')).toBe(true);
     expect(text.endsWith('}\n')).toBe(true);
     // rows keep the column order of their cell
     expect(text).toMatch(/"table": "public.orders",\s+"indexes": 4,\s+"size": "6.2 MB",\s+"idx_scan": 18234/);
