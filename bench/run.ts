@@ -1,4 +1,5 @@
 // npm run bench [-- --quick] — measures what issue 8 asks and rewrites BENCHMARKS.md's results section.
+// npm run bench -- --workload-analysis — the workload analyzers on a 5,000-statement workload (bench/workload-analysis.ts).
 // Needs a real PostgreSQL server: BENCH_DATABASE_URL, else TEST_DATABASE_URL (e.g. after `source .ci/postgres.sh; pg_start`).
 import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -366,5 +367,8 @@ async function updateBenchmarksMd(md: string) {
   await writeFile(file, `${doc.slice(0, start)}## Results\n\n${md}${doc.slice(end)}`);
 }
 
-const only = (['startup', 'fleet', 'workload'] as const).find((part) => process.argv.includes(`--${part}-only`));
-await (only ? partOnly(only) : main());
+if (process.argv.includes('--workload-analysis')) await import('./workload-analysis.ts');
+else {
+  const only = (['startup', 'fleet', 'workload'] as const).find((part) => process.argv.includes(`--${part}-only`));
+  await (only ? partOnly(only) : main());
+}

@@ -5,7 +5,8 @@ import { targetTable } from '../playbooks/findings.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findConflicts, MigrationConflictError } from './conflicts.ts';
 import { renderMigrationText } from './render.ts';
-import { assignPhases, isTransactional, MigrationError, PHASES, splitStatements, type Phase } from './statements.ts';
+import { quoteIdent, quoteLiteral } from './quote.ts';
+import { assignPhases, isTransactional, MigrationError, PHASES, splitStatements, type ParsedStatement, type Phase } from './statements.ts';
 
 export { findConflicts, MigrationConflictError, MigrationError };
 export type { Phase };
@@ -64,6 +65,7 @@ export interface Migration {
  * statement goes to. A rollback has no validations of its own: they are undone with the change that added them.
  */
 export const MIRROR: Record<Phase, Phase> = {
+  extension: 'extension',
   'concurrent-create': 'concurrent-drop',
   change: 'change',
   validate: 'change',
@@ -96,7 +98,8 @@ export function buildMigration(snapshot: Snapshot, opts: { name: string }): Migr
 
   for (const f of accepted) {
     const ref = { id: f.id, title: f.title };
-    const up = f.up === null ? [] : assignPhases(splitStatements(f.up, `finding ${f.id}: up`), 'up');
+    const statements = f.up === null ? [] : assignPhases(splitStatements(f.up, `finding ${f.id}: up`), 'up');
+    const up = [...statements, ...creationMarks(statements, f.id, snapshot.takenAt)];
     if (!up.length) {
       advice.push(ref);
       continue;
@@ -120,7 +123,7 @@ export function buildMigration(snapshot: Snapshot, opts: { name: string }): Migr
   // transaction), so a failure or a lock wait on one table leaves the others applied or untouched whole.
   const tableOf = new Map(accepted.map((f) => [f.id, targetTable(f.target)]));
   const groups = (inSlot: MigrationStep[], slot: Phase): MigrationStep[][] => {
-    if (!isTransactional(slot)) return [inSlot];
+    if (!isTransactional(slot) || slot === 'extension') return [inSlot];
     const byTable = new Map<string, MigrationStep[]>();
     for (const st of inSlot) {
       const t = tableOf.get(st.findingId) ?? '';
@@ -132,13 +135,13 @@ export function buildMigration(snapshot: Snapshot, opts: { name: string }): Migr
   const downParts: MigrationPart[] = [];
   for (const slot of PHASES) {
     for (const group of groups(steps.filter((s) => s.slot === slot), slot)) {
-      const upStmts = group.flatMap((s) => s.up);
+      const upStmts = slot === 'extension' ? once(group.flatMap((s) => s.up)) : group.flatMap((s) => s.up);
       if (upStmts.length) parts.push({ phase: slot, transactional: isTransactional(slot), statements: upStmts });
     }
   }
   for (const slot of [...PHASES].reverse()) {
     for (const group of groups(steps.filter((s) => s.slot === slot), slot).reverse()) {
-      const downStmts = [...group].reverse().flatMap((s) => s.down);
+      const downStmts = slot === 'extension' ? once([...group].reverse().flatMap((s) => s.down)) : [...group].reverse().flatMap((s) => s.down);
       if (downStmts.length) downParts.push({ phase: MIRROR[slot], transactional: isTransactional(slot), statements: downStmts });
     }
   }
@@ -164,4 +167,31 @@ export function buildMigration(snapshot: Snapshot, opts: { name: string }): Migr
   migration.up = renderMigrationText(migration, 'up');
   migration.down = renderMigrationText(migration, 'down');
   return migration;
+}
+
+/**
+ * A comment on every index a finding creates, naming the finding and the snapshot: the drop checks leave an
+ * index pgadvisor created alone until it has had as long to be used as they require of any index (the
+ * snapshot's time is a lower bound of its creation). Deterministic: the text comes from the snapshot.
+ */
+function creationMarks(statements: ParsedStatement[], findingId: string, takenAt: string): ParsedStatement[] {
+  const out: ParsedStatement[] = [];
+  for (const s of statements) {
+    const idx = s.node.IndexStmt;
+    if (!idx?.idxname) continue;
+    const schema = idx.relation?.schemaname;
+    const name = schema ? `${quoteIdent(schema)}.${quoteIdent(idx.idxname)}` : quoteIdent(idx.idxname);
+    const sql = `COMMENT ON INDEX ${name} IS ${quoteLiteral(`${CREATION_MARK} ${findingId} from the snapshot of ${takenAt}`)}`;
+    out.push({ sql, node: { CommentStmt: {} }, phase: s.phase === 'extension' ? 'extension' : 'change' });
+  }
+  return out;
+}
+
+/** How the comment on an index pgadvisor created begins. */
+export const CREATION_MARK = 'pgadvisor: created for';
+
+/** The same statement from several findings (CREATE EXTENSION IF NOT EXISTS …) runs once, under the first. */
+function once(stmts: MigrationStatement[]): MigrationStatement[] {
+  const seen = new Set<string>();
+  return stmts.filter((s) => !seen.has(s.sql) && Boolean(seen.add(s.sql)));
 }

@@ -8,6 +8,7 @@ export const LOCK_TIMEOUT = '5s';
 export const STATEMENT_TIMEOUT = '60s';
 
 const PHASE_NOTE: Record<Phase, string> = {
+  extension: 'one transaction, before the indexes that need them: extensions and the schema they go into',
   'concurrent-create':
     'outside a transaction (CONCURRENTLY cannot run inside one); a failed build leaves an INVALID index: drop it, then run this part again',
   change: 'one transaction',

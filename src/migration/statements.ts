@@ -5,12 +5,15 @@ import { scanTokens, type ScanToken } from './sql-scan.ts';
 
 await loadModule();
 
-/** Phases in the order `up` runs them; see MIRROR for how `down` uses the same slots. */
-export type Phase = 'concurrent-create' | 'change' | 'validate' | 'concurrent-drop' | 'maintenance';
-export const PHASES: readonly Phase[] = ['concurrent-create', 'change', 'validate', 'concurrent-drop', 'maintenance'];
+/**
+ * Phases in the order `up` runs them; see MIRROR for how `down` uses the same slots. Extensions (and the
+ * schema they go into) come first: the concurrent index builds that follow may need their operator classes.
+ */
+export type Phase = 'extension' | 'concurrent-create' | 'change' | 'validate' | 'concurrent-drop' | 'maintenance';
+export const PHASES: readonly Phase[] = ['extension', 'concurrent-create', 'change', 'validate', 'concurrent-drop', 'maintenance'];
 
 export function isTransactional(phase: Phase): boolean {
-  return phase === 'change' || phase === 'validate';
+  return phase === 'extension' || phase === 'change' || phase === 'validate';
 }
 
 /** A statement's parse tree node: `{ IndexStmt: {...} }` and so on. */
@@ -40,11 +43,16 @@ export function phaseOf(node: StmtNode): Phase {
   const type = nodeType(node);
   const body = node[type] ?? {};
   switch (type) {
+    case 'CreateExtensionStmt':
+    case 'AlterExtensionStmt':
+    case 'CreateSchemaStmt':
+      return 'extension';
     case 'IndexStmt':
       return body.concurrent ? 'concurrent-create' : 'change';
     case 'ReindexStmt':
       return (body.params ?? []).some((p: StmtNode) => p.DefElem?.defname === 'concurrently') ? 'concurrent-create' : 'change';
     case 'DropStmt':
+      if (body.removeType === 'OBJECT_EXTENSION' || body.removeType === 'OBJECT_SCHEMA') return 'extension';
       return body.concurrent ? 'concurrent-drop' : 'change';
     case 'AlterSystemStmt':
       return 'maintenance';

@@ -49,12 +49,12 @@ const DROPS = ['drops'];
 /** By the name analyzer cells give in `-- analyzer: NAME`. */
 export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
   'workload-indexes': {
-    probes: {
-      workload_tables: ['schema', 'table', 'seq_heavy', 'seq_scan', 'seq_tup_read', 'idx_scan', 'n_tup_ins', 'n_tup_upd', 'n_tup_del', 'n_tup_hot_upd'],
-    },
+    // the proposals it reconciles with: foreign keys' indexes (it leads with their columns), and the drops of
+    // other checks (it never drops an index they already drop)
+    probes: { fk_without_index: ['up'], duplicate_indexes: DROPS, redundant_indexes: DROPS, unused_indexes: DROPS },
     workload: true,
     findings: true,
-    requires: { workload: true, extensions: ['hypopg'] },
+    requires: { workload: true },
     needs: [WORKLOAD_INPUT],
   },
   'drop-validation': {
@@ -66,6 +66,8 @@ export const ANALYZER_INPUTS: Readonly<Record<string, AnalyzerInputs>> = {
     optional: ['stale_indexes'],
     needs: ['duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'stale_indexes'],
   },
+  // materialized views, caches, partitioning: the statements, their tables' sizes and activity read from the catalog
+  'workload-design': { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: [WORKLOAD_INPUT] },
   'n-plus-one': { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: [WORKLOAD_INPUT] },
   'workload-sources': { probes: {}, workload: true, findings: false, requires: { workload: true } },
   'rls-initplan': { probes: { policies: POLICY, policy_functions: POLICY_FUNCTIONS }, workload: false, findings: true, needs: ['policies'] },

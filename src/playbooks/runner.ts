@@ -120,7 +120,9 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
       return run;
     }),
   }));
-  return { server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) };
+  // one index for one need across every playbook (loaded here: it parses the proposals' SQL)
+  const { reconcileIndexProposals } = await import('./reconcile.ts');
+  return reconcileIndexProposals({ server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) });
 }
 
 function unmet(cell: Cell, declared: AnalyzerInputs | undefined, opts: RunOptions, runInputs: RunInputs): string | null {

@@ -1,7 +1,7 @@
 // The migration's statements with what each does to the schema: which index it creates or drops, on which
 // table, for which finding. The impact projection and the risk matrix are both read off this list, so
 // their counts are the migration's own.
-import type { Migration } from '../migration/build.ts';
+import { CREATION_MARK, type Migration } from '../migration/build.ts';
 import { splitStatements, type Phase, type StmtNode } from '../migration/statements.ts';
 import { targetTable } from '../playbooks/findings.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
@@ -29,7 +29,8 @@ export interface AppliedStatement {
   sql: string;
   /** null when the statement does not parse on its own (it did as part of the migration) */
   node: StmtNode | null;
-  kind: 'create-index' | 'drop-index' | 'other';
+  /** `mark`: the comment a migration puts on each index it creates (CREATION_MARK), not a change of the finding's own */
+  kind: 'create-index' | 'drop-index' | 'mark' | 'other';
   /** the indexes created or dropped (schema null when the statement does not name it) */
   indexes: IndexName[];
   /** the table it changes */
@@ -71,6 +72,8 @@ export function appliedStatements(s: Snapshot, m: Migration): AppliedStatement[]
         kind = 'drop-index';
         indexes = (body.objects ?? []).map((o: StmtNode) => indexName(o?.List?.items)).filter((x: IndexName | null): x is IndexName => x !== null);
         relation = targetTable(finding.target);
+      } else if (type === 'CommentStmt' && body.objtype === 'OBJECT_INDEX' && String(body.comment ?? '').startsWith(CREATION_MARK)) {
+        kind = 'mark';
       }
       out.push({ n: out.length + 1, phase: part.phase, part: i, finding, sql: st.sql, node, kind, indexes, relation: relation ?? targetTable(finding.target) });
     }

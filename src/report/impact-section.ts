@@ -109,7 +109,7 @@ export function impactBlocks(p: Projection, migrationOk: boolean): Block[] {
   if (!p.statements.length) {
     out.push({
       t: 'para',
-      text: 'No statement-level projection: the snapshot holds no index proposal measured against the workload (it needs pg_stat_statements and hypopg on the inspected database).',
+      text: 'No statement-level projection: the snapshot holds no index proposal measured against a workload (pg_stat_statements on the inspected database, or a workload file given with --workload).',
     });
   } else {
     const shown = p.statements.slice(0, STATEMENTS_SHOWN);
@@ -117,13 +117,13 @@ export function impactBlocks(p: Projection, migrationOk: boolean): Block[] {
       t: 'para',
       text:
         p.statementSource === 'alignment'
-          ? "The top statements as the workload advisor aligned them with the indexes: the index each uses today, the one proposed, and the planner's cost before and after. The cost after is today's when the proposal was not accepted."
-          : "The statements the accepted index proposals were measured on: the planner's cost with the index hidden and with it (hypopg), as each proposal recorded it. The cost after is today's when the proposal was not accepted.",
+          ? "The top statements as the workload advisor aligned them with the indexes: the index each uses today, the one proposed, and the planner's cost before and after — planned with a hypothetical index (hypopg) or estimated from pg_stats and the cost model, as Basis says. The cost after is today's when the proposal was not accepted."
+          : "The statements the accepted index proposals were measured on: the planner's cost before and after, planned with a hypothetical index (hypopg) or estimated, as Basis says and each proposal recorded it. The cost after is today's when the proposal was not accepted.",
     });
     out.push({
       t: 'table',
-      head: ['Statement', 'Calls', 'Mean (ms)', p.statementSource === 'alignment' ? 'Index today' : 'Plan today', 'Proposed', 'Accepted', 'Cost before', 'Cost after', 'Change'],
-      numeric: [false, true, true, false, false, false, true, true, true],
+      head: ['Statement', 'Calls', 'Mean (ms)', p.statementSource === 'alignment' ? 'Index today' : 'Plan today', 'Proposed', 'Accepted', 'Basis', 'Cost before', 'Cost after', 'Change'],
+      numeric: [false, true, true, false, false, false, false, true, true, true],
       rows: shown.map((st) => [
         [code(st.query)],
         st.calls === null ? '?' : formatCount(st.calls),
@@ -131,6 +131,7 @@ export function impactBlocks(p: Projection, migrationOk: boolean): Block[] {
         st.indexToday ?? '?',
         st.proposed ? [code(st.proposed)] : 'none',
         st.proposed ? (st.accepted ? 'yes' : 'no') : '',
+        st.proposed ? BASIS[st.validated ?? ''] ?? '?' : '',
         st.costBefore === null ? '?' : String(st.costBefore),
         st.costAfter === null ? '?' : String(st.costAfter),
         st.costBefore && st.costAfter !== null ? formatPercent(st.costAfter / st.costBefore - 1) : '',
@@ -144,6 +145,9 @@ export function impactBlocks(p: Projection, migrationOk: boolean): Block[] {
   }
   return out;
 }
+
+/** How a proposal's cost after was found. */
+const BASIS: Record<string, string> = { hypopg: 'planned (hypopg)', estimate: 'estimate' };
 
 function signed(n: number): string {
   return n > 0 ? `+${n}` : String(n);

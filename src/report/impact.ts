@@ -215,7 +215,8 @@ function statementImpacts(s: Snapshot, acceptedTargets: Set<string>): { statemen
         meanMs: num(r.mean_ms),
         shareOfTime: num(r.share_of_time),
         indexToday: typeof r.index_today === 'string' ? r.index_today : null,
-        proposed: typeof r.proposed === 'string' ? r.proposed : null,
+        // the findings' targets, as the report lists the findings; else the index names
+        proposed: targets.length ? targets.join('; ') : typeof r.proposed === 'string' ? r.proposed : null,
         accepted,
         costBefore: today,
         costAfter: accepted ? num(r.cost_after) : today,

@@ -75,6 +75,9 @@ function dropWatch(): string {
   return 'waits for transactions using the table; afterwards the statements it served keep their plans (pg_stat_statements mean time)';
 }
 
+/** COMMENT ON INDEX: a brief lock on the new index alone, which reads and writes of its table do not wait for. */
+const MARK_RISK: Pick<RiskRow, 'lock' | 'lockFrom' | 'held' | 'rewrites'> = { lock: 'SHARE UPDATE EXCLUSIVE', lockFrom: 'parse', held: 'brief', rewrites: 'no' };
+
 /** The lock and hold of one statement: the finding's stated lock for a one-statement `up`, else its parse tree. */
 function statementRisk(st: AppliedStatement, singleStatement: boolean): Pick<RiskRow, 'lock' | 'lockFrom' | 'held' | 'rewrites'> {
   const stated = evidenceLock(st.finding.evidence);
@@ -120,10 +123,11 @@ function sizeOf(rel: Relations, st: AppliedStatement, stated: string[]): { relat
 export function riskRows(s: Snapshot, applied: AppliedStatement[], projection: Projection): RiskRow[] {
   const rel = relationsOf(s);
   const perFinding = new Map<string, number>();
-  for (const st of applied) perFinding.set(st.finding.id, (perFinding.get(st.finding.id) ?? 0) + 1);
+  // the finding's own statements: the creation mark a migration adds to an index does not make a one-statement fix two
+  for (const st of applied) if (st.kind !== 'mark') perFinding.set(st.finding.id, (perFinding.get(st.finding.id) ?? 0) + 1);
   const created = new Map(projection.creates.map((c) => [c.statement.n, c.bytes]));
   return applied.map((st) => {
-    const r = statementRisk(st, perFinding.get(st.finding.id) === 1);
+    const r = st.kind === 'mark' ? MARK_RISK : statementRisk(st, perFinding.get(st.finding.id) === 1);
     const stated = evidenceLock(st.finding.evidence)?.on ?? [];
     const { relation, bytes } = sizeOf(rel, st, stated);
     const concurrent = st.phase === 'concurrent-create' || st.phase === 'concurrent-drop';

@@ -22,6 +22,7 @@ interface PhaseFacts {
   created: string[];
   dropped: string[];
   settings: string[];
+  extensions: string[];
 }
 
 const LIST_UNFOLDED = 6;
@@ -50,6 +51,22 @@ function indexStats(names: string[]): Block {
 
 /** The report's phases, in the order the migration runs its parts. */
 const PHASE_TEXT: [Phase[], PhaseText][] = [
+  [
+    ['extension'],
+    {
+      title: 'Extensions the indexes need',
+      how: 'Runs in one transaction before the index builds: CREATE EXTENSION IF NOT EXISTS (and the schema it goes into), which the operator classes of the indexes below need. It changes no table.',
+      when: 'Any time before the index builds; it needs the privilege to create the extension (superuser, or a trusted extension and CREATE on the database).',
+      verify: (p) => [
+        { t: 'list', checklist: true, items: ['The extensions exist, in the schema the migration names:'] },
+        {
+          t: 'code',
+          lang: 'sql',
+          text: `SELECT e.extname, e.extversion, n.nspname AS schema\n  FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace\n${p.extensions.length ? ` WHERE e.extname IN (${p.extensions.map(quoteLiteral).join(', ')})\n` : ''} ORDER BY e.extname;`,
+        },
+      ],
+    },
+  ],
   [
     ['concurrent-create'],
     {
@@ -164,9 +181,9 @@ export function rolloutBlocks(s: Snapshot, outcome: MigrationOutcome, risks: Ris
   }
   PHASE_TEXT.forEach(([phases, text], i) => {
     const steps = m.steps.filter((st) => phases.includes(st.slot));
-    // phases 1-3 keep their numbers so reports compare; the settings phase appears only when used
-    if (!steps.length && phases.includes('maintenance')) return;
-    out.push({ t: 'heading', level: 3, text: `Phase ${i + 1}: ${text.title}`, id: `rollout-${i + 1}` });
+    // phases 1-3 keep their numbers so reports compare; extensions (phase 0) and settings appear only when used
+    if (!steps.length && (phases.includes('maintenance') || phases.includes('extension'))) return;
+    out.push({ t: 'heading', level: 3, text: `Phase ${i}: ${text.title}`, id: `rollout-${i}` });
     if (!steps.length) {
       out.push({ t: 'para', text: 'Nothing in this phase.' });
       return;
@@ -179,6 +196,7 @@ export function rolloutBlocks(s: Snapshot, outcome: MigrationOutcome, risks: Ris
       created: [...new Set(rows.filter((r) => r.statement.kind === 'create-index').flatMap((r) => r.statement.indexes.map((i) => i.name)))].sort(),
       dropped: [...new Set(rows.filter((r) => r.statement.kind === 'drop-index').flatMap((r) => r.statement.indexes.map((i) => i.name)))].sort(),
       settings: settingNames(rows),
+      extensions: [...new Set(rows.map((r) => r.statement.node?.CreateExtensionStmt?.extname).filter((n): n is string => typeof n === 'string'))].sort(),
     };
     const known = rows.filter((r) => r.estimateMs !== null);
     const total = known.reduce((a, r) => a + r.estimateMs!, 0);
@@ -196,8 +214,8 @@ export function rolloutBlocks(s: Snapshot, outcome: MigrationOutcome, risks: Ris
       ],
     });
     out.push(...statementBlocks(steps, titles, checkOf));
-    out.push({ t: 'para', text: strong(`Verify after phase ${i + 1}`) }, ...text.verify(facts));
-    out.push({ t: 'para', text: strong(`Rollback of phase ${i + 1}`) }, ...phaseRollback(steps));
+    out.push({ t: 'para', text: strong(`Verify after phase ${i}`) }, ...text.verify(facts));
+    out.push({ t: 'para', text: strong(`Rollback of phase ${i}`) }, ...phaseRollback(steps));
   });
   if (m.advice.length) {
     out.push({ t: 'heading', level: 3, text: 'Accepted advice (no SQL to run)' });

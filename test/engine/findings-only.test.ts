@@ -108,9 +108,13 @@ describe('findings-only runs (check without --save)', () => {
       }
     }
     const indexes = kept.find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
-    expect(indexes).toContain('workload_tables');
+    expect(indexes).toContain('workload_indexes');
     expect(indexes).not.toContain('index_overview');
-    const noHypo = findingCells(all, server).find((n) => n.id === 'indexes')!.cells.map((c) => c.id);
-    expect(noHypo).not.toContain('workload_tables');
+    // the index analysis runs without hypopg too (it estimates), so it stays, and so does the probe that feeds the workload
+    const cells = (srv: typeof server, id: string) => findingCells(all, srv).find((n) => n.id === id)!.cells.map((c) => c.id);
+    const withPgss = { ...server, extensions: [{ name: 'pg_stat_statements', version: '1.10', schema: 'public' }] };
+    expect(cells(withPgss, 'indexes')).toContain('workload_indexes');
+    expect(cells(withPgss, 'workload')).toContain('statements');
+    expect(cells({ ...server, extensions: [] }, 'workload')).not.toContain('statements');
   });
 });

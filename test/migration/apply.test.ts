@@ -35,6 +35,10 @@ function expectApplied(dump: string): void {
   expect(dump).not.toContain('"Dup ""Idx"" é 2"');
   expect(dump).toContain('CREATE INDEX "Dup ""Idx"" é" ON "Sales Ünit"."Order ""Items"" ✓"');
   expect(dump).toContain('CREATE INDEX users_email_idx ON public.users');
+  // the trigram index, after the extension the migration creates in a schema of its own
+  expect(dump).toContain('CREATE EXTENSION IF NOT EXISTS pg_trgm WITH SCHEMA extensions;');
+  expect(dump).toContain('CREATE INDEX users_email_trgm_idx ON public.users USING gin (email extensions.gin_trgm_ops);');
+  expect(dump).toMatch(/COMMENT ON INDEX public\.users_email_trgm_idx IS 'pgadvisor: created for indexes\/workload_indexes\/public\.users\.users_email_trgm_idx from the snapshot of 2026-03-01T12:34:56\.789Z';/);
 }
 
 async function invalidIndexes(db: TestDatabase): Promise<number> {
@@ -91,7 +95,7 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
     await fs.writeFile(path.join(dir, 'package.json'), '{ "type": "module" }\n');
     const tool = nodePgMigrate(dir, db.url);
     const count = (await fs.readdir(tool.migrations)).length;
-    expect(count).toBe(5);
+    expect(count).toBe(6);
     // the bookkeeping table is part of "before" and "after" alike
     await tool.createBookkeeping();
     original = await schemaDump(db.url);
@@ -134,13 +138,13 @@ describe.skipIf(!hasRealServer)('migrations on the real server', () => {
 
   it('flyway export: each V/U file in a transaction unless its .conf says otherwise', async () => {
     const r = await flywayRunner(await exportTo('flyway'), db.url);
-    expect(r.versions).toHaveLength(5);
+    expect(r.versions).toHaveLength(6);
     await roundTrip(r.up, r.down);
   });
 
   it('sqitch export: deploy, verify, revert through psql in plan order; verify fails when a change is absent', async () => {
     const r = await sqitchRunner(await exportTo('sqitch'), db.url);
-    expect(r.changes).toHaveLength(5);
+    expect(r.changes).toHaveLength(6);
     await roundTrip(r.up, r.down);
     // reverted: every verify that checks something lasting must fail loudly
     for (const c of r.changes.filter((c) => !c.endsWith('maintenance'))) {

@@ -31,7 +31,7 @@ describe('splitStatements', () => {
     const sql =
       'CREATE INDEX CONCURRENTLY "I x" ON t (a); DROP INDEX CONCURRENTLY s."I x"; REINDEX INDEX CONCURRENTLY i; ' +
       'ALTER TABLE t VALIDATE CONSTRAINT c; ALTER SYSTEM SET work_mem = \'8MB\'; VACUUM t; ANALYZE t; CREATE INDEX i2 ON t (b); ' +
-      'ALTER TABLE p DETACH PARTITION c CONCURRENTLY';
+      'ALTER TABLE p DETACH PARTITION c CONCURRENTLY; CREATE EXTENSION IF NOT EXISTS pg_trgm; DROP EXTENSION pg_trgm; CREATE SCHEMA s';
     const parts = splitStatements(sql, 'test');
     expect(parts.map((p) => p.phase)).toEqual([
       'concurrent-create',
@@ -43,6 +43,9 @@ describe('splitStatements', () => {
       'change',
       'change',
       'concurrent-drop',
+      'extension',
+      'extension',
+      'extension',
     ]);
     expect(parts[0].sql).toBe('CREATE INDEX CONCURRENTLY IF NOT EXISTS "I x" ON t (a)');
     expect(parts[1].sql).toBe('DROP INDEX CONCURRENTLY IF EXISTS s."I x"');
@@ -69,6 +72,7 @@ describe('buildMigration', () => {
     const m = build();
     // transactional changes: one transaction per table, tables in name order (seed 000's table-by-table rollout)
     expect(m.parts.map((p) => [p.phase, p.transactional])).toEqual([
+      ['extension', true],
       ['concurrent-create', false],
       ['change', true],
       ['change', true],
@@ -77,25 +81,42 @@ describe('buildMigration', () => {
       ['concurrent-drop', false],
       ['maintenance', false],
     ]);
-    expect(m.parts[1].statements.map((s) => s.sql)).toEqual([
+    expect(m.parts[0].statements.map((s) => s.sql)).toEqual(['CREATE SCHEMA IF NOT EXISTS "extensions"', 'CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions"']);
+    expect(m.parts[2].statements.map((s) => s.sql)).toEqual([
       'ALTER TABLE "Sales Ünit"."Order ""Items"" ✓" SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)',
     ]);
-    expect(m.parts[2].statements.map((s) => s.sql.slice(0, 40))).toEqual(['ALTER TABLE public.orders ADD CONSTRAINT', 'ALTER POLICY tenant_read ON public.order']);
-    expect(m.parts[3].statements.map((s) => s.sql.slice(0, 40))).toEqual(['ALTER TABLE public.users ENABLE ROW LEVE', 'CREATE POLICY "Tenant isolation" ON publ']);
-    expect(m.parts[4].statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey']);
+    expect(m.parts[3].statements.map((s) => s.sql.slice(0, 40))).toEqual([
+      'COMMENT ON INDEX public.orders_user_id_i',
+      'ALTER TABLE public.orders ADD CONSTRAINT',
+      'ALTER POLICY tenant_read ON public.order',
+    ]);
+    // every index a finding creates is marked with the finding and the snapshot, so the next run's drop checks know it
+    expect(m.parts[3].statements[0].sql).toBe(
+      "COMMENT ON INDEX public.orders_user_id_idx IS 'pgadvisor: created for indexes/unindexed_foreign_keys/public.orders.user_id from the snapshot of 2026-03-01T12:34:56.789Z'",
+    );
+    expect(m.parts[4].statements.map((s) => s.sql.slice(0, 40))).toEqual([
+      'COMMENT ON INDEX public.users_email_trgm',
+      'ALTER TABLE public.users ENABLE ROW LEVE',
+      'CREATE POLICY "Tenant isolation" ON publ',
+    ]);
+    expect(m.parts[5].statements.map((s) => s.sql)).toEqual(['ALTER TABLE public.orders VALIDATE CONSTRAINT orders_user_id_fkey']);
     const up = m.up;
     const at = (s: string) => {
       const i = up.indexOf(s);
       expect(i, s).toBeGreaterThan(-1);
       return i;
     };
-    expect(at('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx')).toBeLessThan(at('BEGIN;'));
+    // the concurrent builds run between the extensions' transaction and the changes' transaction
+    const extensionsDone = at('COMMIT;');
+    expect(at('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx')).toBeGreaterThan(extensionsDone);
+    expect(at('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx')).toBeLessThan(up.indexOf('BEGIN;', extensionsDone));
     expect(at('NOT VALID;')).toBeLessThan(at('VALIDATE CONSTRAINT'));
     expect(at('COMMIT;')).toBeLessThan(at('VALIDATE CONSTRAINT'));
     expect(at('VALIDATE CONSTRAINT')).toBeLessThan(at('DROP INDEX CONCURRENTLY IF EXISTS public.users_email_idx_dup'));
     expect(at('DROP INDEX CONCURRENTLY IF EXISTS public.users_email_idx_dup')).toBeLessThan(at('VACUUM (ANALYZE) public.orders'));
     // each non-transactional part starts with session timeouts, each transaction with local ones
     expect(up.match(/SET lock_timeout = '5s';\nSET statement_timeout = 0;/g)).toHaveLength(3);
+    expect(at('CREATE EXTENSION IF NOT EXISTS pg_trgm')).toBeLessThan(at('CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx'));
     expect(up).toContain("BEGIN;\nSET LOCAL lock_timeout = '5s';\nSET LOCAL statement_timeout = '60s';");
     expect(up).toContain("BEGIN;\nSET LOCAL lock_timeout = '5s';\nSET LOCAL statement_timeout = 0;\n\n-- integrity/missing_foreign_keys");
   });
@@ -113,7 +134,7 @@ describe('buildMigration', () => {
 
   it('takes accepted findings only', () => {
     const m = build();
-    expect(m.applied.map((f) => f.id)).toHaveLength(8);
+    expect(m.applied.map((f) => f.id)).toHaveLength(9);
     expect(m.up).not.toContain('users_email_idx;'); // rejected drop
     expect(m.up).not.toContain('orders_created_at_idx'); // pending
     expect(m.advice.map((f) => f.id)).toEqual(['settings/connections/max_connections']);
@@ -121,7 +142,7 @@ describe('buildMigration', () => {
 
   it('rolls back in reverse: restore dropped indexes first, undo changes, drop created indexes last', () => {
     const m = build();
-    expect(m.downParts.map((p) => p.phase)).toEqual(['concurrent-create', 'change', 'change', 'change', 'concurrent-drop']);
+    expect(m.downParts.map((p) => p.phase)).toEqual(['concurrent-create', 'change', 'change', 'change', 'concurrent-drop', 'extension']);
     expect(m.downParts[0].statements.map((s) => s.sql)).toEqual([
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS users_email_idx_dup ON public.users USING btree (email)',
       'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Dup ""Idx"" é 2" ON "Sales Ünit"."Order ""Items"" ✓" USING btree ("Order Id")',
@@ -132,7 +153,12 @@ describe('buildMigration', () => {
       ['ALTER POLICY tenant_read ON public.orders USING (true)', 'ALTER TABLE public.orders DROP CONSTRAINT IF EXISTS orders_user_id_fkey'],
       ['ALTER TABLE "Sales Ünit"."Order ""Items"" ✓" RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)'],
     ]);
-    expect(m.downParts[4].statements.map((s) => s.sql)).toEqual(['DROP INDEX CONCURRENTLY IF EXISTS public.orders_user_id_idx']);
+    expect(m.downParts[4].statements.map((s) => s.sql)).toEqual([
+      'DROP INDEX CONCURRENTLY IF EXISTS "public"."users_email_trgm_idx"',
+      'DROP INDEX CONCURRENTLY IF EXISTS public.orders_user_id_idx',
+    ]);
+    // the extension goes last, once nothing uses it
+    expect(m.downParts[5].statements.map((s) => s.sql)).toEqual(['DROP EXTENSION IF EXISTS pg_trgm', 'DROP SCHEMA IF EXISTS "extensions"']);
   });
 
   it('keeps a SELECT after ALTER SYSTEM with it, outside the transaction', () => {
@@ -154,6 +180,28 @@ describe('buildMigration', () => {
       },
     ]);
     expect(m.downParts[0].statements.map((s) => s.sql)).toEqual(['ALTER SYSTEM RESET random_page_cost', 'SELECT pg_reload_conf()']);
+  });
+
+  it('creates extensions (and their schema) first, once for several findings, and drops them last in the rollback', () => {
+    const trgm = (id: string, col: string) => ({
+      ...FINDINGS[2],
+      id,
+      up: `CREATE SCHEMA IF NOT EXISTS "extensions"; CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions"; CREATE INDEX CONCURRENTLY IF NOT EXISTS "t_${col}_trgm_idx" ON "public"."t" USING gin ("${col}" "extensions".gin_trgm_ops)`,
+      down: `DROP INDEX CONCURRENTLY IF EXISTS "public"."t_${col}_trgm_idx"; DROP EXTENSION IF EXISTS pg_trgm; DROP SCHEMA IF EXISTS "extensions"`,
+    });
+    const a = trgm('indexes/workload_indexes/public.t.a', 'a');
+    const b = trgm('indexes/workload_indexes/public.t.b', 'b');
+    const m = buildMigration(fixtureSnapshot({ findings: [a, b], decisions: { [a.id]: decide('accepted'), [b.id]: decide('accepted') } }), { name: 'n' });
+    expect(m.parts.map((p) => [p.phase, p.transactional, p.statements.length])).toEqual([
+      ['extension', true, 2],
+      ['concurrent-create', false, 2],
+      ['change', true, 2],
+    ]);
+    expect(m.parts[0].statements.map((s) => s.sql)).toEqual(['CREATE SCHEMA IF NOT EXISTS "extensions"', 'CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions"']);
+    expect(m.parts[2].statements.map((s) => s.sql.replace(/ IS '.*$/, ''))).toEqual(['COMMENT ON INDEX public.t_a_trgm_idx', 'COMMENT ON INDEX public.t_b_trgm_idx']);
+    expect(m.downParts.map((p) => p.phase)).toEqual(['concurrent-drop', 'extension']);
+    expect(m.downParts[1].statements.map((s) => s.sql)).toEqual(['DROP EXTENSION IF EXISTS pg_trgm', 'DROP SCHEMA IF EXISTS "extensions"']);
+    expect(m.up).toMatch(/-- part 1 of 3: one transaction, before the indexes that need them[^\n]*\nBEGIN;/);
   });
 
   it('says so when nothing is accepted', () => {

@@ -53,23 +53,27 @@ describe('file layouts', () => {
   it('node-pg-migrate: one JS module per part, consecutive 17-digit UTC prefixes from takenAt', async () => {
     const { dir } = await exportTo('node-pg-migrate');
     expect(await listFiles(dir)).toEqual([
-      'migrations/20260301123456789_pgadvisor_shop_concurrent_creates.js',
-      'migrations/20260301123457789_pgadvisor_shop_changes.js',
-      'migrations/20260301123458789_pgadvisor_shop_validations.js',
-      'migrations/20260301123459789_pgadvisor_shop_concurrent_drops.js',
-      'migrations/20260301123500789_pgadvisor_shop_maintenance.js',
+      'migrations/20260301123456789_pgadvisor_shop_extensions.js',
+      'migrations/20260301123457789_pgadvisor_shop_concurrent_creates.js',
+      'migrations/20260301123458789_pgadvisor_shop_changes.js',
+      'migrations/20260301123459789_pgadvisor_shop_validations.js',
+      'migrations/20260301123500789_pgadvisor_shop_concurrent_drops.js',
+      'migrations/20260301123501789_pgadvisor_shop_maintenance.js',
     ]);
-    const creates = await read(dir, 'migrations/20260301123456789_pgadvisor_shop_concurrent_creates.js');
+    const extensions = await read(dir, 'migrations/20260301123456789_pgadvisor_shop_extensions.js');
+    expect(extensions).not.toContain('noTransaction');
+    expect(extensions).toContain('pgm.sql("CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA \\"extensions\\"");');
+    const creates = await read(dir, 'migrations/20260301123457789_pgadvisor_shop_concurrent_creates.js');
     expect(creates).toContain(
       `exports.up = (pgm) => {\n  pgm.noTransaction();\n  pgm.sql("SET lock_timeout = '5s';");\n  pgm.sql("SET statement_timeout = 0;");\n`,
     );
     expect(creates).toContain('pgm.sql("CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON public.orders USING btree (user_id)");');
     expect(creates).toContain('exports.down = (pgm) => {\n  pgm.noTransaction();');
-    const changes = await read(dir, 'migrations/20260301123457789_pgadvisor_shop_changes.js');
+    const changes = await read(dir, 'migrations/20260301123458789_pgadvisor_shop_changes.js');
     expect(changes).not.toContain('noTransaction');
     expect(changes).toContain(`pgm.sql("SET LOCAL lock_timeout = '5s';");`);
     expect(changes).toContain('pgm.sql("ALTER TABLE \\"Sales Ünit\\".\\"Order \\"\\"Items\\"\\" ✓\\" SET (');
-    const validations = await read(dir, 'migrations/20260301123458789_pgadvisor_shop_validations.js');
+    const validations = await read(dir, 'migrations/20260301123459789_pgadvisor_shop_validations.js');
     expect(validations).toContain('pgm.noTransaction();\n  pgm.sql("BEGIN");');
     expect(validations).toContain('exports.down = () => {};');
   });
@@ -78,14 +82,16 @@ describe('file layouts', () => {
     const { dir } = await exportTo('prisma');
     const root = 'prisma/migrations/';
     const folders = [
-      '20260301123456_pgadvisor_shop_concurrent_creates',
-      '20260301123457_pgadvisor_shop_changes',
-      '20260301123458_pgadvisor_shop_validations',
-      '20260301123459_pgadvisor_shop_concurrent_drops',
-      '20260301123500_pgadvisor_shop_concurrent_drops',
-      '20260301123501_pgadvisor_shop_maintenance',
+      '20260301123457_pgadvisor_shop_concurrent_creates',
+      '20260301123459_pgadvisor_shop_changes',
+      '20260301123500_pgadvisor_shop_validations',
+      '20260301123501_pgadvisor_shop_concurrent_drops',
+      '20260301123456_pgadvisor_shop_extensions',
+      '20260301123458_pgadvisor_shop_concurrent_creates',
+      '20260301123502_pgadvisor_shop_concurrent_drops',
+      '20260301123503_pgadvisor_shop_maintenance',
     ];
-    expect(await listFiles(dir)).toEqual(folders.flatMap((f) => ['README.md', 'down.sql', 'migration.sql'].map((n) => `${root}${f}/${n}`)));
+    expect(await listFiles(dir)).toEqual([...folders].sort().flatMap((f) => ['README.md', 'down.sql', 'migration.sql'].map((n) => `${root}${f}/${n}`)));
     const cic = await read(dir, `${root}${folders[0]}/migration.sql`);
     const statements = cic.split('\n').filter((l) => l && !l.startsWith('--'));
     expect(statements).toEqual(['CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_user_id_idx ON public.orders USING btree (user_id);']);
@@ -102,32 +108,36 @@ describe('file layouts', () => {
   it('flyway: V and U per version, .sql.conf with executeInTransaction=false outside transactions', async () => {
     const { dir } = await exportTo('flyway');
     const names = [
-      ['20260301123456__pgadvisor_shop_concurrent_creates', true],
-      ['20260301123457__pgadvisor_shop_changes', false],
-      ['20260301123458__pgadvisor_shop_validations', false],
-      ['20260301123459__pgadvisor_shop_concurrent_drops', true],
-      ['20260301123500__pgadvisor_shop_maintenance', true],
+      ['20260301123456__pgadvisor_shop_extensions', false],
+      ['20260301123457__pgadvisor_shop_concurrent_creates', true],
+      ['20260301123458__pgadvisor_shop_changes', false],
+      ['20260301123459__pgadvisor_shop_validations', false],
+      ['20260301123500__pgadvisor_shop_concurrent_drops', true],
+      ['20260301123501__pgadvisor_shop_maintenance', true],
     ] as const;
     const expected = names.flatMap(([n, conf]) => ['U', 'V'].flatMap((p) => [`${p}${n}.sql`, ...(conf ? [`${p}${n}.sql.conf`] : [])]));
     expect(await listFiles(dir)).toEqual(expected.sort());
-    expect(await read(dir, 'V20260301123456__pgadvisor_shop_concurrent_creates.sql.conf')).toBe('executeInTransaction=false\n');
-    const changes = await read(dir, 'V20260301123457__pgadvisor_shop_changes.sql');
+    expect(await read(dir, 'V20260301123457__pgadvisor_shop_concurrent_creates.sql.conf')).toBe('executeInTransaction=false\n');
+    const changes = await read(dir, 'V20260301123458__pgadvisor_shop_changes.sql');
     expect(changes).not.toContain('BEGIN');
     expect(changes).toContain("SET LOCAL lock_timeout = '5s';\nSET LOCAL statement_timeout = '60s';");
-    expect(await read(dir, 'U20260301123457__pgadvisor_shop_changes.sql')).toContain('ALTER TABLE public.users DISABLE ROW LEVEL SECURITY;');
+    expect(await read(dir, 'U20260301123458__pgadvisor_shop_changes.sql')).toContain('ALTER TABLE public.users DISABLE ROW LEVEL SECURITY;');
+    expect(await read(dir, 'U20260301123456__pgadvisor_shop_extensions.sql')).toMatch(/DROP EXTENSION IF EXISTS pg_trgm;\n\n.*\nDROP SCHEMA IF EXISTS "extensions";/);
   });
 
   it('golang-migrate: <version>_<name>.up.sql/.down.sql, one CONCURRENTLY statement per file', async () => {
     const { dir } = await exportTo('golang-migrate');
     const files = await listFiles(dir);
-    expect(files).toHaveLength(12);
+    expect(files).toHaveLength(16);
     expect(files.filter((f) => f.endsWith('.up.sql'))).toEqual([
-      '20260301123456_pgadvisor_shop_concurrent_creates.up.sql',
-      '20260301123457_pgadvisor_shop_changes.up.sql',
-      '20260301123458_pgadvisor_shop_validations.up.sql',
-      '20260301123459_pgadvisor_shop_concurrent_drops.up.sql',
-      '20260301123500_pgadvisor_shop_concurrent_drops.up.sql',
-      '20260301123501_pgadvisor_shop_maintenance.up.sql',
+      '20260301123456_pgadvisor_shop_extensions.up.sql',
+      '20260301123457_pgadvisor_shop_concurrent_creates.up.sql',
+      '20260301123458_pgadvisor_shop_concurrent_creates.up.sql',
+      '20260301123459_pgadvisor_shop_changes.up.sql',
+      '20260301123500_pgadvisor_shop_validations.up.sql',
+      '20260301123501_pgadvisor_shop_concurrent_drops.up.sql',
+      '20260301123502_pgadvisor_shop_concurrent_drops.up.sql',
+      '20260301123503_pgadvisor_shop_maintenance.up.sql',
     ]);
     for (const f of files.filter((f) => /concurrent/.test(f))) {
       const stmts = (await read(dir, f)).split('\n').filter((l) => l && !l.startsWith('--'));
@@ -135,27 +145,29 @@ describe('file layouts', () => {
       expect(stmts[0], f).toMatch(/^(CREATE|DROP) INDEX CONCURRENTLY IF (NOT )?EXISTS /);
     }
     // the validations version has nothing to undo
-    expect(await read(dir, '20260301123458_pgadvisor_shop_validations.down.sql')).toContain('-- nothing to undo in this version');
+    expect(await read(dir, '20260301123500_pgadvisor_shop_validations.down.sql')).toContain('-- nothing to undo in this version');
   });
 
   it('sqitch: plan created with dependent changes, deploy/revert/verify per change', async () => {
     const { dir } = await exportTo('sqitch');
-    const changes = ['01_concurrent_creates', '02_changes', '03_validations', '04_concurrent_drops', '05_maintenance'].map((c) => `pgadvisor_shop_${c}`);
+    const changes = ['01_extensions', '02_concurrent_creates', '03_changes', '04_validations', '05_concurrent_drops', '06_maintenance'].map((c) => `pgadvisor_shop_${c}`);
     expect(await listFiles(dir)).toEqual(
       [...['deploy', 'revert', 'verify'].flatMap((d) => changes.map((c) => `${d}/${c}.sql`)), 'sqitch.plan'].sort(),
     );
     const plan = await read(dir, 'sqitch.plan');
     const lines = plan.split('\n');
     expect(lines.slice(0, 3)).toEqual(['%syntax-version=1.0.0', '%project=pgadvisor_shop', '']);
-    expect(lines[3]).toMatch(/^pgadvisor_shop_01_concurrent_creates 2026-03-01T12:34:56Z pgadvisor <pgadvisor@localhost> # /);
-    expect(lines[4]).toMatch(/^pgadvisor_shop_02_changes \[pgadvisor_shop_01_concurrent_creates\] 2026-03-01T12:34:57Z pgadvisor <pgadvisor@localhost> # /);
-    expect(await read(dir, 'deploy/pgadvisor_shop_02_changes.sql')).toContain('BEGIN;\nSET LOCAL lock_timeout');
-    expect(await read(dir, 'deploy/pgadvisor_shop_01_concurrent_creates.sql')).not.toContain('BEGIN');
-    const verify = await read(dir, 'verify/pgadvisor_shop_01_concurrent_creates.sql');
+    expect(lines[3]).toMatch(/^pgadvisor_shop_01_extensions 2026-03-01T12:34:56Z pgadvisor <pgadvisor@localhost> # /);
+    expect(lines[4]).toMatch(/^pgadvisor_shop_02_concurrent_creates \[pgadvisor_shop_01_extensions\] 2026-03-01T12:34:57Z pgadvisor <pgadvisor@localhost> # /);
+    expect(await read(dir, 'deploy/pgadvisor_shop_03_changes.sql')).toContain('BEGIN;\nSET LOCAL lock_timeout');
+    expect(await read(dir, 'deploy/pgadvisor_shop_02_concurrent_creates.sql')).not.toContain('BEGIN');
+    expect(await read(dir, 'verify/pgadvisor_shop_01_extensions.sql')).toContain("SELECT 1/COUNT(*) FROM pg_catalog.pg_extension WHERE extname = 'pg_trgm';");
+    expect(await read(dir, 'verify/pgadvisor_shop_03_changes.sql')).toMatch(/SELECT 1\/COUNT\(\*\) FROM pg_catalog.pg_description WHERE objoid = to_regclass\('public.orders_user_id_idx'\)/);
+    const verify = await read(dir, 'verify/pgadvisor_shop_02_concurrent_creates.sql');
     expect(verify).toContain(
       "SELECT 1/COUNT(*) FROM pg_catalog.pg_index WHERE indexrelid = to_regclass('public.orders_user_id_idx') AND indisvalid;",
     );
-    expect(await read(dir, 'verify/pgadvisor_shop_04_concurrent_drops.sql')).toContain(
+    expect(await read(dir, 'verify/pgadvisor_shop_05_concurrent_drops.sql')).toContain(
       `SELECT 1/(COUNT(*) = 0)::int FROM pg_catalog.pg_class WHERE oid = to_regclass('"Sales Ünit"."Dup ""Idx"" é 2"');`,
     );
   });
@@ -166,10 +178,10 @@ describe('file layouts', () => {
     await fs.writeFile(path.join(dir, 'sqitch.plan'), before);
     await exportMigration(fixtureSnapshot(), 'sqitch', dir);
     const plan = await read(dir, 'sqitch.plan');
-    expect(plan.startsWith(`${before}\npgadvisor_shop_01_concurrent_creates `)).toBe(true);
-    expect(plan.trimEnd().split('\n')).toHaveLength(9);
+    expect(plan.startsWith(`${before}\npgadvisor_shop_01_extensions `)).toBe(true);
+    expect(plan.trimEnd().split('\n')).toHaveLength(10);
     await expect(exportMigration(fixtureSnapshot(), 'sqitch', dir)).rejects.toThrow(
-      'sqitch.plan already has a change named pgadvisor_shop_01_concurrent_creates: export under another --name',
+      'sqitch.plan already has a change named pgadvisor_shop_01_extensions: export under another --name',
     );
     expect(await read(dir, 'sqitch.plan')).toBe(plan);
   });
@@ -215,7 +227,7 @@ describe('writes', () => {
 
   it('refuses to overwrite a different file and writes none of the others', async () => {
     const dir = await fs.mkdtemp(path.join(tmp, 'clash-'));
-    const rel = '20260301123457_pgadvisor_shop_changes.up.sql';
+    const rel = '20260301123459_pgadvisor_shop_changes.up.sql';
     await fs.writeFile(path.join(dir, rel), 'someone else’s migration\n');
     await expect(exportMigration(fixtureSnapshot(), 'golang-migrate', dir)).rejects.toThrow(`refusing to overwrite ${path.join(dir, rel)}`);
     expect(await listFiles(dir)).toEqual([rel]);

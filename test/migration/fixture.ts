@@ -110,6 +110,14 @@ export const FINDINGS: Finding[] = [
     drops: ['public.users.users_email_idx'],
   }),
   finding({
+    id: 'indexes/workload_indexes/public.users.users_email_trgm_idx',
+    title: 'Add trigram index on public.users (email)',
+    up:
+      'CREATE SCHEMA IF NOT EXISTS "extensions";\nCREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions";\n' +
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "users_email_trgm_idx" ON "public"."users" USING gin ("email" "extensions".gin_trgm_ops)',
+    down: 'DROP INDEX CONCURRENTLY IF EXISTS "public"."users_email_trgm_idx";\nDROP EXTENSION IF EXISTS pg_trgm;\nDROP SCHEMA IF EXISTS "extensions"',
+  }),
+  finding({
     id: 'indexes/missing_indexes/public.orders.created_at',
     title: 'Index orders.created_at',
     up: 'CREATE INDEX CONCURRENTLY IF NOT EXISTS orders_created_at_idx ON public.orders (created_at);',
@@ -124,6 +132,7 @@ export const DECISIONS = {
   'indexes/duplicate_indexes/public.users.users_email_idx_dup': decide('accepted'),
   'indexes/duplicate_indexes/"Sales Ünit"."Order ""Items"" ✓"."Dup ""Idx"" é 2"': decide('accepted'),
   'indexes/unindexed_foreign_keys/public.orders.user_id': decide('accepted'),
+  'indexes/workload_indexes/public.users.users_email_trgm_idx': decide('accepted'),
   'integrity/missing_foreign_keys/public.orders.user_id': decide('accepted'),
   [`maintenance/autovacuum_tuning/${HOSTILE_TABLE}`]: decide('accepted'),
   'security/rls_disabled/public.users': decide('accepted'),

@@ -157,9 +157,18 @@ describe.runIf(hasRealServer)('report of pagila with its workload', () => {
     const stmts = section(md, 'Impact projection').split('### Statements: plan cost before and after')[1];
     const proposals = snap.findings.filter((f) => f.check === 'workload_indexes' && f.up);
     expect(proposals.length).toBeGreaterThan(0);
+    // the rows come from the advisor's alignment table: the index each statement uses today, the proposal, how it was found
+    const head = stmts.split('\n').find((l) => l.startsWith('| Statement'))!;
+    expect(head.split('|').map((c) => c.trim())).toEqual(['', 'Statement', 'Calls', 'Mean (ms)', 'Index today', 'Proposed', 'Accepted', 'Basis', 'Cost before', 'Cost after', 'Change', '']);
+    const rows = stmts.split('\n').filter((l) => l.startsWith('| `'));
+    const alignment = snap.playbooks.find((pb) => pb.id === 'indexes')!.runs.find((r) => r.cell === 'workload_indexes')!;
+    expect(rows.length).toBe(Math.min(alignment.rows.length, 20));
+    // a statement an index serves today is a row too, with no proposal
+    expect(rows.some((l) => l.split('|')[5].trim() === 'none' && l.split('|')[4].trim() !== 'none')).toBe(true);
     for (const f of proposals) {
-      const row = stmts.split('\n').find((l) => l.includes(`\`${f.target}\``) && l.includes('| yes |'));
+      const row = rows.find((l) => l.includes(`\`${f.target}\``) && l.includes('| yes |'));
       expect(row, f.target).toBeDefined();
+      expect(row).toContain('| planned (hypopg) |');
       const [before, after] = row!.split('|').slice(-4, -2).map((x) => Number(x.trim()));
       expect(after).toBeLessThan(before);
     }

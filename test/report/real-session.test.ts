@@ -66,7 +66,9 @@ describe.runIf(hasRealServer)('report and save on a real session', () => {
     expect(heading).toContain('lines note \\| dup');
     expect(md).toContain('- **Target**: `public."Order Lines"."lines note | dup"`');
     expect(md).toContain('```sql\nDROP INDEX CONCURRENTLY IF EXISTS public."lines note | dup";\n```');
-    expect(md).toContain('### Phase 2: Transactional changes\n\nNothing in this phase.');
+    // the only transactional statement marks the index the foreign-key finding creates
+    const phase2 = md.slice(md.indexOf('### Phase 2: Transactional changes'), md.indexOf('### Phase 3'));
+    expect(phase2).toMatch(/COMMENT ON INDEX public\."Order Lines_customer_id_idx" IS 'pgadvisor: created for indexes\/fk_without_index\//);
     expect(renderReport(snap)).toBe(md);
   });
 

@@ -153,7 +153,9 @@ describe('renderReport', () => {
     expect(impact).toContain('- Freed: 1 index, size unknown (1 unknown: the snapshot has no size or row count for the table)');
     expect(impact).toContain('| `public.orders` | ? | -1 | ? | ? | ? | ? |');
     const risk = section(md, 'Risk matrix');
-    expect(risk).toContain('3 statements in 3 groups');
+    // the three fixes, and the comment the migration puts on the index it creates (its own row, a brief lock on that index)
+    expect(risk).toContain('4 statements in 4 groups');
+    expect(risk).toMatch(/\| \d+ \| change \| `COMMENT ON INDEX public\.order_items_order_id_idx IS 'pgadvisor: created for [^`]*` \| SHARE UPDATE EXCLUSIVE \(parsed\) \| brief \|/);
     expect(risk).toMatch(/\| Row level security is off|\| Exposed tables without RLS \| change \| 1 \| ACCESS EXCLUSIVE \(blocks reads and writes\) \| brief \|/);
     for (const sql of ['CREATE INDEX CONCURRENTLY IF NOT EXISTS order_items_order_id_idx', 'ALTER TABLE public.accounts ENABLE ROW LEVEL SECURITY', 'DROP INDEX CONCURRENTLY IF EXISTS public.orders_customer_id_idx1']) {
       expect(risk).toContain(sql);

@@ -2,7 +2,7 @@
 // shifted by libfaketime: the way to plant statistics older than a test run (last_idx_scan 40 days ago).
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,6 +15,8 @@ export const LIBFAKETIME = '/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1'
 
 export interface PrivateCluster {
   url: string;
+  /** the server's stderr log (pg_ctl -l) */
+  logFile: string;
   /** stops the server (a clean shutdown keeps the statistics) and starts it again, with or without a shifted clock */
   restart(opts?: { fakeTime?: string }): Promise<void>;
   destroy(): Promise<void>;
@@ -46,7 +48,8 @@ async function nativeDir(major: number): Promise<string | null> {
   return existsSync(join(dir, 'bin', 'postgres')) ? dir : null;
 }
 
-export async function startPrivateCluster(major: number, opts: { fakeTime?: string } = {}): Promise<PrivateCluster | null> {
+/** `settings`: lines for postgresql.conf (name → value as the file writes it, quoted where it needs to be). */
+export async function startPrivateCluster(major: number, opts: { fakeTime?: string; settings?: Record<string, string> } = {}): Promise<PrivateCluster | null> {
   const native = await nativeDir(major);
   if (!native) return null;
   const dir = await mkdtemp(join(tmpdir(), `pgadv-cluster-${major}-`));
@@ -57,6 +60,7 @@ export async function startPrivateCluster(major: number, opts: { fakeTime?: stri
   }
   const data = join(dir, 'data');
   await asPostgres(join(native, 'bin', 'initdb'), ['-D', data, '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8', '--locale=C.UTF-8']);
+  if (opts.settings) await appendFile(join(data, 'postgresql.conf'), Object.entries(opts.settings).map(([k, v]) => `${k} = ${v}\n`).join(''));
   const port = await freePort();
   const ctl = join(native, 'bin', 'pg_ctl');
   const start = (fakeTime?: string) =>
@@ -66,6 +70,7 @@ export async function startPrivateCluster(major: number, opts: { fakeTime?: stri
   await start(opts.fakeTime);
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    logFile: join(dir, 'server.log'),
     restart: async (o = {}) => {
       await stop();
       await start(o.fakeTime);

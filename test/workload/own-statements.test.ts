@@ -146,7 +146,7 @@ describe.skipIf(!hasRealServer)('own statements stay out of the workload (real s
     expect(texts).toMatch(/COMMIT/);
     expect(texts).toMatch(/SAVEPOINT/);
     expect(texts).toMatch(/pgadvisor_settings/);
-    if (hypopg) expect(texts).toMatch(/EXPLAIN \(FORMAT JSON\) EXECUTE pgadvisor_hypo/);
+    if (hypopg) expect(texts).toMatch(/EXPLAIN \(FORMAT JSON, VERBOSE\) EXECUTE pgadvisor_hypo/);
   });
 
   test('every other entry is one the application or the setup made, with the same calls as before pgadvisor ran', () => {

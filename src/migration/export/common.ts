@@ -54,6 +54,7 @@ export function aloneNote(tool: string): string {
 }
 
 export const PHASE_SLUG: Record<Phase, string> = {
+  extension: 'extensions',
   'concurrent-create': 'concurrent_creates',
   change: 'changes',
   validate: 'validations',

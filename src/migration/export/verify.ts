@@ -104,7 +104,23 @@ function checksFor(node: StmtNode): string[] {
           return absent(`pg_catalog.pg_policy WHERE polrelid = ${table} AND polname = ${quoteLiteral(policy)}`);
         });
       }
+      if (s.removeType === 'OBJECT_EXTENSION') {
+        return (s.objects ?? []).map((o: Any) => absent(`pg_catalog.pg_extension WHERE extname = ${quoteLiteral(o.String?.sval ?? '')}`));
+      }
+      if (s.removeType === 'OBJECT_SCHEMA') {
+        return (s.objects ?? []).map((o: Any) => absent(`pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(o.String?.sval ?? '')}`));
+      }
       return [`-- DROP ${String(s.removeType).replace('OBJECT_', '')}: no automatic check`];
+    case 'CreateExtensionStmt':
+      return [present(`pg_catalog.pg_extension WHERE extname = ${quoteLiteral(s.extname ?? '')}`)];
+    case 'CreateSchemaStmt':
+      return [present(`pg_catalog.pg_namespace WHERE nspname = ${quoteLiteral(s.schemaname ?? '')}`)];
+    case 'CommentStmt': {
+      if (s.objtype !== 'OBJECT_INDEX') return ['-- COMMENT: no automatic check'];
+      const n = names(s.object);
+      const index = regclass(n.length > 1 ? n[n.length - 2] : undefined, n[n.length - 1]);
+      return [present(`pg_catalog.pg_description WHERE objoid = ${index} AND classoid = 'pg_catalog.pg_class'::pg_catalog.regclass AND description = ${quoteLiteral(s.comment ?? '')}`)];
+    }
     case 'AlterTableStmt':
       return alterTableChecks(s);
     case 'CreatePolicyStmt':

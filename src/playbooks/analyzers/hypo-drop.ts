@@ -3,6 +3,7 @@
 // every statement that gets noticeably more expensive. For the index checks to call when they
 // propose a drop; nothing is hidden for longer than the check, and the lab unhides everything.
 import { HypoLab, type PlanCost, type Query } from './hypo-session.ts';
+import { plannableText } from './query-shape.ts';
 import type { WorkloadStatement } from './workload-statements.ts';
 
 export const DROP_REGRESSION = {
@@ -43,19 +44,20 @@ export async function validateDrop(query: Query, index: { oid: number; name: str
     if (!lab.canHide) {
       return { supported: false, reason: `hypopg ${lab.version} cannot hide indexes; ALTER EXTENSION hypopg UPDATE to 1.4 or later to prove drops` };
     }
-    const using: [WorkloadStatement, PlanCost][] = [];
+    const using: [WorkloadStatement, string, PlanCost][] = [];
     let planned = 0;
     for (const s of statements) {
-      const { cost } = await lab.cost(s.query);
+      const text = await plannableText(s.query);
+      const { cost } = await lab.cost(text);
       if (!cost) continue;
       planned++;
-      if (cost.indexes.includes(index.name)) using.push([s, cost]);
+      if (cost.indexes.includes(index.name)) using.push([s, text, cost]);
     }
     const regressions: DropRegression[] = [];
     if (using.length) {
       if (!(await lab.hide(index.oid))) return { supported: false, reason: `hypopg could not hide index ${index.name}` };
-      for (const [s, before] of using) {
-        const { cost: after } = await lab.cost(s.query);
+      for (const [s, text, before] of using) {
+        const { cost: after } = await lab.cost(text);
         if (!after) continue;
         const rise = after.total - before.total;
         if (rise > DROP_REGRESSION.maxIncreaseCost && rise > before.total * DROP_REGRESSION.maxIncreaseFraction) {

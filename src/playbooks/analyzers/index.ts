@@ -9,6 +9,7 @@ export const ANALYZERS: AnalyzerRegistry = {
   'workload-indexes': async () => (await import('./workload-indexes.ts')).workloadIndexes,
   'drop-validation': async () => (await import('./drop-validation.ts')).dropValidation,
   'n-plus-one': async () => (await import('./n-plus-one.ts')).nPlusOne,
+  'workload-design': async () => (await import('./workload-design.ts')).workloadDesign,
   'rls-initplan': async () => (await import('./rls-initplan.ts')).rlsInitplan,
   'rls-policy-index': async () => (await import('./rls-policy-index.ts')).rlsPolicyIndex,
   'rls-context': async () => (await import('./rls-context.ts')).rlsContext,

@@ -9,6 +9,8 @@ import { uniqueKeys, type CatalogTable } from './workload-catalog.ts';
 import { scanTokens } from '../../migration/sql-scan.ts';
 import { quoteIdent } from './workload-ddl.ts';
 import { parseStatements, qualifiedName, resolveStatements, shorten, topByTime, workloadStatements, type ResolvedStatement, type WorkloadStatement } from './workload-statements.ts';
+import { formatMs, grade, gradeBasis } from './workload-impact.ts';
+import { windowHours, workloadOf } from './workload-input.ts';
 
 export const N_PLUS_ONE = {
   /** calls of a key lookup with a driver statement found */
@@ -25,6 +27,10 @@ export const N_PLUS_ONE = {
   topByTime: 500,
   /** …and the most called */
   topByCalls: 200,
+  /** what one round trip the batched query avoids costs (network latency and per-statement overhead), assumed */
+  roundTripMs: 0.5,
+  /** without a driver the batch size is unknown: graded as if the calls were batched by this many */
+  assumedBatch: 10,
 };
 
 interface Lookup {
@@ -49,6 +55,7 @@ export const nPlusOne: Analyzer = {
     const statements = considered(known).filter((s) => s.toplevel && s.calls > 0);
     const resolved = await resolveStatements(ctx.query, await parseStatements(statements));
     const selects = resolved.filter((st) => st.stmt.shape.kind === 'select');
+    const hours = await windowHours(ctx.query, workloadOf(ctx));
 
     const findings: FindingRow[] = [];
     const evidence: Row[] = [];
@@ -62,7 +69,7 @@ export const nPlusOne: Analyzer = {
         evidence.push(evidenceRow(lookup, null, `no statement returning its keys; under ${N_PLUS_ONE.minCallsAlone} calls`));
         continue;
       }
-      findings.push(await finding(lookup, driver));
+      findings.push(await finding(lookup, driver, hours));
       evidence.push(evidenceRow(lookup, driver, driver ? 'likely N+1 loop' : 'hot single-row lookup (driver not found)'));
     }
     return { columns: ['table', 'lookup', 'calls', 'rows_per_call', 'driver', 'verdict'], rows: evidence, findings };
@@ -86,7 +93,7 @@ function keyLookup(st: ResolvedStatement): Lookup | null {
     const table = st.table(index);
     if (!table) continue;
     const params = shape.predicates.filter(
-      (p) => p.block === shape.topBlock && p.op === 'eq' && p.param && !p.multi && !p.key.func && st.rel(p.key.column) === index,
+      (p) => p.block === shape.topBlock && p.op === 'eq' && p.param && !p.multi && !p.key.expr && st.rel(p.key.column) === index,
     );
     const cols = new Set(params.map((p) => p.key.column.column));
     const key = uniqueKeys(table).find((k) => k.every((c) => cols.has(c)));
@@ -143,9 +150,14 @@ function pointsAt(table: CatalogTable, column: string, target: CatalogTable, key
   return fk ? 'foreign key' : null;
 }
 
-async function finding(lookup: Lookup, driver: Driver | null): Promise<FindingRow> {
+async function finding(lookup: Lookup, driver: Driver | null, hours: number | null): Promise<FindingRow> {
   const { st, table, key } = lookup;
   const s = st.stmt;
+  // graded by the round trips batching saves: the lookups become as many queries as the driver ran
+  const avoided = driver ? Math.max(0, s.calls - driver.st.stmt.calls) : s.calls * (1 - 1 / N_PLUS_ONE.assumedBatch);
+  const savedMs = avoided * N_PLUS_ONE.roundTripMs;
+  const impact = { msPerHour: hours ? savedMs / hours : null, totalMs: savedMs };
+  const severity = grade(impact, !driver);
   const target = qualifiedName(table);
   const keyList = key.join(', ');
   const batched = await batchedRewrite(lookup);
@@ -163,14 +175,18 @@ async function finding(lookup: Lookup, driver: Driver | null): Promise<FindingRo
       `and no statement in pg_stat_statements returns those keys in bulk, so the caller is out of sight (another service, or rows paged in ` +
       `from a cache). Check whether the application loops over a list; if so, batch it with = ANY($1). If it is a hot lookup of the same ` +
       `few rows, cache them in the application.`;
+  const cost =
+    ` Batching avoids about ${Math.round(avoided).toLocaleString('en-US')} round trips${hours ? ` (${Math.round(avoided / hours).toLocaleString('en-US')} per hour)` : ''}` +
+    `${driver ? '' : `, if the calls came in batches of ${N_PLUS_ONE.assumedBatch}`}; at an assumed ${N_PLUS_ONE.roundTripMs} ms each (latency within one region, more across regions) ` +
+    `that is ${formatMs(impact.msPerHour ?? savedMs)} ${hours ? 'per hour' : 'over the workload'}.`;
   return {
     target,
     key: `${target}/${s.queryid}`,
-    severity: driver ? 'warning' : 'info',
+    severity,
     title: driver
       ? `N+1: ${target} fetched by ${keyList} one row per query (${s.calls.toLocaleString('en-US')} calls) after a list query`
       : `Likely N+1: ${target} fetched by ${keyList} one row per query (${s.calls.toLocaleString('en-US')} calls)`,
-    rationale,
+    rationale: rationale + cost,
     evidence: {
       lookup: {
         queryid: s.queryid,
@@ -195,6 +211,9 @@ async function finding(lookup: Lookup, driver: Driver | null): Promise<FindingRo
         : null,
       batched_rewrite: batched,
       join_rewrite: join,
+      round_trips_avoided: Math.round(avoided),
+      round_trips_avoided_per_hour: hours ? round(avoided / hours) : null,
+      severity_basis: gradeBasis(impact, !driver, driver ? null : `no driver found: batches of ${N_PLUS_ONE.assumedBatch} assumed`),
       thresholds: N_PLUS_ONE,
     },
     up: null,

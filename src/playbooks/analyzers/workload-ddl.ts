@@ -1,37 +1,10 @@
-// DDL text for index proposals: safe identifier quoting, deterministic index names that fit
-// PostgreSQL's 63-byte limit, and the CREATE/DROP INDEX CONCURRENTLY pair.
+// Index names for proposals: deterministic, in the Postgres style, within the 63-byte limit and
+// clear of the relations a schema already has; and the size a new index will take.
 import { createHash } from 'node:crypto';
 
 export const MAX_IDENTIFIER_BYTES = 63;
 
-/** Always-quoted identifier: valid for any name (capitals, spaces, quotes, reserved words, unicode). */
-export function quoteIdent(name: string): string {
-  if (name.includes('\u0000')) throw new Error('an identifier cannot contain a NUL character');
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
-export function qualified(schema: string, name: string): string {
-  return `${quoteIdent(schema)}.${quoteIdent(name)}`;
-}
-
-/** One key of a btree index: a column, or a one-argument function of a column. */
-export interface IndexKey {
-  column: string;
-  /** qualified function name parts as written in the query, e.g. ["lower"] */
-  func: string[] | null;
-  desc: boolean;
-}
-
-export function keySql(k: IndexKey): string {
-  const base = k.func ? `(${k.func.map(quoteIdent).join('.')}(${quoteIdent(k.column)}))` : quoteIdent(k.column);
-  return k.desc ? `${base} DESC` : base;
-}
-
-/** Readable key label for titles and names: `customer_id`, `lower(email)`. */
-export function keyLabel(k: IndexKey): string {
-  const base = k.func ? `${k.func.join('.')}(${k.column})` : k.column;
-  return k.desc ? `${base} DESC` : base;
-}
+export { quoteIdent, qualified } from '../index-spec.ts';
 
 /** Cuts a string to at most `bytes` UTF-8 bytes without splitting a character. */
 export function truncateBytes(s: string, bytes: number): string {
@@ -47,13 +20,12 @@ export function truncateBytes(s: string, bytes: number): string {
 }
 
 /**
- * `<table>_<key>_<key>_idx`, as Postgres names indexes itself; when that exceeds 63 bytes the
+ * `<table>_<part>_<part>_idx`, as Postgres names indexes itself; when that exceeds 63 bytes the
  * stem is cut and an 8-hex hash of the full name keeps it unique and stable. `taken` holds the
  * relation names already used in the schema: a clash gets `_2`, `_3` … so that
  * CREATE INDEX IF NOT EXISTS can never silently skip because of an unrelated relation.
  */
-export function indexName(table: string, keys: IndexKey[], taken: ReadonlySet<string> = new Set()): string {
-  const parts = keys.map((k) => (k.func ? `${k.func[k.func.length - 1]}_${k.column}` : k.column));
+export function indexName(table: string, parts: string[], taken: ReadonlySet<string> = new Set()): string {
   const full = `${table}_${parts.join('_')}_idx`;
   const fit = (name: string, suffix: string) => {
     if (Buffer.byteLength(name + suffix, 'utf8') <= MAX_IDENTIFIER_BYTES) return name + suffix;
@@ -64,14 +36,6 @@ export function indexName(table: string, keys: IndexKey[], taken: ReadonlySet<st
   let name = fit(full, '');
   for (let n = 2; taken.has(name); n++) name = fit(full, `_${n}`);
   return name;
-}
-
-export function createIndexSql(schema: string, table: string, name: string, keys: IndexKey[]): string {
-  return `CREATE INDEX CONCURRENTLY IF NOT EXISTS ${quoteIdent(name)} ON ${qualified(schema, table)} USING btree (${keys.map(keySql).join(', ')})`;
-}
-
-export function dropIndexSql(schema: string, name: string): string {
-  return `DROP INDEX CONCURRENTLY IF EXISTS ${qualified(schema, name)}`;
 }
 
 /**

@@ -1,298 +1,328 @@
-// Analyzer "workload-indexes": missing btree indexes proposed from pg_stat_statements and proven with
-// hypopg. Each candidate (equality keys, then a range key, then ORDER BY keys) is created as a
-// hypothetical index; every statement that filters its table is re-planned (generic plan) and the
-// candidate is proposed only when a statement's plan uses it and gets cheaper by the thresholds
-// below. Candidates are then chosen greedily by calls × cost saved, so one wider index that serves
-// several statements wins over several narrow ones.
+// Analyzer "workload-indexes": the indexes the application's statements need, every kind an expert would
+// write (workload-candidates.ts), each planned before and after with a hypothetical index where hypopg
+// can create it and estimated from pg_stats and the cost model where it cannot (workload-validate.ts),
+// chosen workload-wide net of write cost (workload-select.ts) and proposed with evidence
+// (workload-findings.ts). Its result table aligns the top statements with the index serving each today,
+// the proposed one, and the cost before and after (ALIGNMENT_COLUMNS).
 import type { Analyzer, AnalyzerContext, FindingRow } from '../analyzer.ts';
-import { lockOf } from '../locks.ts';
-import type { Row, ServerFacts } from '../types.ts';
-import { buildCandidates, candidateLabel, type Candidate } from './workload-candidates.ts';
-import { createIndexSql, dropIndexSql, estimateIndexBytes, indexName, keySql, qualified, quoteIdent, type IndexKey } from './workload-ddl.ts';
-import { HypoError, withHypoLab, type HypoLab, type PlanCost } from './hypo-session.ts';
-import { parseStatements, qualifiedName, resolveStatements, shorten, workloadStatements, type ResolvedStatement } from './workload-statements.ts';
-import type { CatalogTable } from './workload-catalog.ts';
+import type { Row } from '../types.ts';
+import type { WorkloadStatement } from '../../workload/types.ts';
+import { indexStatements, quoteIdent, serves } from '../index-spec.ts';
+import { parseShape, type QueryShape } from './query-shape.ts';
+import { HypoLab } from './hypo-session.ts';
+import { buildCandidates, candidateDdl, droppable, parsedOf, type Candidate, type CandidateSkip } from './workload-candidates.ts';
+import { loadTables, recreateStatements, type CatalogIndex, type CatalogTable } from './workload-catalog.ts';
+import { COST_SETTINGS_SQL, costSettings } from './workload-estimate.ts';
+import { EXTENSION_SCHEMA, proposal, type FindingContext } from './workload-findings.ts';
+import { entriesPerRow, entryCost, msPerCost, round } from './workload-impact.ts';
+import { paramValues, windowHours, workloadOf } from './workload-input.ts';
+import { choose, SELECTION, type Verdict } from './workload-select.ts';
+import { qualifiedName, ResolvedStatement, shorten } from './workload-statements.ts';
+import { evaluate, planBaseline, type Baseline, type Evaluation, type WStmt } from './workload-validate.ts';
 
-export const THRESHOLDS = {
-  /** a statement counts as helped when its plan cost drops by at least this fraction… */
-  minSavingFraction: 0.3,
-  /** …and by at least this many planner cost units per execution (≈ sequential page reads) */
-  minSavingCost: 25,
-  /** statements considered, by total execution time */
-  maxStatements: 100,
-  /** hypothetical indexes tried, by the time their statements take */
-  maxCandidates: 40,
+export const WORKLOAD_LIMITS = {
+  /** statements analysed, by total execution time (by calls when the workload has no times) */
+  maxStatements: 200,
+  /** statements in the alignment table */
+  alignmentRows: 50,
 };
 
-interface StatementResult {
-  stmt: ResolvedStatement;
-  before: PlanCost;
-  after: PlanCost;
-  used: boolean;
-}
+/**
+ * The result table, the query-to-index alignment: one row per top statement (by total time), in the
+ * columns below — those a reader needs first come first, so a narrow table shows them. Stable (the report
+ * reads them): query (normalized, shortened), calls, mean_ms, index_today (the indexes its plan uses today,
+ * or none), cost_today (its plan's cost), proposed (the names of the indexes proposed for it, as the
+ * catalog will hold them), cost_after (with the proposal), saving (fraction of the cost), validated (hypopg
+ * | estimate), verdict (proposed, served today, or why not), share_of_time, calls_per_hour, tables,
+ * plan_today (node types, outermost first), proposed_targets (the proposals' finding targets, `; `-separated),
+ * rank, statement (workload id), queryid.
+ */
+export const ALIGNMENT_COLUMNS = [
+  'query',
+  'calls',
+  'mean_ms',
+  'index_today',
+  'cost_today',
+  'proposed',
+  'cost_after',
+  'saving',
+  'validated',
+  'verdict',
+  'share_of_time',
+  'calls_per_hour',
+  'tables',
+  'plan_today',
+  'proposed_targets',
+  'rank',
+  'statement',
+  'queryid',
+];
 
-interface Evaluation {
-  candidate: Candidate;
-  hypoBytes: number | null;
-  results: StatementResult[];
-  error: string | null;
-}
-
-interface TableActivity {
-  /** the probe's verdict: a large table read mostly by sequential scans */
-  seqHeavy: boolean;
-  seqScan: number;
-  seqTupRead: number;
-  idxScan: number;
-  writes: number;
-  hotUpdates: number;
-  updates: number;
-}
+const DROP_CHECKS = ['duplicate_indexes', 'redundant_indexes', 'unused_indexes'];
+/** statistics counters younger than this give no write rate (one-off loads would dominate it) */
+const MIN_COUNTER_HOURS = 24;
 
 export const workloadIndexes: Analyzer = {
   async run(ctx) {
-    const activity = readActivity(ctx.inputs.workload_tables);
-
-    const statements = workloadStatements(ctx.workload?.statements ?? [])
+    const workload = workloadOf(ctx);
+    const hours = await windowHours(ctx.query, workload);
+    const chosenStatements = workload.statements
       .filter((s) => s.toplevel && s.calls > 0)
-      .sort((a, b) => b.totalMs - a.totalMs)
-      .slice(0, THRESHOLDS.maxStatements);
-    const totalMs = statements.reduce((a, s) => a + s.totalMs, 0);
-    const parsed = (await parseStatements(statements)).filter((s) => s.shape.kind !== 'insert' || s.shape.predicates.length);
-    const resolved = await resolveStatements(ctx.query, parsed);
-    const candidates = buildCandidates(resolved)
-      .sort((a, b) => weight(b) - weight(a) || a.id.localeCompare(b.id))
-      .slice(0, THRESHOLDS.maxCandidates);
+      .sort((a, b) => (b.totalMs ?? 0) - (a.totalMs ?? 0) || b.calls - a.calls || a.id.localeCompare(b.id))
+      .slice(0, WORKLOAD_LIMITS.maxStatements);
+    const workloadMs = workload.statements.some((s) => s.totalMs !== null) ? workload.statements.filter((s) => s.toplevel).reduce((a, s) => a + (s.totalMs ?? 0), 0) : null;
 
-    const lab = await withHypoLab(ctx.query, (l) => evaluate(l, candidates, resolved, ctx.signal));
-    if (lab.result === null) throw new Error(lab.reason);
-    const chosen = choose(lab.result);
-    const taken = await relationNames(ctx, chosen.map((c) => c.evaluation.candidate.table.schema));
-    const findings = await quoteTargets(ctx, chosen.map((c) => finding(c.evaluation, c.served, ctx.server, activity, totalMs, taken)));
-    return { columns: EVIDENCE_COLUMNS, rows: evidenceRows(lab.result, chosen, findings, activity), findings };
+    const parsed: (WorkloadStatement & { shape: QueryShape })[] = [];
+    for (const s of chosenStatements) {
+      const shape = await parseShape(s.query);
+      if (shape && shape.kind !== 'other') parsed.push({ ...s, shape });
+    }
+    const tables = await loadTables(ctx.query, parsed.flatMap((p) => [...p.shape.relations, ...(p.shape.target ? [p.shape.target] : [])]));
+    const resolved = parsed.map((p) => new ResolvedStatement(p, tables));
+    const readers = resolved.filter((st) => st.stmt.shape.relations.length && (st.stmt.shape.kind !== 'insert' || st.stmt.shape.predicates.length));
+
+    const settings = costSettings(await ctx.query(COST_SETTINGS_SQL));
+    const [ext] = await ctx.query(
+      `SELECT (SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'pg_trgm') AS trgm,
+              EXISTS (SELECT FROM pg_available_extensions WHERE name = 'pg_trgm') AS trgm_available,
+              to_regnamespace($1) IS NOT NULL AS ext_schema`,
+      [EXTENSION_SCHEMA],
+    );
+    const droppedElsewhere = new Map<string, string>();
+    for (const check of DROP_CHECKS) for (const r of ctx.inputs[check] ?? []) for (const d of (r.drops as string[] | null) ?? []) droppedElsewhere.set(d, `indexes/${check}`);
+
+    const opened = await HypoLab.open(ctx.query, { plansOnly: true });
+    const lab = opened.lab!;
+    try {
+      const baselines = new Map<WStmt, Baseline>();
+      for (const st of readers) {
+        if (ctx.signal.aborted) break;
+        baselines.set(st, await planBaseline(lab, st, workload));
+      }
+      const { candidates, skips } = buildCandidates({
+        statements: readers,
+        values: (st) => paramValues(workload, st.stmt as unknown as WorkloadStatement),
+        preferLeading: fkColumns(ctx.inputs.fk_without_index ?? [], tables),
+        trgmSchema: ext?.trgm == null ? null : String(ext.trgm),
+        trgmAvailable: ext?.trgm_available === true,
+      });
+      const weight = (c: Candidate) => c.statements.reduce((a, s) => a + ((s.stmt as unknown as WorkloadStatement).totalMs ?? s.stmt.calls), 0);
+      candidates.sort((a, b) => weight(b) - weight(a) || a.id.localeCompare(b.id));
+
+      const budget = { started: performance.now(), candidates: 0 };
+      const evaluations: Evaluation[] = [];
+      for (const c of candidates) {
+        if (ctx.signal.aborted) break;
+        const replaces = replacedIndex(c);
+        const related = relatedBaselines(c, candidates, baselines, replaces);
+        evaluations.push(await evaluate(lab, c, related, { settings, replaces, budget }));
+      }
+
+      const rate = msPerCost([...baselines.values()].filter((b) => b.variants.length).map((b) => ({ meanMs: b.st.stmt.meanMs, cost: b.variants[0].plan.total })));
+      const statsHours = statsAgeHours(ctx);
+      const writes = writeRates(resolved, hours, statsHours);
+      const perEntryMs = (t: CatalogTable) => entryCost(settings, t.rows) * rate.rate;
+      // the workload's time: as its sources measured it, else (a .sql file) the analysed statements' planned cost
+      const floorBase =
+        workloadMs ?? [...baselines.values()].reduce((a, b) => a + (b.variants.length ? b.variants[0].plan.total * rate.rate * b.st.stmt.calls : 0), 0);
+      const { choices, verdicts } = choose(evaluations, {
+        minBenefitMs: (SELECTION.minWorkloadShare * floorBase) / (hours ?? 1),
+        msPerCost: rate.rate,
+        windowHours: hours,
+        writeCostMs: (e) => {
+          const w = writes(e.candidate.table);
+          const amount = hours ? (w.perHour ?? 0) : w.total;
+          return amount * perEntryMs(e.candidate.table) * entriesPerRow(e.candidate) * (e.candidate.predicate?.fraction ?? 1);
+        },
+      });
+
+      // one index is replaced by one proposal only: the first chosen (it saves the most) drops it; the
+      // others that would replace it too are plain additions, the index being dropped by that one
+      const replacedIn = (ch: (typeof choices)[number]) => (ch.evaluation.replaces ? `${quoteIdent(ch.evaluation.replaces.schema)}.${quoteIdent(ch.evaluation.replaces.name)}` : null);
+      const owners = new Map<string, (typeof choices)[number]>();
+      for (const ch of choices) {
+        const q = replacedIn(ch);
+        if (q && !droppedElsewhere.has(q) && !owners.has(q)) owners.set(q, ch);
+      }
+      const schemas = [...new Set(choices.map((c) => c.evaluation.candidate.table.schema))];
+      const fctx: FindingContext = {
+        server: ctx.server,
+        windowHours: hours,
+        workloadMs,
+        taken: await relationNames(ctx, schemas),
+        recreate: await recreateStatements(
+          ctx.query,
+          choices.flatMap((c) => (c.evaluation.replaces?.oid !== undefined ? [c.evaluation.replaces.oid] : [])),
+        ),
+        extensionSchemaExists: Boolean(ext?.ext_schema),
+        updates: updatesByTable(resolved),
+        writes,
+        droppedElsewhere,
+      };
+      const proposals = choices.map((c) => {
+        const q = replacedIn(c);
+        const owner = q ? owners.get(q) : undefined;
+        if (!q || !owner || owner === c) return proposal(c, fctx);
+        const by = `the proposal of (${owner.evaluation.candidate.labels.join(', ')}) on the same table`;
+        return proposal(c, { ...fctx, droppedElsewhere: new Map([...droppedElsewhere, [q, by]]) });
+      });
+      const findings = await quoteTargets(ctx, proposals.map((p) => p.finding));
+      const proposed = new Map(proposals.map((p, i) => [p.choice, { target: findings[i].target, name: String((findings[i].evidence as { index_name?: string }).index_name) }]));
+      const rows = alignment([...baselines.values()], verdicts, skips, proposed, hours, workloadMs);
+      return { columns: ALIGNMENT_COLUMNS, rows, findings };
+    } finally {
+      await lab.close();
+    }
   },
 };
 
-function weight(c: Candidate): number {
-  return c.statements.reduce((a, s) => a + s.stmt.totalMs, 0);
-}
-
-async function evaluate(lab: HypoLab, candidates: Candidate[], statements: ResolvedStatement[], signal: AbortSignal): Promise<Evaluation[]> {
-  const baseline = new Map<ResolvedStatement, PlanCost | null>();
-  const costOf = async (st: ResolvedStatement) => {
-    if (!baseline.has(st)) baseline.set(st, (await lab.cost(st.stmt.query)).cost);
-    return baseline.get(st) ?? null;
-  };
-  const out: Evaluation[] = [];
-  for (const candidate of candidates) {
-    if (signal.aborted) break;
-    // Every statement that produced a candidate on this table: a wider index may serve them all.
-    const related = statements.filter((st) => candidates.some((c) => c.table.oid === candidate.table.oid && c.statements.includes(st)));
-    const before: [ResolvedStatement, PlanCost][] = [];
-    for (const st of related) {
-      const cost = await costOf(st);
-      if (cost) before.push([st, cost]);
-    }
-    if (!before.length) {
-      out.push({ candidate, hypoBytes: null, results: [], error: 'none of its statements can be planned standalone' });
-      continue;
-    }
-    let hypo;
-    try {
-      hypo = await lab.create(`CREATE INDEX ON ${qualified(candidate.table.schema, candidate.table.name)} USING btree (${candidate.keys.map(keySql).join(', ')})`);
-    } catch (err) {
-      if (err instanceof HypoError) throw err;
-      out.push({ candidate, hypoBytes: null, results: [], error: `hypopg could not create it: ${String((err as Error).message).split('\n')[0]}` });
-      continue;
-    }
-    const results: StatementResult[] = [];
-    try {
-      for (const [stmt, cost] of before) {
-        const after = (await lab.cost(stmt.stmt.query)).cost;
-        if (after) results.push({ stmt, before: cost, after, used: after.indexes.includes(hypo.name) });
-      }
-    } finally {
-      await lab.drop(hypo);
-    }
-    out.push({ candidate, hypoBytes: hypo.bytes, results, error: null });
+/** An existing index the candidate makes redundant: droppable, and its keys lead the candidate's. */
+function replacedIndex(c: Candidate): CatalogIndex | null {
+  if (c.method !== 'btree') return null;
+  const mine = parsedOf(c.table, candidateDdl(c));
+  if (!mine) return null;
+  for (const ix of c.table.indexes) {
+    if (!droppable(ix) || ix.method !== 'btree') continue;
+    const theirs = parsedOf(c.table, ix.definition);
+    if (theirs && theirs.keys.length < mine.keys.length + (c.include.length ? 1 : 0) && serves(mine, theirs, 0)) return ix;
   }
-  return out;
+  return null;
 }
 
-export function helps(r: StatementResult): boolean {
-  const saved = r.before.total - r.after.total;
-  return r.used && saved >= THRESHOLDS.minSavingCost && saved >= r.before.total * THRESHOLDS.minSavingFraction;
-}
-
-/** Greedy choice: the candidate saving the most calls × cost on statements not yet served, until none helps. */
-function choose(evaluations: Evaluation[]): { evaluation: Evaluation; served: StatementResult[] }[] {
-  const chosen: { evaluation: Evaluation; served: StatementResult[] }[] = [];
-  const served = new Set<ResolvedStatement>();
-  const left = evaluations.filter((e) => e.results.some(helps));
-  for (;;) {
-    let best: { evaluation: Evaluation; served: StatementResult[]; benefit: number } | null = null;
-    for (const e of left) {
-      const mine = e.results.filter((r) => helps(r) && !served.has(r.stmt));
-      const benefit = mine.reduce((a, r) => a + r.stmt.stmt.calls * (r.before.total - r.after.total), 0);
-      if (!mine.length) continue;
-      if (
-        !best ||
-        benefit > best.benefit ||
-        (benefit === best.benefit && e.candidate.keys.length < best.evaluation.candidate.keys.length) ||
-        (benefit === best.benefit && e.candidate.keys.length === best.evaluation.candidate.keys.length && e.candidate.id < best.evaluation.candidate.id)
-      ) {
-        best = { evaluation: e, served: mine, benefit };
-      }
-    }
-    if (!best) break;
-    chosen.push({ evaluation: best.evaluation, served: best.served });
-    for (const r of best.served) served.add(r.stmt);
-    left.splice(left.indexOf(best.evaluation), 1);
-  }
-  return chosen;
-}
-
-function finding(
-  e: Evaluation,
-  served: StatementResult[],
-  server: ServerFacts,
-  activity: Map<string, TableActivity>,
-  totalMs: number,
-  taken: Map<string, Set<string>>,
-): FindingRow {
-  const { table, keys } = e.candidate;
-  const names = taken.get(table.schema) ?? new Set<string>();
-  const name = indexName(table.name, keys, names);
-  names.add(name);
-  taken.set(table.schema, names);
-  const label = `${qualifiedName(table)} (${candidateLabel(e.candidate)})`;
-  const calls = served.reduce((a, r) => a + r.stmt.stmt.calls, 0);
-  const timeMs = served.reduce((a, r) => a + r.stmt.stmt.totalMs, 0);
-  const best = Math.max(...served.map((r) => 1 - r.after.total / r.before.total));
-  const act = activity.get(`${table.schema}.${table.name}`);
-  const days = statsAgeDays(server);
-  // Under a day of statistics a per-day rate would be an extrapolation; show the raw count instead.
-  const writesPerDay = act && days && days >= 1 ? Math.round(act.writes / days) : null;
-  const estimate = estimateIndexBytes(table.rows, keys.map((k) => keyWidth(table, k)));
-  const partitioned = table.kind === 'p';
-  const sizeText = `about ${formatBytes(e.hypoBytes ?? estimate)}`;
-  const writeText =
-    writesPerDay != null
-      ? `${writesPerDay.toLocaleString('en-US')} row writes/day on the table, each also maintaining this index`
-      : act && days
-        ? `${act.writes.toLocaleString('en-US')} row writes on the table in the ${formatAge(days)} since statistics were reset, each also maintaining this index`
-        : 'write rate unknown';
-  const rationale =
-    `${served.length} statement${served.length === 1 ? '' : 's'} (${calls.toLocaleString('en-US')} calls, ` +
-    `${pct(timeMs / Math.max(totalMs, 1e-9))} of the workload's execution time) plan up to ${pct(best)} cheaper with this index ` +
-    `(hypopg, generic plans; proposed only when a plan uses it and saves ≥ ${pct(THRESHOLDS.minSavingFraction)} and ≥ ${THRESHOLDS.minSavingCost} cost units). ` +
-    `Cost: ${sizeText} on disk; ${writeText}.` +
-    (partitioned ? ' The table is partitioned: CREATE INDEX CONCURRENTLY does not work on a partitioned table, so this is advice — build it per partition (see evidence).' : '');
-  // the index name is quoted by the server afterwards (quoteTargets), as quote_ident would
-  const target = `${qualifiedName(table)}.${name}`;
-  return {
-    target,
-    key: target,
-    title: `Add index on ${label}`,
-    rationale,
-    evidence: {
-      table: qualifiedName(table),
-      index_name: name,
-      keys: keys.map((k) => ({ column: k.column, function: k.func?.join('.') ?? null, desc: k.desc })),
-      source: e.candidate.source,
-      statements: served.map((r) => ({
-        queryid: r.stmt.stmt.queryid,
-        query: shorten(r.stmt.stmt.query),
-        calls: r.stmt.stmt.calls,
-        mean_ms: round(r.stmt.stmt.meanMs),
-        total_ms: round(r.stmt.stmt.totalMs),
-        cost_before: round(r.before.total),
-        cost_after: round(r.after.total),
-        saving: round(1 - r.after.total / r.before.total),
-        plan_before: r.before.nodes.join(' > '),
-        plan_after: r.after.nodes.join(' > '),
-      })),
-      thresholds: { min_saving_fraction: THRESHOLDS.minSavingFraction, min_saving_cost: THRESHOLDS.minSavingCost },
-      method: 'hypopg hypothetical index; generic plans via PREPARE + EXPLAIN EXECUTE under plan_cache_mode = force_generic_plan',
-      index_bytes_hypopg: e.hypoBytes,
-      index_bytes_estimate: estimate,
-      table_rows: Math.round(table.rows),
-      table_bytes: table.bytes,
-      existing_indexes: table.indexes.map((i) => i.definition),
-      writes_per_day: writesPerDay,
-      writes_since_stats_reset: act?.writes ?? null,
-      stats_age_days: days ? round(days) : null,
-      hot_update_ratio: act && act.updates ? round(act.hotUpdates / act.updates) : null,
-      seq_scans: act?.seqScan ?? null,
-      seq_rows_read: act?.seqTupRead ?? null,
-      ...(partitioned ? { partitioned_procedure: partitionedProcedure(table, name, keys) } : { lock: lockOf('SHARE UPDATE EXCLUSIVE', [qualified(table.schema, table.name)], 'build') }),
-    },
-    up: partitioned ? null : createIndexSql(table.schema, table.name, name, keys),
-    down: partitioned ? null : dropIndexSql(table.schema, name),
-  };
-}
-
-function partitionedProcedure(table: CatalogTable, name: string, keys: IndexKey[]): string[] {
-  return [
-    `-- for each partition P of ${qualified(table.schema, table.name)}: CREATE INDEX CONCURRENTLY ON P USING btree (${keys.map(keySql).join(', ')});`,
-    `CREATE INDEX IF NOT EXISTS ${quoteIdent(name)} ON ONLY ${qualified(table.schema, table.name)} USING btree (${keys.map(keySql).join(', ')});`,
-    `-- then for each partition index: ALTER INDEX ${qualified(table.schema, name)} ATTACH PARTITION <partition index>;`,
-  ];
-}
-
-const EVIDENCE_COLUMNS = ['table', 'keys', 'statements', 'best_saving', 'verdict'];
-
-function evidenceRows(
-  evaluations: Evaluation[],
-  chosen: { evaluation: Evaluation }[],
-  findings: FindingRow[],
-  activity: Map<string, TableActivity>,
-): Row[] {
-  const rows: Row[] = evaluations.map((e) => {
-    const i = chosen.findIndex((c) => c.evaluation === e);
-    const best = e.results.length ? Math.max(...e.results.map((r) => (r.used ? 1 - r.after.total / r.before.total : 0))) : null;
-    const verdict =
-      i >= 0
-        ? `proposed: ${findings[i].target}`
-        : e.error
-          ? e.error
-          : !e.results.some((r) => r.used)
-            ? 'not used by any plan'
-            : e.results.some(helps)
-              ? 'a wider proposed index serves the same statements'
-              : `below threshold (saves < ${pct(THRESHOLDS.minSavingFraction)} or < ${THRESHOLDS.minSavingCost} cost units)`;
-    return {
-      table: qualifiedName(e.candidate.table),
-      keys: candidateLabel(e.candidate),
-      statements: e.candidate.statements.length,
-      best_saving: best == null ? null : round(best),
-      verdict,
-    };
-  });
-  // Tables the scans say are read in full, but no statement filters them in a way a btree serves.
-  for (const [table, act] of activity) {
-    if (act.seqHeavy && !rows.some((r) => r.table === table)) {
-      rows.push({ table, keys: null, statements: 0, best_saving: null, verdict: `${act.seqScan} sequential scans; no statement filters it by a btree-indexable condition` });
+/** Every statement that asked for an index on the table (a wider index may serve them all), and the users of the index it replaces. */
+function relatedBaselines(c: Candidate, all: Candidate[], baselines: Map<WStmt, Baseline>, replaces: CatalogIndex | null): Baseline[] {
+  const out = new Set<Baseline>();
+  for (const other of all) {
+    if (other.table.oid !== c.table.oid) continue;
+    for (const st of other.statements) {
+      const b = baselines.get(st as WStmt);
+      if (b) out.add(b);
     }
   }
-  return rows;
+  if (replaces) {
+    for (const b of baselines.values()) if (b.variants.some((v) => v.plan.indexes.includes(replaces.name))) out.add(b);
+  }
+  return [...out];
 }
 
-function readActivity(rows: Row[]): Map<string, TableActivity> {
-  const out = new Map<string, TableActivity>();
+/** Columns of foreign keys without an index (the fk_without_index rows' CREATE INDEX), per table oid. */
+function fkColumns(rows: Row[], tables: Map<string, CatalogTable | null>): Map<number, Set<string>> {
+  const out = new Map<number, Set<string>>();
+  const byName = new Map<string, CatalogTable>();
+  for (const t of tables.values()) if (t) byName.set(`${t.schema}\u0000${t.name}`, t);
   for (const r of rows) {
-    if (r.schema == null || r.table == null) continue;
-    out.set(`${r.schema}.${r.table}`, {
-      seqHeavy: Boolean(r.seq_heavy),
-      seqScan: Number(r.seq_scan ?? 0),
-      seqTupRead: Number(r.seq_tup_read ?? 0),
-      idxScan: Number(r.idx_scan ?? 0),
-      writes: Number(r.n_tup_ins ?? 0) + Number(r.n_tup_upd ?? 0) + Number(r.n_tup_del ?? 0),
-      hotUpdates: Number(r.n_tup_hot_upd ?? 0),
-      updates: Number(r.n_tup_upd ?? 0),
-    });
+    for (const ix of indexStatements(typeof r.up === 'string' ? r.up : null).creates) {
+      const t = ix.schema ? byName.get(`${ix.schema}\u0000${ix.table}`) : undefined;
+      if (!t) continue;
+      const set = out.get(t.oid) ?? new Set<string>();
+      for (const k of ix.keys) if (k.column) set.add(k.column);
+      out.set(t.oid, set);
+    }
   }
   return out;
+}
+
+function statsAgeHours(ctx: AnalyzerContext): number | null {
+  const since = ctx.server.statsReset ?? ctx.server.postmasterStart;
+  if (!since) return null;
+  const h = (Date.now() - new Date(since).getTime()) / 3_600_000;
+  return h > 0 ? h : null;
+}
+
+/**
+ * Row writes that add index entries, per table: the workload's own INSERT and UPDATE statements run more
+ * than once (counted over the same window as the time an index saves), else the statistics counters
+ * (inserts and non-HOT updates) over their own window when they cover a day or more.
+ */
+function writeRates(resolved: WStmt[], workloadHours: number | null, statsHours: number | null): FindingContext['writes'] {
+  const fromWorkload = new Map<number, number>();
+  for (const st of resolved) {
+    // a statement run once is a load or a migration, not a write rate
+    if (!['insert', 'update'].includes(st.stmt.shape.kind) || st.stmt.calls < 2) continue;
+    const t = st.targetTable();
+    if (!t) continue;
+    const rows = st.stmt.rows ?? st.stmt.calls;
+    fromWorkload.set(t.oid, (fromWorkload.get(t.oid) ?? 0) + rows);
+  }
+  return (t) => {
+    const own = fromWorkload.get(t.oid) ?? 0;
+    if (own > 0) return { perHour: workloadHours ? own / workloadHours : null, total: own, source: "the workload's repeated INSERT and UPDATE statements" };
+    const a = t.activity;
+    const counted = a ? a.inserts + Math.max(0, a.updates - a.hotUpdates) : 0;
+    // under a day of counters (a restore, a bulk load just done) a rate would extrapolate one-off writes
+    if (counted > 0 && statsHours && statsHours >= MIN_COUNTER_HOURS) return { perHour: counted / statsHours, total: counted, source: 'statistics counters since their reset' };
+    if (counted > 0) return { perHour: workloadHours ? 0 : null, total: 0, source: `unknown: the statistics counters cover under ${MIN_COUNTER_HOURS} hours and the workload has no writes to this table` };
+    return { perHour: workloadHours ? 0 : null, total: 0, source: 'no writes seen' };
+  };
+}
+
+function updatesByTable(resolved: WStmt[]): Map<number, { columns: Set<string>; calls: number }[]> {
+  const out = new Map<number, { columns: Set<string>; calls: number }[]>();
+  for (const st of resolved) {
+    if (!st.stmt.shape.setColumns.length) continue;
+    const t = st.targetTable();
+    if (!t) continue;
+    const list = out.get(t.oid) ?? [];
+    list.push({ columns: new Set(st.stmt.shape.setColumns), calls: st.stmt.calls });
+    out.set(t.oid, list);
+  }
+  return out;
+}
+
+function alignment(
+  baselines: Baseline[],
+  verdicts: Verdict[],
+  skips: CandidateSkip[],
+  proposed: Map<unknown, { target: string; name: string }>,
+  hours: number | null,
+  workloadMs: number | null,
+): Row[] {
+  const ranked = [...baselines].sort((a, b) => (b.st.stmt.totalMs ?? 0) - (a.st.stmt.totalMs ?? 0) || b.st.stmt.calls - a.st.stmt.calls || a.st.stmt.id.localeCompare(b.st.stmt.id));
+  return ranked.slice(0, WORKLOAD_LIMITS.alignmentRows).map((b, i) => {
+    const s = b.st.stmt;
+    const plan = b.variants[0]?.plan ?? null;
+    const tables = [...new Set(s.shape.relations.map((_, r) => b.st.table(r)).filter((t): t is CatalogTable => t !== null).map(qualifiedName))];
+    const serving = verdicts.filter((v) => v.chosen?.served.some((x) => x.outcome.baseline === b));
+    const served = serving.map((v) => v.chosen!.served.find((x) => x.outcome.baseline === b)!);
+    const mine = verdicts.filter((v) => v.evaluation.outcomes.some((o) => o.baseline === b));
+    const reason = mine.find((v) => !v.chosen)?.reason ?? null;
+    const skip = skips.find((k) => k.statement === (b.st as unknown));
+    const verdict = b.error
+      ? `not planned: ${b.error}`
+      : served.length
+        ? `proposed: ${serving.map((v) => v.evaluation.candidate.labels.join(', ')).join('; ')}`
+        : plan?.indexes.length
+          ? `served today${reason ? `; candidate: ${reason}` : ''}`
+          : reason
+            ? `candidate not proposed: ${reason}`
+            : skip
+              ? `no candidate: ${skip.reason}`
+              : 'no index candidate';
+    const after = served.length ? Math.min(...served.map((x) => x.after)) : null;
+    const before = served.length ? served[0].before : plan?.total ?? null;
+    const mineProposed = serving.map((v) => proposed.get(v.chosen)).filter((x) => x !== undefined);
+    const row: Row = {
+      query: shorten(s.query, 200),
+      calls: s.calls,
+      mean_ms: s.meanMs === null ? null : round(s.meanMs, 3),
+      index_today: plan ? (plan.indexes.length ? [...new Set(plan.indexes)].join(', ') : 'none') : null,
+      cost_today: before === null ? null : round(before),
+      proposed: mineProposed.length ? mineProposed.map((x) => x.name).join('; ') : null,
+      cost_after: after === null ? null : round(after),
+      saving: after !== null && before ? round(1 - after / before, 3) : null,
+      validated: served.length ? (serving.every((v) => v.evaluation.validated) ? 'hypopg' : 'estimate') : null,
+      verdict,
+      share_of_time: workloadMs && s.totalMs !== null ? round(s.totalMs / workloadMs, 4) : null,
+      calls_per_hour: hours ? round(s.calls / hours) : null,
+      tables: tables.join(', '),
+      plan_today: plan ? plan.nodes.join(' > ') : null,
+      proposed_targets: mineProposed.length ? mineProposed.map((x) => x.target).join('; ') : null,
+      rank: i + 1,
+      statement: s.id,
+      queryid: s.queryid,
+    };
+    return row;
+  });
 }
 
 async function relationNames(ctx: AnalyzerContext, schemas: string[]): Promise<Map<string, Set<string>>> {
@@ -300,7 +330,7 @@ async function relationNames(ctx: AnalyzerContext, schemas: string[]): Promise<M
   if (!schemas.length) return out;
   const rows = await ctx.query(
     `SELECT n.nspname AS schema, c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = ANY($1::text[])`,
-    [[...new Set(schemas)]],
+    [schemas],
   );
   for (const r of rows) {
     const set = out.get(String(r.schema)) ?? new Set<string>();
@@ -308,42 +338,6 @@ async function relationNames(ctx: AnalyzerContext, schemas: string[]): Promise<M
     out.set(String(r.schema), set);
   }
   return out;
-}
-
-function keyWidth(table: CatalogTable, k: IndexKey): number {
-  const w = table.columns.find((c) => c.name === k.column)?.width;
-  return w && w > 0 ? w : 8;
-}
-
-export function statsAgeDays(server: ServerFacts): number | null {
-  const since = server.statsReset ?? server.postmasterStart;
-  if (!since) return null;
-  const ms = Date.now() - new Date(since).getTime();
-  return ms > 0 ? ms / 86_400_000 : null;
-}
-
-function formatAge(days: number): string {
-  if (days >= 1) return `${round(days)} days`;
-  const hours = days * 24;
-  return hours >= 1 ? `${Math.round(hours)} h` : `${Math.max(1, Math.round(hours * 60))} min`;
-}
-
-function pct(x: number): string {
-  return `${Math.round(x * 100)} %`;
-}
-
-function round(x: number): number {
-  return Math.round(x * 100) / 100;
-}
-
-export function formatBytes(n: number): string {
-  const units = ['bytes', 'kB', 'MB', 'GB', 'TB'];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i++;
-  }
-  return `${i ? n.toFixed(n < 10 ? 1 : 0) : n} ${units[i]}`;
 }
 
 /** Index names in targets quoted the way the SQL checks quote them (quote_ident: only when needed). */
@@ -357,3 +351,5 @@ async function quoteTargets(ctx: AnalyzerContext, findings: FindingRow[]): Promi
     return { ...f, target, key: target };
   });
 }
+
+

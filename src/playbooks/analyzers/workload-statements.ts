@@ -15,9 +15,9 @@ export interface WorkloadStatement {
   toplevel: boolean;
 }
 
-export interface ParsedStatement extends WorkloadStatement {
-  shape: QueryShape;
-}
+/** A statement (from any source) with its parse. */
+export type Parsed<S extends { query: string } = WorkloadStatement> = S & { shape: QueryShape };
+export type ParsedStatement = Parsed<WorkloadStatement>;
 
 const SYSTEM_SCHEMAS = new Set(['pg_catalog', 'information_schema', 'pg_toast']);
 
@@ -42,8 +42,8 @@ export function topByTime(statements: WorkloadStatement[], n: number): WorkloadS
   return [...statements].sort((a, b) => b.totalMs - a.totalMs).slice(0, n);
 }
 
-export async function parseStatements(stmts: WorkloadStatement[]): Promise<ParsedStatement[]> {
-  const out: ParsedStatement[] = [];
+export async function parseStatements<S extends { query: string }>(stmts: S[]): Promise<Parsed<S>[]> {
+  const out: Parsed<S>[] = [];
   for (const s of stmts) {
     const shape = await parseShape(s.query);
     if (shape && shape.kind !== 'other' && shape.relations.length) out.push({ ...s, shape });
@@ -52,11 +52,23 @@ export async function parseStatements(stmts: WorkloadStatement[]): Promise<Parse
 }
 
 /** Statement with its relations resolved to catalog tables (null: not a user table we can see). */
-export class ResolvedStatement {
+export class ResolvedStatement<S extends { query: string } = WorkloadStatement> {
   constructor(
-    readonly stmt: ParsedStatement,
+    readonly stmt: Parsed<S>,
     private readonly tables: Map<string, CatalogTable | null>,
   ) {}
+
+  /** The table an INSERT, UPDATE or DELETE writes (a user table), or null. */
+  targetTable(): CatalogTable | null {
+    const t = this.stmt.shape.target ? this.tables.get(refKey(this.stmt.shape.target)) : null;
+    if (!t || SYSTEM_SCHEMAS.has(t.schema) || t.schema.startsWith('pg_temp')) return null;
+    return t;
+  }
+
+  /** Every catalog table the statement reads, system ones included (for catalog-read advice). */
+  allTables(): CatalogTable[] {
+    return this.stmt.shape.relations.map((r) => this.tables.get(refKey(r)) ?? null).filter((t): t is CatalogTable => t !== null);
+  }
 
   table(rel: number): CatalogTable | null {
     const r = this.stmt.shape.relations[rel];
@@ -71,13 +83,13 @@ export class ResolvedStatement {
   }
 }
 
-export async function resolveStatements(
+export async function resolveStatements<S extends { query: string }>(
   query: (sql: string, params?: unknown[]) => Promise<Row[]>,
-  stmts: ParsedStatement[],
-): Promise<ResolvedStatement[]> {
+  stmts: Parsed<S>[],
+): Promise<ResolvedStatement<S>[]> {
   const tables = await loadTables(
     query,
-    stmts.flatMap((s) => s.shape.relations),
+    stmts.flatMap((s) => [...s.shape.relations, ...(s.shape.target ? [s.shape.target] : [])]),
   );
   return stmts.map((s) => new ResolvedStatement(s, tables));
 }

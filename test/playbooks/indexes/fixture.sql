@@ -57,6 +57,11 @@ CREATE INDEX flags_tenant_copy ON app.flags (tenant);                       -- F
 INSERT INTO app.orgs VALUES (1, 'a'), (2, 'b'), (3, 'c');
 INSERT INTO app.events SELECT g, NULL, date '2024-01-01' + g % 300 FROM generate_series(1, 1500) g; -- rows live in the partition, not the parent
 ALTER TABLE app.orders ADD CONSTRAINT orders_org_fk FOREIGN KEY (org_id) REFERENCES app.orgs (id);  -- FLAG fk, info: lookup table
+-- a foreign key whose column has two values in 20,000 rows: advice, never an index the low-selectivity check would flag
+CREATE TABLE app.shifts (id int PRIMARY KEY);
+INSERT INTO app.shifts VALUES (1), (2);
+CREATE TABLE app.punches (id bigint PRIMARY KEY, shift_id int REFERENCES app.shifts (id));
+INSERT INTO app.punches SELECT g, 1 + g % 2 FROM generate_series(1, 20000) g;
 -- an expression index on a function outside the default search_path, with the database's search_path set to find it
 CREATE FUNCTION app.norm(text) RETURNS text IMMUTABLE LANGUAGE sql AS 'SELECT lower($1)';
 CREATE INDEX users_norm_a ON app.users (app.norm(email));
@@ -122,3 +127,9 @@ INSERT INTO app.shipments SELECT g, 1 + g % 3 FROM generate_series(1, 3000) g;
 CREATE INDEX shipments_org ON app.shipments (org_id);
 DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = app, public', current_database()); END $$;
 ANALYZE;
+-- indexes a pgadvisor migration created: judged on the statistics since their snapshot
+CREATE TABLE app.journal (id bigint PRIMARY KEY, kind text, at timestamptz);
+CREATE INDEX journal_kind_idx ON app.journal (kind);                        -- created from an old snapshot: judged like any index
+COMMENT ON INDEX app.journal_kind_idx IS 'pgadvisor: created for indexes/workload_indexes/app.journal.journal_kind_idx from the snapshot of 2020-01-02T03:04:05.678Z';
+CREATE INDEX journal_at_idx ON app.journal (at);                            -- near miss: created from a snapshot not yet 30 days old
+COMMENT ON INDEX app.journal_at_idx IS 'pgadvisor: created for indexes/workload_indexes/app.journal.journal_at_idx from the snapshot of 2099-01-01T00:00:00Z';

@@ -31,6 +31,9 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
       await c.query('DO $$ BEGIN FOR i IN 1..110000 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$');
     });
     await db.exec('CREATE TABLE app.young_xids (id int) WITH (autovacuum_freeze_max_age = 100000)');
+    // A new table's relfrozenxid is the cluster-wide oldest running transaction: a transaction another test holds open
+    // in another database would make it "old" at birth. VACUUM FREEZE moves it to this database's own horizon.
+    await db.exec('VACUUM (FREEZE) app.young_xids');
     data = await runPlaybook(db.url, ['maintenance']);
   });
   afterAll(async () => {

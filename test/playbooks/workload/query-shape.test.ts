@@ -1,6 +1,6 @@
 // The statement shapes the workload analyzers rely on, from libpg-query's parse of normalized SQL.
 import { describe, expect, test } from 'vitest';
-import { parseShape, resolveUse, type QueryShape } from '../../../src/playbooks/analyzers/query-shape.ts';
+import { deparse, exprLabel, exprParams, parseShape, plannableText, quoteLiteral, resolveUse, type QueryShape } from '../../../src/playbooks/analyzers/query-shape.ts';
 
 // A tiny catalog: which table has which column.
 const COLUMNS: Record<string, string[]> = {
@@ -8,6 +8,7 @@ const COLUMNS: Record<string, string[]> = {
   inventory: ['inventory_id', 'film_id', 'store_id'],
   film: ['film_id', 'title'],
   customer: ['customer_id', 'email', 'store_id'],
+  docs: ['id', 'data', 'tags', 'body', 'tsv', 'title', 'archived', 'created_at', 'status'],
   'Order Items': ['Customer Id', 'select'],
 };
 
@@ -21,7 +22,7 @@ function preds(shape: QueryShape): string[] {
   return shape.predicates.map((p) => {
     const rel = resolveUse(p.key.column, has);
     const t = rel === null ? '?' : shape.relations[rel].name;
-    const key = p.key.func ? `${p.key.func.join('.')}(${p.key.column.column})` : p.key.column.column;
+    const key = p.key.expr ? exprLabel(p.key.expr, p.key.column.column) : p.key.column.column;
     return `${t}.${key} ${p.op}${p.param ? ' $' : ''}${p.multi ? ' multi' : ''}`;
   });
 }
@@ -154,5 +155,90 @@ describe('parseShape', () => {
     expect(await parseShape('SELECT 1; SELECT 2')).toBeNull();
     expect((await parseShape('VACUUM rental'))?.kind).toBe('other');
     expect(await parseShape('<insufficient privilege>')).toBeNull();
+  });
+
+  test('LIKE / ILIKE with their patterns, regular expressions and the literal or parameter they compare with', async () => {
+    const s = await shape("SELECT id FROM docs WHERE title ILIKE $1 AND body LIKE '%needle%' AND title ~* $2 AND body NOT LIKE $3");
+    expect(preds(s)).toEqual(['docs.title like $', 'docs.body like', 'docs.title regex $']);
+    expect(s.predicates[0]).toMatchObject({ operator: '~~*', caseInsensitive: true, paramNumber: 1 });
+    expect(s.predicates[1]).toMatchObject({ operator: '~~', caseInsensitive: false, literal: { kind: 'string', text: '%needle%' } });
+  });
+
+  test('jsonb and array operators, written either way round', async () => {
+    const s = await shape('SELECT id FROM docs WHERE data @> $1 AND data ? $2 AND data ?| $3 AND $4 <@ tags AND tags && $5 AND data @? $6');
+    expect(preds(s)).toEqual(['docs.data contains $', 'docs.data exists $', 'docs.data exists $', 'docs.tags contains $', 'docs.tags overlap $', 'docs.data jsonpath $']);
+    expect(s.predicates.map((p) => p.operator)).toEqual(['@>', '?', '?|', '@>', '&&', '@?']);
+  });
+
+  test('full-text @@ on a tsvector column or an expression; the expression keeps its parameters', async () => {
+    const s = await shape("SELECT id FROM docs WHERE tsv @@ to_tsquery($1) AND to_tsvector('english', body) @@ plainto_tsquery('english', $2)");
+    expect(preds(s)).toEqual(['docs.tsv match', "docs.to_tsvector('english', body) match"]);
+    expect(s.predicates[0].valueParams).toEqual([1]);
+    const n = await shape('SELECT id FROM docs WHERE to_tsvector($1, body) @@ to_tsquery($2, $3)');
+    expect(preds(n)).toEqual(['docs.to_tsvector($1, body) match']);
+    expect(exprParams(n.predicates[0].key.expr)).toEqual([1]);
+  });
+
+  test('expression keys: functions, casts, ->> and coalesce over one column; never two columns', async () => {
+    const s = await shape("SELECT 1 FROM docs WHERE created_at::date = $1 AND (data ->> 'kind') = $2 AND coalesce(status, 'new') = $3 AND lower(title || body) = $4");
+    expect(preds(s)).toEqual([
+      'docs.CAST(created_at AS date) eq $',
+      "docs.(data ->> 'kind') eq $",
+      "docs.COALESCE(status, 'new') eq $",
+    ]);
+    const e = s.predicates[1].key.expr!;
+    expect(deparse(e, 'data', (x) => `"${x}"`, () => null)).toBe(`("data" ->> 'kind')`);
+    const p = await shape('SELECT 1 FROM docs WHERE data ->> $1 = $2');
+    expect(deparse(p.predicates[0].key.expr!, 'data', (x) => x, (n) => (n === 1 ? quoteLiteral("it's") : null))).toBe(`(data ->> 'it''s')`);
+    expect(deparse(p.predicates[0].key.expr!, 'data', (x) => x, () => null)).toBeNull();
+  });
+
+  test('boolean columns, NOT, IS NOT NULL and boolean literals', async () => {
+    const s = await shape('SELECT 1 FROM docs WHERE archived AND NOT docs.archived AND title IS NOT NULL AND archived = false');
+    expect(preds(s)).toEqual(['docs.archived bool', 'docs.archived bool', 'docs.title notnull', 'docs.archived eq']);
+    expect(s.predicates.map((p) => p.negated)).toEqual([false, true, false, false]);
+    expect(s.predicates[3].literal).toEqual({ kind: 'bool', text: 'false' });
+  });
+
+  test('IN lists carry their length; sort keys their direction, NULLS and expressions; LIMIT its form', async () => {
+    const s = await shape('SELECT id FROM docs WHERE status IN ($1, $2, $3) ORDER BY lower(title) DESC NULLS LAST, id LIMIT $4 OFFSET $5');
+    expect(s.predicates[0]).toMatchObject({ op: 'eq', multi: true, listLength: 3, param: false });
+    expect(s.sorts[0].keys.map((k) => [k.expr ? exprLabel(k.expr, k.column.column) : k.column.column, k.desc, k.nulls])).toEqual([
+      ['lower(title)', true, 'last'],
+      ['id', false, null],
+    ]);
+    expect(s.limits).toEqual([{ block: 0, count: null, param: 4, offset: true }]);
+    const l = await shape('SELECT id FROM docs ORDER BY created_at LIMIT 20');
+    expect(l.limits[0]).toMatchObject({ count: 20, param: null, offset: false });
+  });
+
+  test('what a statement writes: the target table, the columns an UPDATE sets; whether the query aggregates', async () => {
+    const u = await shape('UPDATE docs SET status = $1, title = lower(title) WHERE id = $2');
+    expect(u.target).toEqual({ schema: null, name: 'docs' });
+    expect(u.setColumns).toEqual(['status', 'title']);
+    const i = await shape('INSERT INTO public.docs (id, status) VALUES ($1, $2) ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status');
+    expect(i.target).toEqual({ schema: 'public', name: 'docs' });
+    expect(i.setColumns).toEqual(['status']);
+    expect((await shape('SELECT status, count(*) FROM docs GROUP BY status')).aggregates).toBe(true);
+    expect((await shape('SELECT sum(id) FROM docs')).aggregates).toBe(true);
+    expect((await shape('SELECT id, (SELECT count(*) FROM docs d2) FROM docs')).aggregates).toBe(false);
+    expect((await shape('SELECT id, row_number() OVER () FROM docs')).aggregates).toBe(false);
+  });
+});
+
+describe('the text the server plans', () => {
+  test("a typed literal pg_stat_statements normalized (`timestamp $1`) becomes a cast the server accepts; the rest is kept byte for byte", async () => {
+    const plannable = async (sql: string) => (await parseShape(sql))!.plannable;
+    expect(await plannable(`SELECT "userId" FROM "course_progress" WHERE "lastAccessedAt" < timestamp $1 - interval $2 AND "progressPercent" < $3`)).toBe(
+      `SELECT "userId" FROM "course_progress" WHERE "lastAccessedAt" < ($1::timestamp) - ($2::interval) AND "progressPercent" < $3`,
+    );
+    expect(await plannable(`UPDATE "Sessions ✓" SET e = e + interval $1, t = timestamp with time zone $2 WHERE "é" = $3::text`)).toBe(
+      `UPDATE "Sessions ✓" SET e = e + ($1::interval), t = ($2::timestamp with time zone) WHERE "é" = $3::text`,
+    );
+    const plain = 'SELECT id FROM docs WHERE created_at >= $1::date AND status = $2';
+    expect(await plannable(plain)).toBe(plain);
+    // the same for a statement the shape does not cover (drop validation plans every statement), and one that does not parse is left alone
+    expect(await plannableText('SELECT 1; SELECT now() - interval $1')).toBe('SELECT 1; SELECT now() - ($1::interval)');
+    expect(await plannableText('SELEC nonsense $1')).toBe('SELEC nonsense $1');
   });
 });

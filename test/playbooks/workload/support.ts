@@ -7,6 +7,7 @@ import pg from 'pg';
 import { loadNotebooks } from '../../../src/playbooks/loader.ts';
 import { connect, runLive, selectNotebooks } from '../../../src/playbooks/live.ts';
 import type { CellRun, RunResult } from '../../../src/playbooks/types.ts';
+import { statementKey } from '../../../src/workload/key.ts';
 import type { TestDatabase } from '../../support/db.ts';
 
 export type Statement = [sql: string, params?: unknown[]];
@@ -47,6 +48,22 @@ export async function retryOnReset<T>(attempt: () => Promise<T>, ok: (t: T) => b
   return last as T;
 }
 
+/**
+ * VACUUM until every table's pages are all-visible (at most 30 tries): an autovacuum ANALYZE of freshly loaded
+ * tables, or any older snapshot on a busy server, keeps VACUUM from marking them, and the INCLUDE candidates
+ * (index-only scans) need them marked.
+ */
+export async function vacuumUntilAllVisible(db: TestDatabase): Promise<void> {
+  for (let i = 0; i < 30; i++) {
+    await db.exec('VACUUM ANALYZE');
+    const { rows } = await db.exec(
+      `SELECT bool_and(relallvisible >= relpages) AS done FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind = 'r' AND relpages > 0`,
+    );
+    if (rows[0].done) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
 /** A temporary notebook directory holding the given notebooks (file name → text). */
 export async function notebookDir(files: Record<string, string>): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'pgadv-nb-'));
@@ -71,8 +88,39 @@ export async function runShippedCells(url: string, cells: Record<string, string[
   }
 }
 
-/** The cells of the index analysis from the workload, with the probe that feeds the workload. */
-export const INDEX_ANALYSIS = { workload: ['statements'], indexes: ['workload_tables', 'workload_indexes'] };
+/** The statement as pg_stat_statements would key it, constants and parameters alike. */
+const shapeOf = (sql: string) => statementKey(sql).replace(/\?/g, '$');
+
+/** Every statement of `work` recorded with at least the calls it made (the probe `statements` ran). */
+export function everyStatementRecorded(work: Parameters<typeof runWorkload>[1]): (data: RunResult) => boolean {
+  return (data) => {
+    const rows = cellRun(data, 'statements').rows;
+    return work.every((w) => rows.filter((r) => shapeOf(String(r.query)) === shapeOf(w.sql)).reduce((a, r) => a + Number(r.calls), 0) >= w.times);
+  };
+}
+
+/**
+ * Runs `work`, then the shipped `cells`; again (at most 3 times) until `seen` holds of the result — by
+ * default, until every statement has all its calls — since another test run may reset pg_stat_statements in
+ * between.
+ */
+export function workloadThenCells(
+  url: string,
+  work: Parameters<typeof runWorkload>[1],
+  cells: Record<string, string[]>,
+  seen: (data: RunResult) => boolean = everyStatementRecorded(work),
+): Promise<RunResult> {
+  return retryOnReset(async () => {
+    await runWorkload(url, work);
+    return runShippedCells(url, cells);
+  }, seen);
+}
+
+/** The cells of the index analysis from the workload: the probe that feeds the workload, the checks whose proposals it reconciles with, the analyzer. */
+export const INDEX_ANALYSIS = {
+  workload: ['statements'],
+  indexes: ['fk_without_index', 'duplicate_indexes', 'redundant_indexes', 'unused_indexes', 'workload_indexes'],
+};
 
 export async function runNotebooks(url: string, dir?: string, ids?: string[]): Promise<RunResult> {
   const conn = await connect(url);

@@ -9,13 +9,13 @@ import { ReadOnlyDb } from '../../../src/db/read-only.ts';
 import { resolveTarget } from '../../../src/db/target.ts';
 import { probeServer } from '../../../src/db/server-facts.ts';
 import { validateDrop } from '../../../src/playbooks/analyzers/hypo-drop.ts';
-import { HypoLab } from '../../../src/playbooks/analyzers/hypo-session.ts';
-import { workloadIndexes } from '../../../src/playbooks/analyzers/workload-indexes.ts';
+import { HypoLab, VALUES_REJECTED } from '../../../src/playbooks/analyzers/hypo-session.ts';
+import { ALIGNMENT_COLUMNS, workloadIndexes } from '../../../src/playbooks/analyzers/workload-indexes.ts';
 import { loadNotebooks } from '../../../src/playbooks/loader.ts';
 import type { CellRun } from '../../../src/playbooks/types.ts';
 import { buildWorkload } from '../../../src/workload/build.ts';
 import { createDatabase, hasRealServer, psqlFile, schemaDump, type TestDatabase } from '../../support/db.ts';
-import { cellRun, INDEX_ANALYSIS, retryOnReset, runShippedCells, runWorkload } from './support.ts';
+import { cellRun, INDEX_ANALYSIS, retryOnReset, runWorkload, workloadThenCells } from './support.ts';
 
 const SETUP = `
 CREATE EXTENSION pg_stat_statements;
@@ -60,13 +60,7 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   });
 
   const analyse = () =>
-    retryOnReset(
-      async () => {
-        await runWorkload(db.url, WORK);
-        return runShippedCells(db.url, INDEX_ANALYSIS);
-      },
-      (data) => cellRun(data, 'statements').rows.some((r) => String(r.query).includes('"Customer Id" = $1')),
-    );
+    workloadThenCells(db.url, WORK, INDEX_ANALYSIS);
 
   test('proposes the planted index, proven cheaper by hypopg; near misses get none', async () => {
     const before = await schemaDump(db.url);
@@ -78,29 +72,47 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
     expect(found.map((f) => f.target)).toEqual(['"Shop Floor"."Order Items"."Order Items_Customer Id_created_at_idx"']);
     const f = found[0];
     expect(f.id).toBe('indexes/workload_indexes/"Shop Floor"."Order Items"."Order Items_Customer Id_created_at_idx"');
+    expect(f.title).toBe('Add index on "Shop Floor"."Order Items" (Customer Id, created_at DESC)');
     expect(f.up).toBe(
-      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Order Items_Customer Id_created_at_idx" ON "Shop Floor"."Order Items" USING btree ("Customer Id", "created_at")',
+      'CREATE INDEX CONCURRENTLY IF NOT EXISTS "Order Items_Customer Id_created_at_idx" ON "Shop Floor"."Order Items" USING btree ("Customer Id", "created_at" DESC)',
     );
     expect(f.down).toBe('DROP INDEX CONCURRENTLY IF EXISTS "Shop Floor"."Order Items_Customer Id_created_at_idx"');
-    const ev = f.evidence as { statements: { query: string; cost_before: number; cost_after: number; saving: number; calls: number }[]; index_bytes_hypopg: number; index_bytes_estimate: number; table_rows: number };
+    const ev = f.evidence as {
+      statements: { query: string; cost_before: number; cost_after: number; saving: number; calls: number; plans: string }[];
+      index_bytes_hypopg: number;
+      index_bytes_estimate: number;
+      table_rows: number;
+      validation: string;
+      severity_basis: { thresholds: string };
+    };
+    expect(ev.validation).toBe('hypopg');
     expect(ev.statements).toHaveLength(1);
     expect(ev.statements[0].query).toBe(LOOKUP.replace('LIMIT 10', 'LIMIT $2'));
     expect(ev.statements[0].calls).toBeGreaterThanOrEqual(30);
+    expect(ev.statements[0].plans).toBe('generic plan');
     expect(ev.statements[0].saving).toBeGreaterThanOrEqual(0.3);
     expect(ev.statements[0].cost_before - ev.statements[0].cost_after).toBeGreaterThanOrEqual(25);
     expect(ev.table_rows).toBe(60000);
     // hypopg's own size estimate and ours agree within a factor of two.
     expect(ev.index_bytes_estimate / ev.index_bytes_hypopg).toBeGreaterThan(0.5);
     expect(ev.index_bytes_estimate / ev.index_bytes_hypopg).toBeLessThan(2);
-    expect(f.rationale).toMatch(/cheaper with this index/);
-    expect(f.rationale).toMatch(/row writes/);
+    expect(f.rationale).toMatch(/cheaper with this index, planned with a hypothetical index \(hypopg, generic plans\)/);
+    // a freshly loaded table: the counters are under a day old, so no write rate is extrapolated from the load
+    expect(f.rationale).toMatch(/the write rate is unknown: the statistics counters cover under 24 hours/);
+    expect(ev.severity_basis.thresholds).toMatch(/critical ≥ 5 min saved per hour of workload, warning ≥ 30 s per hour/);
 
-    // Near misses: the covered table never becomes a candidate; the tiny and low-selectivity ones are tried and rejected.
-    const verdicts = Object.fromEntries(run.rows.map((r) => [`${r.table} (${r.keys})`, String(r.verdict)]));
-    expect(Object.keys(verdicts).some((k) => k.startsWith('public.covered'))).toBe(false);
-    expect(verdicts['public.tiny (code)']).toMatch(/below threshold|not used/);
-    expect(verdicts['"Shop Floor"."Order Items" (status)']).toMatch(/below threshold|not used/);
-    expect(verdicts['"Shop Floor"."Order Items" (Customer Id, created_at)']).toMatch(/^proposed/);
+    // The alignment table: one row per top statement, the index serving it today, the proposal, costs.
+    expect(run.columns).toEqual(ALIGNMENT_COLUMNS);
+    const row = (fragment: string) => run.rows.find((r) => String(r.query).includes(fragment))!;
+    const lookup = row('"Customer Id" = $1');
+    expect(lookup).toMatchObject({ index_today: 'none', proposed: 'Order Items_Customer Id_created_at_idx', proposed_targets: f.target, validated: 'hypopg' });
+    expect(Number(lookup.cost_after)).toBeLessThan(Number(lookup.cost_today) * 0.7);
+    expect(String(lookup.verdict)).toMatch(/^proposed/);
+    // Near misses: a statement already served, a tiny lookup table, a filter matching a third of the rows.
+    expect(row('FROM covered')).toMatchObject({ index_today: 'covered_account_created', proposed: null });
+    expect(String(row('FROM covered').verdict)).toMatch(/^served today/);
+    expect(row('FROM tiny').verdict).toBe('no candidate: table too small (about 50 rows): a sequential scan reads it in a few pages');
+    expect(String(row('WHERE status = $1').verdict)).toMatch(/^no candidate: no filter on it that an index can serve|^candidate not proposed: (below threshold|no plan uses it)/);
 
     // Read-only: nothing changed in the database.
     expect(await schemaDump(db.url)).toBe(before);
@@ -135,10 +147,9 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
       );
       const run = { cell: feed.id, status: 'ok', reason: null, columns: fed.columns } as unknown as CellRun;
       const built = await buildWorkload({ server, feed: { run, rows: fed.rows }, query: q });
-      const tables = (await loadNotebooks()).find((n) => n.id === 'indexes')!.cells.find((c) => c.id === 'workload_tables')!;
-      const inputs = { workload_tables: (await session.query(tables.sql!)).rows };
-      const result = await workloadIndexes.run({ server, inputs, workload: built.workload, query: q, signal: new AbortController().signal });
-      expect(result.findings.map((f) => f.title)).toContain('Add index on "Shop Floor"."Order Items" (Customer Id, created_at)');
+      // as the runner does: all the analyzer's statements in one read-only transaction on one connection
+      const result = await session.pinned((pq) => workloadIndexes.run({ server, inputs: {}, workload: built.workload, query: pq, signal: new AbortController().signal }));
+      expect(result.findings.map((f) => f.title)).toContain('Add index on "Shop Floor"."Order Items" (Customer Id, created_at DESC)');
 
       const [after] = await q(
         `SELECT current_setting('transaction_read_only') AS ro, current_setting('plan_cache_mode') AS mode,
@@ -153,42 +164,51 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
   test('hypopg works inside a read-only transaction, and a lost connection is detected', async () => {
     const session = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
     try {
-      const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
-      const opened = await HypoLab.open(q);
-      expect(opened.reason).toBeNull();
-      const lab = opened.lab!;
-      const before = (await lab.cost(LOOKUP)).cost!;
-      const hypo = await lab.create(`CREATE INDEX ON "Shop Floor"."Order Items" ("Customer Id", created_at)`);
-      const after = (await lab.cost(LOOKUP)).cost!;
-      expect(after.indexes).toContain(hypo.name);
-      expect(after.total).toBeLessThan(before.total * 0.7);
-      expect((await lab.cost('SELECT nonsense FROM nowhere')).error).toMatch(/does not exist/);
-      await lab.close();
-      expect((await q(`SELECT current_setting('transaction_read_only') AS ro, (SELECT count(*)::int FROM hypopg()) AS n`))[0]).toEqual({ ro: 'on', n: 0 });
-
-      // A query function that lands on another backend each time is refused, not trusted.
-      const other = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
-      try {
-        let flip = false;
-        const hopping = async (sql: string, params?: unknown[]) => {
-          flip = !flip;
-          return (flip ? session : other).query(sql, params).then((r) => r.rows);
-        };
-        const lab2 = (await HypoLab.open(hopping)).lab!;
-        await expect(lab2.create(`CREATE INDEX ON tiny (code)`)).rejects.toThrow(/lost its connection/);
-        await lab2.close();
-      } finally {
-        await other.close();
-      }
+      // the lab runs inside one transaction, as analyzers do (plan_cache_mode is set for the transaction only)
+      await session.pinned(async (q) => {
+        const opened = await HypoLab.open(q);
+        expect(opened.reason).toBeNull();
+        const lab = opened.lab!;
+        const before = (await lab.cost(LOOKUP)).cost!;
+        const hypo = await lab.create(`CREATE INDEX ON "Shop Floor"."Order Items" ("Customer Id", created_at)`);
+        const after = (await lab.cost(LOOKUP)).cost!;
+        expect(after.indexes).toContain(hypo.name);
+        expect(after.total).toBeLessThan(before.total * 0.7);
+        expect((await lab.cost('SELECT nonsense FROM nowhere')).error).toMatch(/does not exist/);
+        // a custom plan with the statement's values; a value the server rejects is never quoted back
+        const custom = await lab.plan(LOOKUP, ['42']);
+        expect(custom.cost?.indexes).toContain(hypo.name);
+        const rejected = await lab.plan(LOOKUP, ['not a number']);
+        expect(rejected.error).toBe(VALUES_REJECTED);
+        expect(JSON.stringify(rejected)).not.toContain('not a number');
+        await lab.close();
+        expect((await q(`SELECT current_setting('transaction_read_only') AS ro, (SELECT count(*)::int FROM hypopg()) AS n`))[0]).toEqual({ ro: 'on', n: 0 });
+      });
     } finally {
       await session.close();
+    }
+    // A query function that lands on another backend each time is refused, not trusted.
+    const one = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
+    const other = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
+    try {
+      let flip = false;
+      const hopping = async (sql: string, params?: unknown[]) => {
+        flip = !flip;
+        return (flip ? one : other).query(sql, params).then((r) => r.rows);
+      };
+      const lab2 = (await HypoLab.open(hopping)).lab!;
+      await expect(lab2.create(`CREATE INDEX ON tiny (code)`)).rejects.toThrow(/lost its connection/);
+      await lab2.close();
+    } finally {
+      await one.close();
+      await other.close();
     }
   });
 
   test('a DROP cannot be proven with hypopg before 1.4: said so, nothing hidden', async () => {
     const session = await ReadOnlyDb.open(resolveTarget(db.url), { connections: 1 });
     try {
-      const q = async (sql: string, params?: unknown[]) => (await session.query(sql, params)).rows;
+      await session.pinned(async (q) => {
       const [ix] = await q(`SELECT 'covered_account_created'::regclass::oid::int AS oid`);
       const [{ v }] = await q(`SELECT extversion AS v FROM pg_extension WHERE extname = 'hypopg'`);
       const result = await validateDrop(q, { oid: Number(ix.oid), name: 'covered_account_created' }, [
@@ -200,20 +220,37 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
         expect(result).toMatchObject({ supported: true, usedBy: 1 });
         expect(result.supported && result.regressions).toHaveLength(1);
       }
+      });
     } finally {
       await session.close();
     }
   });
 
-  test('without hypopg the analysis is skipped with how to enable it', async () => {
-    const bare = await createDatabase('CREATE EXTENSION pg_stat_statements; CREATE TABLE t (id int);');
+  test('without hypopg the same index is proposed from an estimate, labelled unvalidated, a level lower, with the way to enable hypopg', async () => {
+    const bare = await createDatabase(SETUP.replace('CREATE EXTENSION hypopg;', ''));
     try {
-      const data = await runShippedCells(bare.url, INDEX_ANALYSIS);
+      const data = await workloadThenCells(bare.url, WORK, INDEX_ANALYSIS);
       const run = cellRun(data, 'workload_indexes');
-      expect(run.status).toBe('skipped');
-      expect(run.reason).toBe('needs the hypopg extension: CREATE EXTENSION hypopg');
-      expect(data.skipped).toContainEqual({ playbook: 'indexes', check: 'workload_indexes', reason: run.reason });
-      expect(data.findings).toEqual([]);
+      expect(run.status, run.reason ?? '').toBe('ok');
+      const found = data.findings.filter((f) => f.check === 'workload_indexes');
+      expect(found.map((f) => f.title)).toEqual(['Add index on "Shop Floor"."Order Items" (Customer Id, created_at DESC)']);
+      const f = found[0];
+      const ev = f.evidence as { validation: string; to_validate: string; method: string; severity_basis: { lowered_one_level: string | null }; statements: { cost_before: number; cost_after: number; plan_after: string }[] };
+      expect(ev.validation).toBe('estimate');
+      expect(ev.method).toMatch(/^estimate: the plan today, the selectivity of the index conditions/);
+      expect(ev.to_validate).toMatch(/^CREATE EXTENSION hypopg/);
+      expect(ev.severity_basis.lowered_one_level).toBe('estimated, not planned');
+      expect(f.severity).toBe('info');
+      expect(f.rationale).toMatch(/unvalidated: hypopg is not installed in this database: CREATE EXTENSION hypopg/);
+      expect(f.rationale).toMatch(/To plan it instead of estimating: CREATE EXTENSION hypopg\./);
+      expect(ev.statements[0].plan_after).toBe('Index Scan (estimated)');
+      expect(ev.statements[0].cost_after).toBeLessThan(ev.statements[0].cost_before * 0.7);
+      // the near misses stay near misses without hypopg too
+      const row = (fragment: string) => run.rows.find((r) => String(r.query).includes(fragment))!;
+      expect(row('FROM covered').proposed).toBeNull();
+      expect(row('FROM tiny').proposed).toBeNull();
+      expect(row('WHERE status = $1').proposed).toBeNull();
+      expect(data.skipped.filter((s) => s.check === 'workload_indexes')).toEqual([]);
     } finally {
       await bare.drop();
     }
@@ -232,13 +269,7 @@ describe.skipIf(!hasRealServer)('workload-indexes on a partitioned table (real s
       ANALYZE;`);
     try {
       const sql = 'SELECT id, value FROM readings WHERE device_id = $1';
-      const data = await retryOnReset(
-        async () => {
-          await runWorkload(db.url, [{ sql, times: 25, params: (i) => [i] }]);
-          return runShippedCells(db.url, INDEX_ANALYSIS);
-        },
-        (d) => cellRun(d, 'statements').rows.some((r) => r.query === sql),
-      );
+      const data = await workloadThenCells(db.url, [{ sql, times: 25, params: (i) => [i] }], INDEX_ANALYSIS);
       const found = data.findings.filter((f) => f.check === 'workload_indexes');
       expect(found.map((f) => f.title)).toEqual(['Add index on public.readings (device_id)']);
       const f = found[0];
