@@ -39,6 +39,8 @@ const sessionOptions = {
   out: { type: 'string', default: 'snapshots', describe: 'folder for the snapshot and migration written by w' },
   baseline: { type: 'string', describe: 'carry decisions forward from an earlier snapshot' },
   resume: { type: 'string', describe: 'restore decisions from an autosave or snapshot' },
+  'app-role': { type: 'string', array: true, describe: 'a role the application connects as (repeatable; replaces app_roles of the config file): RLS coverage is judged for it' },
+  config: { type: 'string', describe: 'config file (default: .pgadvisor.toml here or in a parent folder; --no-config for none)' },
   workload: { type: 'string', array: true, describe: "the application's statements: a server log, a .sql file or a pg_stat_statements export (repeatable)" },
   'workload-format': { type: 'string', describe: 'force the --workload format: stderr, csvlog, jsonlog, sql, csv or json (detected from the content otherwise)' },
   'workload-database': { type: 'string', describe: "read a log's entries of this database (default: the one inspected)" },
@@ -57,13 +59,14 @@ const checkOptions = {
   output: { type: 'string', array: true, describe: 'also write a report file, its format named by the extension: .sarif, .xml (JUnit), .json, .md, .txt (repeatable)' },
   'fail-on': { type: 'string', describe: 'exit 1 when a finding at or above this level exists (info, warn|warning, crit|critical)' },
   'fail-on-new': { type: 'string', describe: 'exit 1 only for findings not in this baseline (a snapshot or an earlier check --format json)' },
-  config: { type: 'string', describe: 'config file (default: .pgadvisor.toml here or in a parent folder; --no-config for none)' },
+  config: sessionOptions.config,
   save: { type: 'string', describe: 'also write the snapshot and migration into this folder (one folder per database in a fleet run)' },
   accept: { type: 'string', describe: 'with --save: accept all, none, or findings at or above a level (info, warn, crit)' },
   baseline: sessionOptions.baseline,
   workload: sessionOptions.workload,
   'workload-format': sessionOptions['workload-format'],
   'workload-database': sessionOptions['workload-database'],
+  'app-role': sessionOptions['app-role'],
   'allow-errors': { type: 'boolean', default: false, describe: 'exit 0/1 even when a cell failed (failed cells are still listed)' },
   playbooks: sessionOptions.playbooks,
 } as const;
@@ -80,6 +83,7 @@ const checkHandler = (a: InferredOptionTypes<typeof checkOptions>) =>
       allowErrors: a['allow-errors'],
       workloadFormat: a['workload-format'],
       workloadDatabase: a['workload-database'],
+      appRole: a['app-role'],
     }),
   )();
 
@@ -113,7 +117,9 @@ else if (process.argv[2] === 'check') {
   .version(TOOL_VERSION)
   .usage('$0 [command] — an interactive PostgreSQL health check')
   .command(['session', '$0'], 'interactive session (the default)', sessionOptions, (a) =>
-    run(async () => (await import('./commands/session.ts')).sessionCommand({ ...a, workloadFormat: a['workload-format'], workloadDatabase: a['workload-database'] }))(),
+    run(async () =>
+      (await import('./commands/session.ts')).sessionCommand({ ...a, config: a.config as string | false | undefined, appRole: a['app-role'], workloadFormat: a['workload-format'], workloadDatabase: a['workload-database'] }),
+    )(),
   )
   .command('replay <file>', 'the session TUI over a saved snapshot, offline', { out: sessionOptions.out }, (a) =>
     run(async () => (await import('./commands/replay.ts')).replayCommand({ file: a.file as string, out: a.out }))(),

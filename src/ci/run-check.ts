@@ -24,6 +24,8 @@ export interface CheckPlan {
   failOn: Severity | null;
   /** --workload files (checked before anything connects) and --workload-database */
   workload?: { files: { path: string; format: WorkloadFormat }[]; database?: string };
+  /** the roles the application connects as (--app-role, else the config's app_roles), judged by the RLS checks */
+  appRoles?: string[];
   /** --fail-on-new */
   baseline: string | null;
   save: { dir: string; accept: AcceptLevel; carryFrom: string | null } | null;
@@ -43,7 +45,7 @@ export async function runCheck(plan: CheckPlan): Promise<CheckOutcome> {
 
 async function checkDatabase(target: Target, plan: CheckPlan): Promise<DatabaseOutcome> {
   // a fleet keeps to two connections a database, with `jobs` databases at once (fleet/run.ts)
-  const conn = await connect(target, plan.fleet ? { connections: FLEET_CONNECTIONS } : {});
+  const conn = await connect(target, { appRoles: plan.appRoles, ...(plan.fleet ? { connections: FLEET_CONNECTIONS } : {}) });
   let data: RunResult;
   try {
     if (conn.demo) plan.onDemo?.();

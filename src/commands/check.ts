@@ -33,6 +33,8 @@ export interface CheckArgs extends WorkloadArgs, TeamPlaybookArgs {
   allowErrors?: boolean;
   /** a file, or false for --no-config */
   config?: string | false;
+  /** roles the application connects as (--app-role); the config file's app_roles otherwise */
+  appRole?: string[];
 }
 
 /**
@@ -53,7 +55,8 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
   const config = args.config === false ? emptyConfig() : await loadConfig(args.config);
   const teams = teamDirs(args, config);
   const all = await selectNotebooks(undefined, PLAYBOOK_DIR, teams).catch((err) => Promise.reject(asUsageError(err)));
-  if (config.file) (await import('../config/apply.ts')).checkConfigAgainst(config, all);
+  const { appRolesOf, checkConfigAgainst } = await import('../config/apply.ts');
+  if (config.file) checkConfigAgainst(config, all);
   const chosen = args.playbook?.length ? args.playbook : config.playbooks;
   const notebooks = chosen?.length ? await selectNotebooks(chosen, PLAYBOOK_DIR, teams) : all;
 
@@ -70,6 +73,7 @@ export async function checkCommand(args: CheckArgs): Promise<number> {
     failOn,
     baseline: args.failOnNew ?? null,
     workload: { files, database: args.workloadDatabase },
+    appRoles: appRolesOf(args.appRole, config),
     save: args.save && accept ? { dir: args.save, accept, carryFrom: args.baseline ?? null } : null,
     onDemo: () => process.stderr.write('pgadvisor: no connection given; checking the embedded demo database\n'),
   });

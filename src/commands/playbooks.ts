@@ -32,6 +32,7 @@ function mergeNeeds(a: Requirement, b: Requirement | undefined): Requirement {
     extensionVersions: { ...b.extensionVersions, ...a.extensionVersions },
     privileges: a.privileges ?? b.privileges,
     workload: a.workload || b.workload || undefined,
+    selfManaged: a.selfManaged ?? b.selfManaged,
   };
 }
 
@@ -42,5 +43,6 @@ function describe(r: Requirement): string {
   for (const e of r.extensions ?? []) parts.push(`extension ${e}${r.extensionVersions?.[e] ? ` ≥ ${r.extensionVersions[e]}` : ''}`);
   if (r.privileges?.length) parts.push(r.privileges.join(' or '));
   if (r.workload) parts.push('a workload (pg_stat_statements or --workload FILE)');
+  if (r.selfManaged) parts.push(`a self-managed server (${r.selfManaged}: the provider's on a managed one)`);
   return parts.join(', ');
 }

@@ -1,5 +1,7 @@
 // `pgadvisor session`: the review TUI over a live run of the playbooks.
 import path from 'node:path';
+import { appRolesOf, checkConfigAgainst } from '../config/apply.ts';
+import { emptyConfig, loadConfig } from '../config/load.ts';
 import { UsageError, resolveTarget } from '../db/target.ts';
 import type { Decision } from '../playbooks/types.ts';
 import { connect, runLive, selectNotebooks, withWorkloadFeed, type Connected } from '../playbooks/live.ts';
@@ -15,7 +17,7 @@ import { ConfigError } from '../config/error.ts';
 import type { ScratchCell } from '../notebook/scratch.ts';
 import type { Workload } from '../workload/types.ts';
 import { PLAYBOOK_DIR } from '../playbooks/loader.ts';
-import { asUsageError, configuredTeamDirs, teamDirs, type TeamPlaybookArgs } from './team-playbooks.ts';
+import { asUsageError, teamDirs, type TeamPlaybookArgs } from './team-playbooks.ts';
 
 export interface SessionArgs extends WorkloadArgs, TeamPlaybookArgs {
   url?: string;
@@ -23,6 +25,10 @@ export interface SessionArgs extends WorkloadArgs, TeamPlaybookArgs {
   out: string;
   baseline?: string;
   resume?: string;
+  /** roles the application connects as (--app-role); the config file's app_roles otherwise */
+  appRole?: string[];
+  /** the config file (--config), false for none (--no-config): a session takes its playbook_dirs and app_roles */
+  config?: string | false;
 }
 
 export async function sessionCommand(args: SessionArgs): Promise<number> {
@@ -32,9 +38,16 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let files: Awaited<ReturnType<typeof workloadFiles>> = [];
   let baseline: Snapshot | null = null;
   let resumed: Record<string, Decision> | undefined;
+  let appRoles: string[];
   let resumedNotes: ScratchCell[] | undefined;
   try {
-    notebooks = await selectNotebooks(args.playbook, PLAYBOOK_DIR, teamDirs(args, { playbookDirs: await configuredTeamDirs() })).catch((err) => Promise.reject(asUsageError(err)));
+    // the same file check reads, refused the same way when it is wrong: a session takes its team folders and app_roles
+    const config = args.config === false ? emptyConfig() : await loadConfig(args.config);
+    const teams = teamDirs(args, config);
+    const asUsage = (err: unknown) => Promise.reject(asUsageError(err));
+    if (config.file) checkConfigAgainst(config, await selectNotebooks(undefined, PLAYBOOK_DIR, teams).catch(asUsage));
+    appRoles = appRolesOf(args.appRole, config);
+    notebooks = await selectNotebooks(args.playbook, PLAYBOOK_DIR, teams).catch(asUsage);
     files = await workloadFiles(args);
     if (args.baseline) baseline = await readSnapshot(args.baseline);
     if (args.resume) {
@@ -53,7 +66,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
   let conn: Connected | null = null;
   if (!demo) {
     try {
-      conn = await connect(args.url);
+      conn = await connect(args.url, { appRoles });
     } catch (err) {
       return fail(err instanceof Error ? err.message : String(err));
     }
@@ -78,7 +91,7 @@ export async function sessionCommand(args: SessionArgs): Promise<number> {
         start: async (onEvent, signal) => {
           if (!conn) {
             onEvent({ type: 'status', text: 'starting the embedded demo database (PGlite)…' });
-            conn = await connect(undefined);
+            conn = await connect(undefined, { appRoles });
           }
           return runLive(conn, notebooks, onEvent, signal, { workloadFiles: files, workloadDatabase: args.workloadDatabase, onWorkload });
         },

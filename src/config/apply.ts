@@ -24,6 +24,11 @@ export interface Applied {
   expired: Expired[];
 }
 
+/** The roles the RLS checks judge: --app-role when given (it replaces the list), else the config's app_roles. */
+export function appRolesOf(given: string[] | undefined, config: Config): string[] {
+  return given?.length ? given : (config.appRoles ?? []);
+}
+
 /** Refuses a config naming a playbook, check or threshold the notebooks do not have, with its line. */
 export function checkConfigAgainst(config: Config, notebooks: Notebook[]): void {
   const fail = (path: (string | number)[], message: string): never => {

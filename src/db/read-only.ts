@@ -39,7 +39,8 @@ export interface QueryResult {
  * pg_stat_statements entries and log lines of the advisor's own are told apart from the application's.
  */
 export class ReadOnlyDb {
-  private readonly begin: string;
+  private begin: string;
+  private context: TransactionContext = { appRoles: [], schemas: [] };
 
   private constructor(
     private readonly pool: pg.Pool,
@@ -47,20 +48,26 @@ export class ReadOnlyDb {
     readonly options: ReadOnlyDbOptions,
     private statements = 0,
   ) {
-    // The timeouts are set by one SELECT rather than three SET LOCAL statements: a query of this shape is ours
-    // alone in pg_stat_statements, where from PostgreSQL 16 on a SET is counted together with the same SET sent
-    // by the application under the same role.
-    const settings = [
-      ['statement_timeout', String(Math.trunc(options.statementTimeoutMs))],
-      ['lock_timeout', String(Math.trunc(options.lockTimeoutMs))],
-      // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
-      ['jit', 'off'],
-    ];
-    this.begin =
-      `${markOwn('BEGIN TRANSACTION READ ONLY')}; ` +
-      markOwn(
-        `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `('${n}', '${v}')`).join(', ')}) AS s(name, value)`,
-      );
+    this.begin = beginStatements(options, this.context);
+  }
+
+  /**
+   * The roles the application connects as (--app-role, the config's app_roles): from now on every statement's
+   * transaction carries them as the transaction-local placeholder `pgadvisor.app_roles`, a JSON array.
+   */
+  setAppRoles(roles: string[]): void {
+    this.context = { ...this.context, appRoles: roles };
+    this.begin = beginStatements(this.options, this.context);
+  }
+
+  /**
+   * Schemas every statement's transaction appends to the session's search_path when they are not on it: where the
+   * extensions the cells name unqualified live (pg_stat_statements in `extensions`, say). Appended last, so a
+   * name the session already resolves keeps resolving the same way; the session's own search_path is never changed.
+   */
+  setExtensionSchemas(schemas: string[]): void {
+    this.context = { ...this.context, schemas: [...new Set(schemas)] };
+    this.begin = beginStatements(this.options, this.context);
   }
 
   static async open(target: Target, options: Partial<ReadOnlyDbOptions> = {}): Promise<ReadOnlyDb> {
@@ -215,4 +222,41 @@ function cancelBackend(config: pg.ClientConfig, client: pg.PoolClient): void {
   if (!active) return;
   const canceller = new pg.Client(config) as unknown as { cancel(c: unknown, q: unknown): void };
   canceller.cancel(client, active);
+}
+
+interface TransactionContext {
+  appRoles: string[];
+  schemas: string[];
+}
+
+/**
+ * BEGIN and the transaction-local settings, sent ahead of every statement. The timeouts are set by one SELECT
+ * rather than three SET LOCAL statements: a query of this shape is ours alone in pg_stat_statements, where from
+ * PostgreSQL 16 on a SET is counted together with the same SET sent by the application under the same role.
+ */
+function beginStatements(options: ReadOnlyDbOptions, { appRoles, schemas }: TransactionContext): string {
+  const lit = (v: string) => pg.escapeLiteral(v);
+  const settings = [
+    ['statement_timeout', lit(String(Math.trunc(options.statementTimeoutMs)))],
+    ['lock_timeout', lit(String(Math.trunc(options.lockTimeoutMs)))],
+    // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
+    ['jit', lit('off')],
+    // a placeholder the cells read with current_setting('pgadvisor.app_roles', true) (absent when pasted into psql)
+    ...(appRoles.length ? [['pgadvisor.app_roles', lit(JSON.stringify(appRoles))]] : []),
+    // the session's search_path, then each extension schema not already on it (computed by the server, which alone
+    // knows the path this role and database were given)
+    ...(schemas.length ? [['search_path', searchPathWith(schemas)]] : []),
+  ];
+  return (
+    `${markOwn('BEGIN TRANSACTION READ ONLY')}; ` +
+    markOwn(
+      `SELECT count(set_config(s.name, s.value, true)) AS pgadvisor_settings FROM (VALUES ${settings.map(([n, v]) => `(${lit(n)}, ${v})`).join(', ')}) AS s(name, value)`,
+    )
+  );
+}
+
+/** An SQL expression: the current search_path with `schemas` (quoted by the server) appended unless already on it. */
+function searchPathWith(schemas: string[]): string {
+  const added = schemas.map((s) => `CASE WHEN ${pg.escapeLiteral(s)} = ANY (current_schemas(false)) THEN NULL ELSE quote_ident(${pg.escapeLiteral(s)}) END`);
+  return `concat_ws(', ', nullif(current_setting('search_path'), ''), ${added.join(', ')})`;
 }

@@ -1,3 +1,4 @@
+import { normalizeLock } from './locks.ts';
 import type { Cell, Finding, Row, Severity } from './types.ts';
 import { SEVERITIES } from './types.ts';
 
@@ -14,6 +15,18 @@ export function toFindings(playbook: string, cell: Cell, rows: Row[]): Finding[]
     const id = `${playbook}/${cell.id}/${key}`;
     if (seen.has(id)) throw new Error(`check "${cell.id}" returned two findings for "${key}" (add a distinct key column)`);
     seen.add(id);
+    const up = (r.up as string | null | undefined) ?? null;
+    const evidence = asObject(r.evidence);
+    // every change states the lock it takes; advice may state the lock of the DDL it suggests
+    if (evidence.lock === null) delete evidence.lock;
+    if (up !== null && evidence.lock === undefined) throw new Error(`row ${i + 1} of check "${cell.id}" has an up but no evidence.lock`);
+    if (evidence.lock !== undefined) {
+      try {
+        evidence.lock = normalizeLock(evidence.lock);
+      } catch (err) {
+        throw new Error(`row ${i + 1} of check "${cell.id}": ${(err as Error).message}`, { cause: err });
+      }
+    }
     return {
       id,
       playbook,
@@ -22,8 +35,8 @@ export function toFindings(playbook: string, cell: Cell, rows: Row[]): Finding[]
       target: r.target as string,
       title: r.title as string,
       rationale: r.rationale as string,
-      evidence: asObject(r.evidence),
-      up: (r.up as string | null | undefined) ?? null,
+      evidence,
+      up,
       down: (r.down as string | null | undefined) ?? null,
       drops: asStrings(r.drops),
       keeps: asStrings(r.keeps),

@@ -16,8 +16,25 @@ export interface Connected {
   close(): Promise<void>;
 }
 
-/** Opens the read-only session: --url (or a target already resolved), DATABASE_URL, PG* variables, else the embedded demo. */
-export async function connect(url: string | Target | undefined, options: Partial<ReadOnlyDbOptions> = {}): Promise<Connected> {
+/** Extensions the notebooks' SQL names without a schema, as it stays runnable pasted into psql. */
+const UNQUALIFIED_EXTENSIONS = ['pg_stat_statements'];
+
+/**
+ * Where those extensions are installed in this database: a schema off the session's search_path (Supabase's
+ * `extensions`, a dedicated one) is appended to it inside each read-only transaction (ReadOnlyDb.setExtensionSchemas).
+ */
+function unqualifiedExtensionSchemas(server: ServerFacts): string[] {
+  return server.extensions.filter((e) => UNQUALIFIED_EXTENSIONS.includes(e.name)).map((e) => e.schema);
+}
+
+/**
+ * Opens the read-only session: --url (or a target already resolved), DATABASE_URL, PG* variables, else the embedded
+ * demo. `appRoles` are the application's roles every cell may read (ReadOnlyDb.setAppRoles).
+ */
+export async function connect(
+  url: string | Target | undefined,
+  { appRoles = [], ...options }: Partial<ReadOnlyDbOptions> & { appRoles?: string[] } = {},
+): Promise<Connected> {
   let target = typeof url === 'object' ? url : resolveTarget(url);
   let stopDemo: (() => Promise<void>) | undefined;
   if (target.source === 'demo') {
@@ -29,6 +46,8 @@ export async function connect(url: string | Target | undefined, options: Partial
   const early = Object.keys(options).length ? null : (await import('../db/prestart.ts')).takePrestarted(target);
   if (early) {
     const { db, server } = await early;
+    db.setAppRoles(appRoles);
+    db.setExtensionSchemas(unqualifiedExtensionSchemas(server));
     return { db, target, server, demo: false, close: () => db.close() };
   }
   const [{ ReadOnlyDb }, { probeServer }] = await Promise.all([import('../db/read-only.ts'), import('../db/server-facts.ts')]);
@@ -39,7 +58,9 @@ export async function connect(url: string | Target | undefined, options: Partial
     await stopDemo?.();
     throw err;
   }
+  db.setAppRoles(appRoles);
   const server = await probeServer(db);
+  db.setExtensionSchemas(unqualifiedExtensionSchemas(server));
   return {
     db,
     target,

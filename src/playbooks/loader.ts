@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { OWN_STATEMENT_FILTER } from '../workload/own.ts';
 import { ANALYZER_INPUTS, declaredUses, WORKLOAD_INPUT, type AnalyzerInputs } from './inputs.ts';
+import { MANAGED_TOPICS, type ManagedTopic } from './managed.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 import type { Cell, CellKind, Notebook, NotebookBlock, Privilege, Requirement, Severity, Threshold } from './types.ts';
 import { thresholdMarkers } from './thresholds.ts';
@@ -287,6 +288,9 @@ function addRequirement(req: Requirement, value: string, file: string, line: num
     if (m[2]) req.extensionVersions = { ...req.extensionVersions, [m[1]]: m[2] };
   } else if (value === 'workload') {
     req.workload = true;
+  } else if ((m = /^self-managed\s+([a-z]+)$/.exec(value))) {
+    if (!MANAGED_TOPICS.includes(m[1] as ManagedTopic)) throw new NotebookError(file, line, `unknown topic "${m[1]}" (${MANAGED_TOPICS.join(', ')})`);
+    req.selfManaged = m[1] as ManagedTopic;
   } else if ((m = /^privilege\s+(.+)$/.exec(value))) {
     const privs = m[1].split('|').map((s) => s.trim());
     for (const p of privs) {
@@ -294,6 +298,6 @@ function addRequirement(req: Requirement, value: string, file: string, line: num
     }
     req.privileges = privs as Privilege[];
   } else {
-    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME [>= VERSION], privilege A | B, workload)`);
+    throw new NotebookError(file, line, `cannot read requirement "${value}" (pg >= N, pg < N, extension NAME [>= VERSION], privilege A | B, workload, self-managed TOPIC)`);
   }
 }

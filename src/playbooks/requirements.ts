@@ -1,4 +1,5 @@
 import { extensionOffer, providerInfo, type KnownExtension } from '../db/providers.ts';
+import { managedBy } from './managed.ts';
 import type { Requirement, ServerFacts } from './types.ts';
 
 export function formatVersion(num: number): string {
@@ -38,6 +39,10 @@ export function unmetRequirement(req: Requirement, server: ServerFacts, run: Run
   }
   if (req.maxVersion && server.versionNum > req.maxVersion) {
     return `applies to PostgreSQL before ${formatVersion(req.maxVersion + 1)} (server is ${server.version})`;
+  }
+  if (req.selfManaged) {
+    const managed = managedBy(server, req.selfManaged);
+    if (managed) return managed;
   }
   const provider = providerInfo(server.provider?.id);
   if (req.workload && !run.workloadFiles && !server.extensions.some((e) => e.name === 'pg_stat_statements')) return workloadUnavailable(server);

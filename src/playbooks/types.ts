@@ -1,6 +1,7 @@
 // The contracts every part of pgadvisor shares: notebooks and their cells, cell runs, findings.
 // Nothing here knows about ink, the CLI or files.
 import type { WorkloadSourceSummary } from '../workload/types.ts';
+import type { ManagedTopic } from './managed.ts';
 
 export type Severity = 'info' | 'warning' | 'critical';
 export const SEVERITIES: readonly Severity[] = ['info', 'warning', 'critical'];
@@ -25,6 +26,8 @@ export interface Requirement {
   privileges?: Privilege[];
   /** a workload: pg_stat_statements in this database, or a --workload file */
   workload?: boolean;
+  /** a server the customer runs: on a managed provider the cell is skipped with what the provider does about this */
+  selfManaged?: ManagedTopic;
 }
 
 export type CellKind = 'probe' | 'check' | 'analyzer';

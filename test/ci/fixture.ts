@@ -1,5 +1,5 @@
-// Databases for the CI-output tests: planted findings (a duplicate index, a foreign key without an index),
-// one of them on a table whose name carries a terminal escape and a newline.
+// Databases for the CI-output tests: planted findings (duplicate indexes on tables with enough writes to make them
+// warnings, a foreign key without an index), one of them on a table whose name carries a terminal escape and a newline.
 import { createDatabase, type TestDatabase } from '../support/db.ts';
 import { emptyConfig } from '../../src/config/load.ts';
 import type { Config } from '../../src/config/schema.ts';
@@ -17,6 +17,11 @@ CREATE INDEX orders_note_b ON public.orders (note);
 CREATE TABLE public.${'U&"evil\\001B[31m\\000Aname"'} (id int PRIMARY KEY, v int);
 CREATE INDEX dup_one ON public.${'U&"evil\\001B[31m\\000Aname"'} (v);
 CREATE INDEX dup_two ON public.${'U&"evil\\001B[31m\\000Aname"'} (v);
+-- 20,000 writes to each table within the statistics window (at least a day): the duplicates' cost makes them warnings
+INSERT INTO public.orders (id, note) SELECT g, 'x' FROM generate_series(1, 10000) g;
+DELETE FROM public.orders;
+INSERT INTO public.${'U&"evil\\001B[31m\\000Aname"'} SELECT g, g FROM generate_series(1, 10000) g;
+DELETE FROM public.${'U&"evil\\001B[31m\\000Aname"'};
 `;
 
 export async function plantedDatabase(extra = ''): Promise<TestDatabase> {

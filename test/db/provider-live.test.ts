@@ -51,6 +51,28 @@ describe.runIf(hasRealServer)('a managed provider recognised on a real server', 
     }
   });
 
+  it('the cells about what the provider runs are skipped with what it does instead; a self-managed server runs them', async () => {
+    type Out = { skipped: { playbook: string; check: string; reason: string }[]; findings: { check: string; evidence: Record<string, unknown> }[] };
+    const args = ['check', '--json', '--allow-errors', '--playbook', 'backup-recovery', '--playbook', 'rls-security'];
+    const managed = JSON.parse((await runCli([...args, '--url', heroku.url])).stdout) as Out;
+    const reason = (check: string) => managed.skipped.find((x) => x.check === check)?.reason;
+    expect(reason('wal_archiving')).toBe('Heroku Postgres manages this: Heroku Postgres archives WAL continuously (rollbacks and followers) and takes logical backups with PG Backups');
+    expect(reason('data_checksums')).toMatch(/^Heroku Postgres manages this: /);
+    expect(reason('synchronous_standbys')).toBe('Heroku Postgres manages this: Heroku runs followers and high availability as add-on plans');
+    for (const check of ['hba_rules', 'tls_settings']) {
+      expect(reason(check)).toBe("Heroku Postgres manages this: pg_hba.conf and TLS are the provider's: use its network allow-list and connection security settings");
+    }
+    // what the customer can change is still judged, in the provider's terms
+    // (the test server runs with log_statement = none, which audit_logging always reports)
+    const audit = managed.findings.find((f) => f.check === 'audit_logging')!;
+    expect(audit.evidence.alter_system).toBeUndefined();
+    expect(audit.evidence.provider_way).toMatch(/^Heroku refuses ALTER SYSTEM/);
+
+    const plainOut = JSON.parse((await runCli([...args, '--url', plain.url])).stdout) as Out;
+    const selfManaged = ['wal_archiving', 'data_checksums', 'synchronous_standbys', 'hba_rules', 'tls_settings'];
+    expect(plainOut.skipped.filter((x) => selfManaged.includes(x.check))).toEqual([]);
+  });
+
   it('the snapshot keeps the provider; a server without the marks has none, though it holds a provider’s role', async () => {
     const r = await runCli(['check', '--playbook', 'connections', '--save', dir, '--url', heroku.url]);
     expect(r.code).toBe(0);

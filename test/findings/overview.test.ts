@@ -86,6 +86,10 @@ describe('locks', () => {
     expect(evidenceLock({ lock: 'ACCESS_EXCLUSIVE LOCK' })).toEqual({ mode: 'ACCESS EXCLUSIVE' });
     expect(evidenceLock({ lock: { mode: 'ACCESS EXCLUSIVE', rewrites: true } })).toEqual({ mode: 'ACCESS EXCLUSIVE', rewrites: 'yes' });
     expect(evidenceLock({ lock: 'none' })).toEqual({ mode: null });
+    // the shape every notebook states: held says whether it rewrites or scans
+    expect(evidenceLock({ lock: { mode: 'ACCESS EXCLUSIVE', on: ['public.t'], held: 'rewrite', blocks: '…' } })).toEqual({ mode: 'ACCESS EXCLUSIVE', held: 'rewrite', rewrites: 'yes', on: ['public.t'] });
+    expect(evidenceLock({ lock: { mode: 'SHARE UPDATE EXCLUSIVE', on: ['public.t'], held: 'scan', blocks: '…' } })).toEqual({ mode: 'SHARE UPDATE EXCLUSIVE', held: 'scan', scans: true, on: ['public.t'] });
+    expect(evidenceLock({ lock: { mode: 'none', on: [], held: 'brief', blocks: '…' } })).toEqual({ mode: null, held: 'brief', on: [] });
     const stated = riskOf(f('x', 'public.t', 'info', { lock: { level: 'SHARE ROW EXCLUSIVE', rewrites: false }, table_size: '2 MB' }, 'ALTER TABLE t ENABLE ROW LEVEL SECURITY'));
     expect(stated).toEqual({ lock: 'SHARE ROW EXCLUSIVE', lockFrom: 'evidence', rewrites: 'no', scans: false, held: 'brief', on: ['t'], tableBytes: 2 * 1024 ** 2 });
     const parsed = riskOf(f('x', 'public.t', 'info', { rewrites_table: true, table_bytes: 99 }, 'ALTER TABLE t ALTER COLUMN c TYPE jsonb'));

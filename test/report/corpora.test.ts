@@ -146,7 +146,9 @@ describe.runIf(hasRealServer)('report of pagila with its workload', () => {
     expect(keys).toMatch(/N\+1: public\.inventory fetched by inventory_id/);
     expect(keys).toMatch(/N\+1: public\.customer fetched by customer_id/);
     expect(keys).toContain('SECURITY DEFINER function public.rewards_report has no fixed search_path');
-    expect(keys.match(/Exact duplicate indexes/g)).toHaveLength(1);
+    // the six duplicates on payment's small partitions are info (graded by their cost), so they may rank below the
+    // cut; where they are listed, it is once, as their pattern
+    expect((keys.match(/Exact duplicate indexes/g) ?? []).length).toBeLessThanOrEqual(1);
     expect(keys).not.toMatch(/payment_p2022_0\d_customer_id_idx duplicates/);
   });
 
@@ -183,10 +185,11 @@ describe.runIf(hasRealServer)('report of musicbrainz (516 tables)', () => {
 
   it('shows the checks that fire hundreds of times as patterns, not walls', () => {
     const { snap, md } = report();
-    for (const check of ['fk_without_index', 'fk_delete_rule', 'serial_columns']) expect(snap.findings.filter((f) => f.check === check).length, check).toBeGreaterThan(100);
+    // (fk_delete_rule no longer fires on a schema without data: NO ACTION is a decision, reported only with evidence)
+    for (const check of ['fk_without_index', 'serial_columns']) expect(snap.findings.filter((f) => f.check === check).length, check).toBeGreaterThan(100);
     // one heading per pattern and three examples under it (expectReportStructure counts them exactly)
     const findingHeadings = md.split('\n').filter((l) => /^#{4,5} [\d.]+ (🔴|🟠|🔵) /.test(l));
-    expect(snap.findings.length).toBeGreaterThan(800);
+    expect(snap.findings.length).toBeGreaterThan(600);
     expect(findingHeadings.length).toBeLessThan(60);
     expect(md.length).toBeLessThan(2_500_000);
   });

@@ -48,7 +48,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     await pty.waitFor('6 pending', 120_000);
     // from the overview (where the six foreign keys are one pattern) into the Indexes notebook
     pty.send('\t');
-    await selectRow(pty, `WARN public."${SHOWN.osc}"`);
+    await selectRow(pty, `INFO public."${SHOWN.osc}"`);
     pty.mark();
     pty.send('\r');
     await pty.waitFor('CREATE INDEX CONCURRENTLY');
@@ -66,7 +66,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     pty.mark();
     pty.send('a');
     await pty.waitFor('✓ 1 accepted');
-    await selectRow(pty, `WARN public."${SHOWN.rtl}"`);
+    await selectRow(pty, `INFO public."${SHOWN.rtl}"`);
     pty.mark();
     pty.send('a');
     await pty.waitFor('✓ 2 accepted');
@@ -88,7 +88,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     const clip = [...pty.raw().matchAll(OSC52)].map((m) => Buffer.from(m[1], 'base64').toString('utf8'));
     expect(clip.map((c) => `${c}\n`)).toEqual([copied]);
     expectNoRawNames(pty.raw().replace(OSC52, ''), 'the terminal');
-    expect(shown).not.toMatch(/^\s*WARN\s+public\.fake/m);
+    expect(shown).not.toMatch(/^\s*(?:INFO|WARN|CRIT)\s+public\.fake/m);
 
     const files = (await fs.readdir(out)).sort();
     const migration = await fs.readFile(path.join(out, files.find((f) => f.endsWith('.migration.sql'))!), 'utf8');
@@ -101,7 +101,7 @@ describe.skipIf(!hasScript || !hasRealServer)('the TUI over hostile names, raw t
     pty = runInPty(['replay', snapshot, '--out', out], { columns: 120, rows: 40 });
     await pty.waitFor('offline replay of');
     pty.send('\t');
-    await selectRow(pty, `WARN public."${SHOWN.sgr}"`);
+    await selectRow(pty, `INFO public."${SHOWN.sgr}"`);
     pty.mark();
     pty.send('\r');
     await pty.waitFor('CREATE INDEX CONCURRENTLY');

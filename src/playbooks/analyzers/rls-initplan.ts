@@ -1,6 +1,7 @@
 // Policies that call a STABLE function once per row when once per query would do: found in the parsed
 // expression, fixed by wrapping each such call in (SELECT …) so the planner runs it as an InitPlan.
 import type { Analyzer, FindingRow } from '../analyzer.ts';
+import { lockOf } from '../locks.ts';
 import type { Row } from '../types.ts';
 import { argsRowIndependent, containsStableCall, resolveFn, toFnInfos, type FnInfo } from './rls-functions.ts';
 import { callTokens, hoistRange, isPlainCall, parseExpr, sourceText, walk, wrapInSelect, type ParsedExpr, type Visit } from './policy-expr.ts';
@@ -136,6 +137,7 @@ export const rlsInitplan: Analyzer = {
           using: pol.using_expr ?? null,
           with_check: pol.check_expr ?? null,
           rewritten: Object.fromEntries(hits.map((r) => [r.clause === 'USING' ? 'using' : 'with_check', r.rewritten])),
+          ...(rewritable ? { lock: lockOf('ACCESS EXCLUSIVE', [String(pol.quoted_table)], 'brief') } : {}),
         },
         up: rewritable ? `${alter} ${hits.map((r) => `${r.clause} (${r.rewritten})`).join(' ')};` : null,
         down: rewritable ? `${alter} ${hits.map((r) => `${r.clause} (${r.original})`).join(' ')};` : null,

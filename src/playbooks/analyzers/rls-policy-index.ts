@@ -1,5 +1,6 @@
 // Columns a policy filters on (`user_id = auth.uid()`, `tenant_id IN (…)`) that no index starts with.
 import type { Analyzer, FindingRow } from '../analyzer.ts';
+import { lockOf } from '../locks.ts';
 import type { Row } from '../types.ts';
 import { resolveFn, toFnInfos, type FnInfo } from './rls-functions.ts';
 import { conjuncts, parseExpr, some, type Node } from './policy-expr.ts';
@@ -169,7 +170,7 @@ export const rlsPolicyIndex: Analyzer = {
           (large ? '' : `The table is small now (about ${c.estRows} rows), so this matters as it grows. `) +
           `The index is built CONCURRENTLY, without blocking writes.`,
         severity: large ? 'warning' : 'info',
-        evidence: { column: c.column, est_rows: c.estRows, policies: c.policies, index: ddl.index },
+        evidence: { column: c.column, est_rows: c.estRows, policies: c.policies, index: ddl.index, lock: lockOf('SHARE UPDATE EXCLUSIVE', [String(ddl.tbl)], 'build') },
         up: String(ddl.up),
         down: String(ddl.down),
       });

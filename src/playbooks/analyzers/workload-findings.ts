@@ -10,6 +10,7 @@ import { indexName } from './workload-ddl.ts';
 import { formatBytes, formatMs, grade, gradeBasis, pct, round } from './workload-impact.ts';
 import { SELECTION, type Choice } from './workload-select.ts';
 import { boundText, THRESHOLDS } from './workload-validate.ts';
+import { lockOf } from '../locks.ts';
 import { qualifiedName, shorten } from './workload-statements.ts';
 
 /** Where pg_trgm goes when the migration has to create it: a schema for extensions, not public. */
@@ -155,7 +156,16 @@ export function proposal(choice: Choice, ctx: FindingContext): Proposal {
         ...(c.kinds.includes('trigram') ? { trigram_min_chars: CANDIDATE_LIMITS.trigramMinChars } : {}),
         experiment_bound: boundText(),
       },
-      ...(partitioned ? { partitioned_procedure: partitionedProcedure(table, spec) } : {}),
+      ...(partitioned
+        ? { partitioned_procedure: partitionedProcedure(table, spec) }
+        : {
+            lock: lockOf(
+              'SHARE UPDATE EXCLUSIVE',
+              [qualified(table.schema, table.name)],
+              'build',
+              replaced ? `then DROP INDEX CONCURRENTLY of ${quoteIdent(replaced.name)}: the same lock, briefly` : undefined,
+            ),
+          }),
     },
     up,
     down,

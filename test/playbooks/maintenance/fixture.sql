@@ -10,6 +10,9 @@ CREATE TABLE "Odd Mäint"."Dead ""Rows""" (id int, "Väl ue" text) WITH (autovac
 INSERT INTO "Odd Mäint"."Dead ""Rows""" SELECT g, 'x' || g FROM generate_series(1, 20000) g;
 CREATE TABLE app.few_dead (id int) WITH (autovacuum_enabled = off);
 INSERT INTO app.few_dead SELECT generate_series(1, 20000);
+-- autovacuum enabled but kept off the table by a lock another session holds (planted: the test takes the lock,
+-- then fills the table and deletes half of it)
+CREATE TABLE app.locked_out (id int);
 CREATE TABLE app.tiny_dirty (id int) WITH (autovacuum_enabled = false);
 INSERT INTO app.tiny_dirty SELECT generate_series(1, 600);
 

@@ -30,6 +30,9 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     await locker.connect();
     await locker.query('BEGIN');
     await locker.query('LOCK TABLE app.old_xids IN SHARE UPDATE EXCLUSIVE MODE');
+    // the same lock keeps autovacuum off app.locked_out while it gets its dead rows
+    await locker.query('LOCK TABLE app.locked_out IN SHARE UPDATE EXCLUSIVE MODE');
+    await db.exec('INSERT INTO app.locked_out SELECT generate_series(1, 20000); DELETE FROM app.locked_out WHERE id <= 10000');
     await withClient(db.url, async (c) => {
       await c.query('SET synchronous_commit = off');
       await c.query('DO $$ BEGIN FOR i IN 1..110000 LOOP PERFORM txid_current(); COMMIT; END LOOP; END $$');
@@ -55,7 +58,7 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
   });
 
   it('finds tables past their autovacuum trigger, not tiny or barely dirty ones', () => {
-    expect(targets(data, 'vacuum_overdue')).toEqual(['"Odd Mäint"."Dead ""Rows"""', 'app.churny', 'app.small_churn', 'app.stale', 'app.tuned']);
+    expect(targets(data, 'vacuum_overdue')).toEqual(['"Odd Mäint"."Dead ""Rows"""', 'app.churny', 'app.locked_out', 'app.small_churn', 'app.stale', 'app.tuned']);
     const dead = find(data, 'vacuum_overdue', '"Odd Mäint"."Dead ""Rows"""');
     expect(dead.severity).toBe('warning');
     expect(dead.title).toBe('10000 dead rows (50.0% of the table) wait for vacuum');
@@ -64,11 +67,27 @@ describe.skipIf(!hasRealServer)('maintenance playbook on planted problems and ne
     expect(dead.up).toBeNull();
   });
 
+  it('says what the server shows about autovacuum instead of guessing why a table waits', () => {
+    // autovacuum is on for this table and running on the server, but another session's lock keeps it off the table
+    const locked = find(data, 'vacuum_overdue', 'app.locked_out');
+    expect(locked.evidence).toMatchObject({ autovacuum_enabled: true, autovacuum: { launcher_running: true } });
+    expect(locked.rationale).toMatch(/Another session holds a lock that conflicts with vacuum on it \(pid \d+ holds ShareUpdateExclusiveLock since .+\): autovacuum skips a table it cannot lock/);
+    expect(locked.rationale).not.toMatch(/busy elsewhere or throttled/);
+    expect(String(locked.evidence.conflicting_locks)).toMatch(/^pid \d+ holds ShareUpdateExclusiveLock/);
+    // the facts behind every finding, whatever the cause
+    for (const f of findingsOf(data, 'vacuum_overdue')) {
+      expect(f.evidence.autovacuum, f.target).toMatchObject({ launcher_running: true, max_workers: expect.any(Number), cost_limit: expect.any(String) });
+      expect(f.evidence.lock, f.target).toMatchObject({ mode: 'SHARE UPDATE EXCLUSIVE', held: 'scan' });
+      expect(String((f.evidence.lock as { note: string }).note)).toContain('brief ACCESS EXCLUSIVE');
+    }
+  });
+
   it('finds never-analyzed tables with rows, partitioned parents without statistics, and stale statistics', () => {
     expect(targets(data, 'analyze_overdue')).toEqual([
       '"Odd Mäint"."Dead ""Rows"""',
       'app.churny',
       'app.events',
+      'app.locked_out',
       'app.never_analyzed',
       'app.small_churn',
       'app.stale',

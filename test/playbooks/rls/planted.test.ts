@@ -8,7 +8,7 @@ import type { RunResult } from '../../../src/playbooks/types.ts';
 import { applyAll, byCheck, dropRoles, fixture, newSuffix, rowsOf, statusOf, targetsOf } from './helpers.ts';
 
 const s = newSuffix();
-const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner'].map((r) => `${r}_${s}`);
+const roles = ['app_owner', 'app_user', 'admin', 'bypass_login', 'bypass_nologin', 'group_owner', 'provisioner', 'dbmaker', 'creator_nologin'].map((r) => `${r}_${s}`);
 
 describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
   let db: TestDatabase;
@@ -45,7 +45,7 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     expect(rows.find((r) => r.table === 'forced')).toMatchObject({ rls_forced: true, sees_all_rows: '' });
     expect(rows.find((r) => r.table === 'exposed_read')).toMatchObject({ rls_enabled: false, select: '' });
     expect(rows.find((r) => r.table === 'internal')).toMatchObject({ sees_all_rows: `app_owner_${s} (owner), bypass_login_${s} (BYPASSRLS)` });
-    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(13);
+    expect(rows.filter((r) => r.schema === 'app')).toHaveLength(15);
   });
 
   it('RLS off on tables row-filtered roles can use; not for tables only bypass roles or nobody can use', () => {
@@ -82,7 +82,23 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
   });
 
   it('always-true write policy for a row-filtered role; not the admin override nor a public read', () => {
-    expect(targetsOf(data, 'always_true_write_policies')).toEqual(['app.docs.docs_anyone_updates']);
+    expect(targetsOf(data, 'always_true_write_policies')).toEqual(['app.docs.docs_anyone_updates', 'app.inbox.inbox_insert']);
+    // the role's rows on docs are confined by docs_own and docs_insert: an always-true UPDATE there writes across them
+    const docs = byCheck(data, 'always_true_write_policies').find((f) => f.target === 'app.docs.docs_anyone_updates')!;
+    expect(docs.severity).toBe('critical');
+    expect(docs.evidence.confining_policies_on_table).toEqual(['docs_insert', 'docs_own', 'docs_shared']);
+    expect(docs.rationale).toContain('into another user');
+    // confined on other tables only: a leftover to fix, not a cross-tenant write
+    const inbox = byCheck(data, 'always_true_write_policies').find((f) => f.target === 'app.inbox.inbox_insert')!;
+    expect(inbox.severity).toBe('warning');
+    expect(inbox.evidence.confining_policies_on_table).toEqual([]);
+  });
+
+  it('several permissive policies are one OR-ed condition: the finding claims readability, not speed', () => {
+    const [f] = byCheck(data, 'multiple_permissive_policies');
+    expect(f.rationale).toContain('joins permissive policies with OR into one condition');
+    expect(f.rationale).toContain('changes nothing in speed');
+    expect(f.rationale).not.toMatch(/does the same work once|cheapest first/);
   });
 
   it('per-row current_setting: rewritten; the already-wrapped notes policy is left alone', () => {
@@ -134,15 +150,39 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
 
   it('owner exempt from RLS: warning where only the owner has grants; not forced tables or NOLOGIN owners', () => {
     const found = byCheck(data, 'owner_not_forced');
-    expect(found.map((f) => f.target).sort()).toEqual(['app.blanket', 'app.docs', 'app.notes', 'app.owned_only']);
+    expect(found.map((f) => f.target).sort()).toEqual(['app.blanket', 'app.docs', 'app.inbox', 'app.notes', 'app.owned_only']);
     expect(found.find((f) => f.target === 'app.owned_only')!.severity).toBe('warning');
     expect(found.find((f) => f.target === 'app.docs')!.severity).toBe('info');
   });
 
   it('SECURITY DEFINER without search_path; not with one, not invoker functions', () => {
-    expect(targetsOf(data, 'security_definer_search_path')).toEqual(['app.secdef_no_path(p integer)', 'app.secdef_proc()']);
-    const f = byCheck(data, 'security_definer_search_path').find((x) => x.target.startsWith('app.secdef_no_path'))!;
-    expect(f.up).toBe('ALTER FUNCTION app.secdef_no_path(p integer) SET search_path = public, app, pg_temp;');
+    expect(targetsOf(data, 'security_definer_search_path')).toEqual([
+      'app.secdef_no_path(p integer)',
+      'app.secdef_proc()',
+      'open_sesame.secdef_open()',
+      'tidy.secdef_trusted(p integer)',
+    ]);
+    const find = (t: string) => byCheck(data, 'security_definer_search_path').find((x) => x.target.startsWith(t))!;
+    // only superusers and its owner can create objects in public and tidy: the pin closes the hole
+    const trusted = find('tidy.secdef_trusted');
+    expect(trusted.up).toBe('ALTER FUNCTION tidy.secdef_trusted(p integer) SET search_path = public, tidy, pg_temp;');
+    expect(trusted.down).toBe('ALTER FUNCTION tidy.secdef_trusted(p integer) RESET search_path;');
+    expect(trusted.evidence.lock).toMatchObject({ mode: 'none', held: 'brief' });
+    // app_user may create in app: pinning app would leave the hole open, so it is advice with both ways out
+    const app = find('app.secdef_no_path');
+    expect(app.up).toBeNull();
+    expect(app.rationale).toContain(`app (by app_user_${s}) may create objects there`);
+    expect(app.evidence).toMatchObject({
+      writable_by_others: { app: [`app_user_${s}`] },
+      revoke_first: `REVOKE CREATE ON SCHEMA app FROM app_user_${s};`,
+      qualified_names_pin: 'ALTER FUNCTION app.secdef_no_path(p integer) SET search_path = pg_catalog, pg_temp;',
+      see: [],
+    });
+    // PUBLIC may create in open_sesame: linked to that schema's own finding
+    const open = find('open_sesame.secdef_open');
+    expect(open.up).toBeNull();
+    expect(open.evidence.see).toEqual(['rls-security/schema_create_public/open_sesame']);
+    expect(data.findings.map((f) => f.id)).toContain('rls-security/schema_create_public/open_sesame');
   });
 
   it('views over RLS tables without security_invoker; not invoker views nor views over plain tables', () => {
@@ -161,6 +201,62 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     const f = byCheck(data, 'security_settings').find((x) => x.target === 'setting password_encryption')!;
     expect(f.severity).toBe('warning');
     expect(f.evidence).toMatchObject({ value: 'md5' });
+    expect(f.rationale).not.toContain('replayable');
+  });
+
+  it('settings: ssl off names the methods that really send passwords in clear; md5 sends a salted hash', () => {
+    // the test server runs without TLS
+    const f = byCheck(data, 'security_settings').find((x) => x.target === 'setting ssl')!;
+    expect(f.rationale).toContain('password, ldap, radius, pam, bsd');
+    expect(f.rationale).toContain('md5 sends a salted hash');
+    expect(f.rationale).not.toContain('passwords (unless SCRAM)');
+  });
+
+  it('default privileges that grant to PUBLIC: revoked by the fix; grants to one role and function defaults are near misses', async () => {
+    const found = byCheck(data, 'default_privileges_public');
+    expect(found.map((f) => f.target)).toEqual([`default privileges of app_owner_${s} in app on TABLES`]);
+    expect(found[0].up).toBe(`ALTER DEFAULT PRIVILEGES FOR ROLE app_owner_${s} IN SCHEMA app REVOKE SELECT ON TABLES FROM PUBLIC;`);
+    expect(found[0].down).toBe(`ALTER DEFAULT PRIVILEGES FOR ROLE app_owner_${s} IN SCHEMA app GRANT SELECT ON TABLES TO PUBLIC;`);
+    // applied, a table created afterwards no longer grants to PUBLIC; the rollback brings the default back
+    const publicCanRead = async (t: string) => {
+      await applyAll(db.url, [`SET ROLE app_owner_${s}; CREATE TABLE app.${t} (id int); RESET ROLE`]);
+      const { rows } = await db.exec(`SELECT has_table_privilege('public', 'app.${t}', 'SELECT') AS ok`);
+      await db.exec(`DROP TABLE app.${t}`);
+      return rows[0].ok;
+    };
+    expect(await publicCanRead('before_fix')).toBe(true);
+    await applyAll(db.url, [found[0].up!]);
+    expect(await publicCanRead('after_fix')).toBe(false);
+    await applyAll(db.url, [found[0].down!]);
+    expect(await publicCanRead('after_rollback')).toBe(true);
+  });
+
+  it('login roles that can create roles or databases; not one that cannot log in', () => {
+    const found = byCheck(data, 'powerful_login_roles').filter((f) => f.target.endsWith(`_${s}`));
+    expect(found.map((f) => [f.target, f.severity])).toEqual([
+      [`dbmaker_${s}`, 'info'],
+      [`provisioner_${s}`, 'warning'],
+    ]);
+    expect(found[1].rationale).toContain('pg_execute_server_program');
+    expect(found[1].evidence).toMatchObject({ ddl: `ALTER ROLE provisioner_${s} NOCREATEROLE;` });
+  });
+
+  it('secret-looking text columns, with a confidence; hashed, about-the-secret and binary columns are near misses', () => {
+    const found = byCheck(data, 'plaintext_secrets').filter((f) => f.target.startsWith('app.accounts.'));
+    expect(found.map((f) => [f.target, f.evidence.confidence, f.severity])).toEqual([
+      ['app.accounts.api_token', 'medium', 'info'],
+      ['app.accounts.password', 'high', 'warning'],
+      ['app.accounts.secret', 'low', 'info'],
+    ]);
+    expect(found[1].rationale).toContain('stores it as readable text');
+    // the roles other than the owner that may read it (none here)
+    expect(found[1].evidence.readers).toEqual([]);
+  });
+
+  it('DDL not logged (log_statement none, no pgaudit): advice', () => {
+    const [f] = byCheck(data, 'audit_logging');
+    expect(f).toMatchObject({ target: 'setting log_statement', severity: 'info' });
+    expect(f.evidence).toMatchObject({ alter_system: "ALTER SYSTEM SET log_statement = 'ddl';", pgaudit_installed: false });
   });
 
   it('every fix applies, changes the schema, and its rollback restores the identical schema', async () => {
@@ -170,7 +266,8 @@ describe.skipIf(!hasRealServer)('rls-security on a generic role model', () => {
     for (const f of fixes) {
       await applyAll(db.url, [f.up!]);
       const applied = await schemaDump(db.url);
-      if (f.check !== 'schema_create_public') expect(applied, f.id).not.toBe(before); // pg_dump --no-privileges hides grants
+      // pg_dump --no-privileges hides grants and default privileges
+      if (f.check !== 'schema_create_public' && f.check !== 'default_privileges_public') expect(applied, f.id).not.toBe(before);
       await applyAll(db.url, [f.down!]);
       expect(await schemaDump(db.url), f.id).toBe(before);
     }

@@ -30,20 +30,30 @@ const cases = [
   {
     corpus: 'pagila' as const,
     // [findings, findings with a migration]; serial: payment is partitioned, so advice
+    // missing_foreign_keys: payment's customer_id, rental_id and staff_id have keys on 6 of its 7 partitions, not on the parent
     schema: { missing_primary_key: [0, 0], json_columns: [0, 0], timestamp_without_time_zone: [0, 0], varchar_limits: [0, 0],
-              serial_columns: [13, 12], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
+              serial_columns: [13, 12], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0],
+              fk_type_mismatch: [0, 0], char_columns: [1, 0], fk_nullable_never_null: [0, 0], names_at_limit: [0, 0],
+              redundant_unique_constraints: [0, 0], missing_foreign_keys: [3, 0] },
   },
   {
     corpus: 'musicbrainz' as const,
+    // fk_delete_rule: a schema without data shows no parent deleted after its children, and NO ACTION is a decision, so
+    // none of its 288 identifying keys (cover_art_type → art_type among them) is reported
     schema: { missing_primary_key: [16, 9], json_columns: [0, 0], timestamp_without_time_zone: [0, 0], varchar_limits: [67, 0],
-              serial_columns: [239, 239], fk_delete_rule: [288, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
+              serial_columns: [239, 239], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0],
+              // char_columns: codes (ISO, ISRC, ISWC…) in char(n); names_at_limit: seven foreign key names written longer than 63 bytes
+              fk_type_mismatch: [0, 0], char_columns: [14, 0], fk_nullable_never_null: [0, 0], names_at_limit: [7, 0],
+              redundant_unique_constraints: [0, 0], missing_foreign_keys: [0, 0] },
   },
   {
     corpus: 'basejump' as const,
     // basejump.config has no primary key (advice: no unique candidate); the findings on the Supabase stub's own
     // tables (auth.users varchar, supabase_functions.hooks serial) are set aside: the platform owns those schemas
     schema: { missing_primary_key: [1, 0], json_columns: [0, 0], timestamp_without_time_zone: [0, 0], varchar_limits: [0, 0],
-              serial_columns: [0, 0], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0] },
+              serial_columns: [0, 0], fk_delete_rule: [0, 0], not_valid_constraints: [0, 0], money_columns: [0, 0],
+              fk_type_mismatch: [0, 0], char_columns: [0, 0], fk_nullable_never_null: [0, 0], names_at_limit: [0, 0],
+              redundant_unique_constraints: [0, 0], missing_foreign_keys: [0, 0] },
   },
 ];
 

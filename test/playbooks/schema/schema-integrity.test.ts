@@ -36,11 +36,11 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     expect(bad.map((r) => `${r.cell}: ${r.reason}`)).toEqual([]);
     const summary = Object.fromEntries(runOf(data, 'type_summary').rows.map((r) => [r.kind, [Number(r.columns), Number(r.tables)]]));
     expect(summary).toEqual({
-      json: [3, 3],
+      json: [6, 6],
       money: [1, 1],
       serial: [8, 8],
       'timestamp without time zone': [2, 1],
-      'varchar(n)': [2, 1],
+      'varchar(n)': [6, 5],
     });
     expect(data.findings.filter((f) => /ext_owned|databasechangelog|_prisma_migrations/.test(f.target)).map((f) => f.id)).toEqual([]);
   });
@@ -53,6 +53,9 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
       'app.nullable_unique',
       'app.parted',
       'app.promotable',
+      'app.pub_full',
+      'app.pub_no_key',
+      'app.pub_unique',
       'app.uq_constraint',
     ]);
     const p = find(data, 'missing_primary_key', 'app.promotable');
@@ -79,6 +82,35 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     expect(find(data, 'missing_primary_key', 'app.nullable_unique').evidence.suggested_ddl).toContain('ADD COLUMN id bigint');
   });
 
+  it('grades a missing primary key by what identifies the rows and whether the table is published', async () => {
+    const pk = (t: string) => find(data, 'missing_primary_key', t);
+    // a unique index on NOT NULL columns already tells rows apart: info, and the text does not claim duplicates
+    const promotable = pk('app.promotable');
+    expect(promotable.severity).toBe('info');
+    expect(promotable.rationale).toContain('already tells every row apart: no duplicates can creep in, pg_repack can use it');
+    expect(promotable.rationale).not.toContain('duplicates can creep in, pg_repack refuses');
+    expect(pk('app.uq_constraint').severity).toBe('info');
+    // nothing to identify the rows: warning, naming what logical replication would do
+    const noKey = pk('app.no_key');
+    expect(noKey.severity).toBe('warning');
+    expect(noKey.rationale).toContain('as soon as it is published for logical replication, every UPDATE and DELETE on it fails on the primary');
+    expect(noKey.rationale).toContain('pg_repack refuses it (it needs a primary key or a unique index on NOT NULL columns)');
+    // published now: its updates fail today
+    const published = pk('app.pub_no_key');
+    expect(published.severity).toBe('critical');
+    expect(published.evidence.publications).toEqual(['pgadv_pub']);
+    await rolledBack(db.url, async (c) => {
+      await c.query(`INSERT INTO app.pub_no_key VALUES (1, 'a')`);
+      await expect(c.query(`UPDATE app.pub_no_key SET b = 'b'`)).rejects.toThrow(/does not have a replica identity/);
+    });
+    // near misses: REPLICA IDENTITY FULL replicates (warning); a published table with a unique index (info, with the DDL to name it)
+    expect(pk('app.pub_full').severity).toBe('warning');
+    const unique = pk('app.pub_unique');
+    expect(unique.severity).toBe('info');
+    expect(unique.rationale).toContain('which this table needs now: it is published (pgadv_pub)');
+    expect(unique.evidence.replica_identity_ddl).toBe('ALTER TABLE app.pub_unique REPLICA IDENTITY USING INDEX pub_unique_a;');
+  });
+
   it('the advised identity key is valid DDL', async () => {
     await rolledBack(db.url, async (c) => {
       await c.query(find(data, 'missing_primary_key', 'app.no_key').evidence.suggested_ddl as string);
@@ -88,7 +120,14 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
   });
 
   it('offers json to jsonb only for a small table nothing else depends on', () => {
-    expect(targets(data, 'json_columns')).toEqual(['app.big_docs.body', 'app.docs.body', 'app.docs_viewed.body']);
+    expect(targets(data, 'json_columns')).toEqual([
+      'app.big_docs.body',
+      'app.docs.body',
+      'app.docs_viewed.body',
+      'app.dup_docs.body',
+      'app.nul_docs.body',
+      'app.webhook_events.payload',
+    ]);
     const docs = find(data, 'json_columns', 'app.docs.body');
     expect(docs.up).toBe('ALTER TABLE app.docs ALTER COLUMN body TYPE jsonb;');
     expect(docs.down).toBe('ALTER TABLE app.docs ALTER COLUMN body TYPE json;');
@@ -100,6 +139,29 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     const big = find(data, 'json_columns', 'app.big_docs.body');
     expect(big.up).toBeNull();
     expect(Number(big.evidence.table_bytes)).toBeGreaterThan(10 * 1024 * 1024);
+    // json is indexable through expressions: the rationale does not say otherwise
+    expect(docs.rationale).toContain('single keys can be indexed through expressions');
+    expect(docs.rationale).not.toContain('cannot be indexed');
+  });
+
+  it('never offers json to jsonb where it would fail or change values, nor where the name says the text is kept verbatim', async () => {
+    const nul = find(data, 'json_columns', 'app.nul_docs.body');
+    expect(nul.up).toBeNull();
+    expect(nul.evidence).toMatchObject({ rows_with_nul_escape: 1 });
+    expect(nul.rationale).toContain('1 row contains the \\u0000 escape, which jsonb rejects');
+    // it would have failed: the conversion the check refuses to offer
+    await rolledBack(db.url, async (c) => {
+      await expect(c.query('ALTER TABLE app.nul_docs ALTER COLUMN body TYPE jsonb')).rejects.toThrow(/unsupported Unicode escape sequence/);
+    });
+    const dup = find(data, 'json_columns', 'app.dup_docs.body');
+    expect(dup.up).toBeNull();
+    expect(dup.evidence).toMatchObject({ rows_with_duplicate_keys: 1, rows_with_nul_escape: 0 });
+    const hook = find(data, 'json_columns', 'app.webhook_events.payload');
+    expect(hook.up).toBeNull();
+    expect(hook.evidence).toMatchObject({ exact_text_name: true });
+    expect(hook.rationale).toContain('keep json and index the keys you query through expressions');
+    // the near miss: small, nothing depends on it, values checked
+    expect(find(data, 'json_columns', 'app.docs.body').evidence).toMatchObject({ rows_with_nul_escape: 0, rows_with_duplicate_keys: 0 });
   });
 
   it('reports timestamp columns per table as advice, naming the views in the way', () => {
@@ -115,7 +177,8 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
   });
 
   it('reports varchar(n) per table; the advised DDL keeps each limit without a rewrite or an index rebuild', async () => {
-    expect(targets(data, 'varchar_limits')).toEqual(['"Ödd Schéma"."Wörds"']);
+    // the foreign-key fixtures' varchar columns are reported here too
+    expect(targets(data, 'varchar_limits')).toEqual(['"Ödd Schéma"."Wörds"', 'app.code_refs', 'app.codes', 'app.named_refs', 'app.short_keys']);
     const f = find(data, 'varchar_limits', '"Ödd Schéma"."Wörds"');
     expect(f.up).toBeNull();
     expect(f.evidence.columns).toEqual(['"Nämé" varchar(40)', 'code varchar(3)']);
@@ -180,20 +243,40 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     await db.exec('DELETE FROM app.serial_t WHERE v >= 4');
   });
 
-  it('finds identifying foreign keys without an ON DELETE rule; the advised DDL keeps the rest of the definition', async () => {
-    expect(targets(data, 'fk_delete_rule')).toEqual(['"Ödd Schéma"."Li nes"."fk Ördér"', 'app.order_lines.order_lines_order_id_fkey']);
-    const f = find(data, 'fk_delete_rule', '"Ödd Schéma"."Li nes"."fk Ördér"');
-    expect(f.up).toBeNull();
-    expect(f.evidence.ddl_cascade).toBe(
+  it('reports child tables whose children are deleted by hand before their parent, listing each key\'s choices; never CASCADE towards a lookup table', async () => {
+    // order_audit (RESTRICT, no deletes) and memberships (parents deleted only while childless) are near misses
+    expect(targets(data, 'fk_delete_rule')).toEqual(['"Ödd Schéma"."Li nes"', 'app.item_kinds', 'app.order_lines']);
+    const lines = find(data, 'fk_delete_rule', 'app.order_lines');
+    expect(lines.severity).toBe('info');
+    expect(lines.up).toBeNull();
+    expect(lines.rationale).toContain('refuses to delete a parent that still has children');
+    expect(lines.rationale).not.toMatch(/no (ON DELETE )?decision/i);
+    expect(lines.evidence.foreign_keys).toEqual([
+      expect.objectContaining({ constraint: 'order_lines_order_id_fkey', on_delete: 'NO ACTION', identifies_child: true, parent_deletes: 1 }),
+    ]);
+    const f = find(data, 'fk_delete_rule', '"Ödd Schéma"."Li nes"');
+    const [fk] = f.evidence.foreign_keys as { ddl_cascade: string; choices: string[] }[];
+    expect(fk.ddl_cascade).toBe(
       'ALTER TABLE "Ödd Schéma"."Li nes" DROP CONSTRAINT "fk Ördér", ADD CONSTRAINT "fk Ördér" FOREIGN KEY ("Ördér") REFERENCES app.orders(id) ' +
         'ON UPDATE CASCADE ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED NOT VALID;\n' +
         'ALTER TABLE "Ödd Schéma"."Li nes" VALIDATE CONSTRAINT "fk Ördér";',
     );
+    expect(fk.choices).toEqual(['CASCADE: the children go with their parent', 'keep: deleting a parent with children is an error']);
     await rolledBack(db.url, async (c) => {
-      for (const s of splitStatements(f.evidence.ddl_cascade as string, 'fk ddl')) await c.query(s.sql);
+      for (const s of splitStatements(fk.ddl_cascade, 'fk ddl')) await c.query(s.sql);
       const { rows } = await c.query(`SELECT confdeltype, confupdtype, condeferred, convalidated FROM pg_constraint WHERE conname = 'fk Ördér'`);
       expect(rows[0]).toEqual({ confdeltype: 'c', confupdtype: 'c', condeferred: true, convalidated: true });
     });
+    // the link table: CASCADE DDL for the key to items (deleted, with their links), none for the lookup table kinds
+    const link = find(data, 'fk_delete_rule', 'app.item_kinds');
+    const keys = link.evidence.foreign_keys as { constraint: string; parent: string; ddl_cascade: string | null; choices: string[] }[];
+    expect(keys.map((k) => [k.parent, Boolean(k.ddl_cascade)])).toEqual([
+      ['app.items', true],
+      ['app.kinds', false],
+    ]);
+    expect(keys[1].choices).toEqual(['keep: deleting a parent with children is an error']);
+    expect(JSON.stringify(link.evidence)).not.toMatch(/REFERENCES app\.kinds\(id\) ON DELETE CASCADE/);
+    expect(link.evidence.lock).toMatchObject({ mode: 'ACCESS EXCLUSIVE', on: ['app.item_kinds', 'app.items'] });
   });
 
   it('finds NOT VALID constraints on tables and domains', () => {
@@ -214,6 +297,95 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
     expect(f.evidence.table_size).toMatch(/bytes|kB/);
   });
 
+  it('foreign key columns narrower than their key are widened; other mismatches and columns a view uses are advice', async () => {
+    expect(targets(data, 'fk_type_mismatch')).toEqual([
+      'app.code_refs.code_refs_code_fkey',
+      'app.named_refs.named_refs_name_fkey',
+      'app.short_refs.short_refs_k_fkey',
+      'app.small_refs.small_refs_parent_id_fkey',
+      'app.viewed_refs.viewed_refs_parent_id_fkey',
+    ]);
+    const int = find(data, 'fk_type_mismatch', 'app.small_refs.small_refs_parent_id_fkey');
+    expect(int.severity).toBe('warning');
+    expect(int.up).toBe('ALTER TABLE app.small_refs ALTER COLUMN parent_id TYPE bigint;');
+    expect(int.down).toBe('ALTER TABLE app.small_refs ALTER COLUMN parent_id TYPE integer;');
+    expect(int.evidence.lock).toMatchObject({ mode: 'ACCESS EXCLUSIVE', held: 'rewrite' });
+    expect(int.evidence.rewrites_table).toBe(true);
+    const len = find(data, 'fk_type_mismatch', 'app.code_refs.code_refs_code_fkey');
+    expect(len.up).toBe('ALTER TABLE app.code_refs ALTER COLUMN code TYPE character varying(100);');
+    expect(len.evidence.lock).toMatchObject({ held: 'brief' });
+    expect(find(data, 'fk_type_mismatch', 'app.named_refs.named_refs_name_fkey').up).toBe('ALTER TABLE app.named_refs ALTER COLUMN name TYPE text;');
+    // wider than its key: advice
+    const wide = find(data, 'fk_type_mismatch', 'app.short_refs.short_refs_k_fkey');
+    expect(wide).toMatchObject({ severity: 'info', up: null });
+    // a view uses the column: advice naming it
+    const viewed = find(data, 'fk_type_mismatch', 'app.viewed_refs.viewed_refs_parent_id_fkey');
+    expect(viewed.up).toBeNull();
+    expect((viewed.evidence.dependents as string[]).join()).toContain('app.viewed_refs_v');
+    // the widened column holds a key past the integer range
+    await rolledBack(db.url, async (c) => {
+      await c.query(int.up!);
+      await c.query('INSERT INTO app.big_parents VALUES (3000000000)');
+      await c.query('INSERT INTO app.small_refs VALUES (1, 3000000000)');
+    });
+  });
+
+  it('char(n) columns per table, as advice with the conversion that keeps each length', () => {
+    expect(targets(data, 'char_columns')).toEqual(['app.fixed']);
+    const f = find(data, 'char_columns', 'app.fixed');
+    expect(f.evidence.columns).toEqual(['code char(3)', 'flag char(1)']);
+    expect(f.up).toBeNull();
+    expect(String(f.evidence.ddl)).toContain('ALTER COLUMN code TYPE text, ADD CONSTRAINT code_max_length CHECK (char_length(code) <= 3) NOT VALID');
+  });
+
+  it('a nullable foreign key that holds no NULL in the sample; one with NULLs is a near miss; the advised DDL works', async () => {
+    expect(targets(data, 'fk_nullable_never_null')).toEqual(['app.books.author_id']);
+    const f = find(data, 'fk_nullable_never_null', 'app.books.author_id');
+    await rolledBack(db.url, async (c) => {
+      for (const st of splitStatements(f.evidence.ddl as string, 'not null')) await c.query(st.sql);
+      const { rows } = await c.query(`SELECT attnotnull FROM pg_attribute WHERE attrelid = 'app.books'::regclass AND attname = 'author_id'`);
+      expect(rows[0].attnotnull).toBe(true);
+    });
+  });
+
+  it('names cut at 63 bytes; a 62-byte name and names PostgreSQL generated itself are near misses', () => {
+    expect(targets(data, 'names_at_limit')).toEqual(['app.customer_subscription_renewal_reminder_notification_preferences']);
+  });
+
+  it('UNIQUE constraints on the primary key\'s columns: dropped, foreign keys re-pointed in order; another column order is advice', async () => {
+    expect(targets(data, 'redundant_unique_constraints')).toEqual(['app.grid.grid_b_a_key', 'app.labels.labels_id_uniq', 'app.plans.plans_id_key']);
+    expect(find(data, 'redundant_unique_constraints', 'app.grid.grid_b_a_key').up).toBeNull();
+    const plans = find(data, 'redundant_unique_constraints', 'app.plans.plans_id_key');
+    expect(plans.up!.split('\n')).toEqual([
+      'ALTER TABLE app.subscriptions DROP CONSTRAINT subscriptions_plan_id_fkey;',
+      'ALTER TABLE app.plans DROP CONSTRAINT plans_id_key;',
+      'ALTER TABLE app.subscriptions ADD CONSTRAINT subscriptions_plan_id_fkey FOREIGN KEY (plan_id) REFERENCES app.plans(id) NOT VALID;',
+      'ALTER TABLE app.subscriptions VALIDATE CONSTRAINT subscriptions_plan_id_fkey;',
+    ]);
+    expect(plans.evidence.lock).toMatchObject({ mode: 'ACCESS EXCLUSIVE', on: ['app.plans', 'app.subscriptions'] });
+    // the foreign key really uses the constraint's index: dropping it alone fails
+    await rolledBack(db.url, async (c) => {
+      await expect(c.query('ALTER TABLE app.plans DROP CONSTRAINT plans_id_key')).rejects.toThrow(/other objects depend on it/);
+    });
+    // the rollback restores the comment
+    expect(find(data, 'redundant_unique_constraints', 'app.labels.labels_id_uniq').down).toContain("COMMENT ON CONSTRAINT labels_id_uniq ON app.labels IS 'kept by the rollback';");
+  });
+
+  it('columns named like references without a foreign key, with a confidence; polymorphic and unmatched names are near misses', () => {
+    expect(targets(data, 'missing_foreign_keys')).toEqual(['app.invoices.category_id', 'app.invoices.customer_id', 'app.visits.customer_id']);
+    // declared on each partition but not on the partitioned table: a partition added later gets none
+    const visits = find(data, 'missing_foreign_keys', 'app.visits.customer_id');
+    expect(visits.title).toBe('Every partition of app.visits declares a foreign key on customer_id, the partitioned table does not');
+    expect(visits.evidence).toMatchObject({ confidence: 'high', partitions: { leaves: 2, with_key: 2 } });
+    const high = find(data, 'missing_foreign_keys', 'app.invoices.customer_id');
+    expect(high.evidence).toMatchObject({ confidence: 'high', references: 'app.customers(id)' });
+    expect(high.evidence.ddl).toBe(
+      'ALTER TABLE app.invoices ADD CONSTRAINT invoices_customer_id_fkey FOREIGN KEY (customer_id) REFERENCES app.customers (id) NOT VALID;\n' +
+        'ALTER TABLE app.invoices VALIDATE CONSTRAINT invoices_customer_id_fkey;',
+    );
+    expect(find(data, 'missing_foreign_keys', 'app.invoices.category_id').evidence).toMatchObject({ confidence: 'medium' });
+  });
+
   it('sends one statement per cell however large the catalog', () => expectOneStatementPerCell(db.url, 'schema-integrity', data.playbooks[0].runs.length));
 
   it('finding ids are stable across runs', async () => {
@@ -228,12 +400,18 @@ describe.skipIf(!hasRealServer)('schema-integrity playbook on planted problems a
   it('each finding up then down restores the identical schema, and up applies again', async () => {
     const withSql = data.findings.filter((f) => f.up);
     expect(withSql.map((f) => f.check).sort()).toEqual([
+      'fk_type_mismatch',
+      'fk_type_mismatch',
+      'fk_type_mismatch',
       'json_columns',
       'missing_primary_key',
       'missing_primary_key',
+      'missing_primary_key',
       'not_valid_constraints',
       'not_valid_constraints',
       'not_valid_constraints',
+      'redundant_unique_constraints',
+      'redundant_unique_constraints',
       'serial_columns',
       'serial_columns',
       'serial_columns',
