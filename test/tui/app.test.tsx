@@ -23,7 +23,8 @@ beforeEach(async () => {
 afterEach(async () => {
   screen?.unmount();
   screen = null;
-  await rm(out, { recursive: true, force: true });
+  // an autosave already writing when the screen went away may still add its file while the folder is removed
+  await rm(out, { recursive: true, force: true, maxRetries: 5, retryDelay: 50 });
 });
 
 type AppProps = ReviewOptions & { onExit?: (r: Awaited<ReviewController['done']>) => void };
