@@ -142,7 +142,7 @@ describe.runIf(hasRealServer)('report of pagila with its workload', () => {
     const { snap, md } = report();
     const keys = section(md, 'Executive summary').split('### Key findings, ranked by impact')[1].split('\n###')[0];
     // the revenue query averages 100 ms or more only when the machine is not busy; when it is flagged, its time ranks it first
-    if (snap.findings.some((f) => f.check === 'slow_statements')) expect(keys).toMatch(/^1\. 🟠 Warning \*\*\d+ ms on average over \d+ calls: SELECT c\.name AS category/m);
+    if (snap.findings.some((f) => f.check === 'slow_statements')) expect(keys).toMatch(/^1\. 🟠 Warning \*\*[\d,.]+ ms on average over [\d,]+ calls: SELECT c\.name AS category/m);
     expect(keys).toMatch(/N\+1: public\.inventory fetched by inventory_id/);
     expect(keys).toMatch(/N\+1: public\.customer fetched by customer_id/);
     expect(keys).toContain('SECURITY DEFINER function public.rewards_report has no fixed search_path');

@@ -98,7 +98,7 @@ describe.skipIf(!hasRealServer)('design advice from the workload (real server; n
       const churn = await runShippedCells(busy.url, { workload: ['connection_churn'] });
       const [f] = churn.findings;
       expect(f.check).toBe('connection_churn');
-      expect(f.title).toMatch(/^\d+(\.\d)? new sessions per second, each lasting \d+ ms on average$/);
+      expect(f.title).toMatch(/^\d+(\.\d)? new sessions per second, each lasting [\d,]+ ms on average$/);
       expect(Number((f.evidence as { sessions: number }).sessions)).toBeGreaterThanOrEqual(150);
       expect(f.rationale).toMatch(/transaction-mode pooler/);
     } finally {

@@ -126,7 +126,7 @@ describe.skipIf(!hasRealServer)('workload playbook (real server; needs TEST_DATA
     expect(basis.severity_basis.ms_saved_in_workload).toBeCloseTo(basis.round_trips_avoided * 0.5, 0);
     expect(basis.severity_basis.lowered_one_level).toBeNull();
     expect(loop.severity).toBe('info');
-    expect(loop.rationale).toMatch(/Batching avoids about \d+ round trips \(\d+ per hour\); at an assumed 0\.5 ms each/);
+    expect(loop.rationale).toMatch(/Batching avoids about [\d,]+ round trips \([\d,]+ per hour\); at an assumed 0\.5 ms each/);
     expect(loop.title).toMatch(/^N\+1: public\.authors fetched by id one row per query \(\d+ calls\) after a list query$/);
     const ev = loop.evidence as { lookup: { query: string; calls: number }; driver: { query: string; returns: string; via: string; fan_out: number }; batched_rewrite: string; join_rewrite: string };
     expect(ev.lookup.query).toBe('SELECT name, email FROM authors WHERE id = $1');
