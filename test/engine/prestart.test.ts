@@ -29,7 +29,7 @@ describe('connecting before the CLI has loaded', () => {
     const early = takePrestarted(fromUrl(db.url, 'url'));
     expect(early).not.toBeNull();
     const { db: session, server } = await early!;
-    expect(server.database).toBe(db.url.split('/').pop());
+    expect(server.database).toBe(decodeURIComponent(new URL(db.url).pathname.slice(1)));
     expect((await session.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
     await session.close();
     expect(takePrestarted(fromUrl(db.url, 'url'))).toBeNull();
