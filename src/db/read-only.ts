@@ -53,7 +53,7 @@ export class ReadOnlyDb {
 
   /**
    * The roles the application connects as (--app-role, the config's app_roles): from now on every statement's
-   * transaction carries them as the transaction-local placeholder `pgadvisor.app_roles`, a JSON array.
+   * transaction carries them as the transaction-local custom setting `pgadvisor.app_roles`, a JSON array.
    */
   setAppRoles(roles: string[]): void {
     this.context = { ...this.context, appRoles: roles };
@@ -241,7 +241,7 @@ function beginStatements(options: ReadOnlyDbOptions, { appRoles, schemas }: Tran
     ['lock_timeout', lit(String(Math.trunc(options.lockTimeoutMs)))],
     // catalog queries on a large schema cross jit_above_cost and would spend far longer compiling than running
     ['jit', lit('off')],
-    // a placeholder the cells read with current_setting('pgadvisor.app_roles', true) (absent when pasted into psql)
+    // a custom setting the cells read with current_setting('pgadvisor.app_roles', true) (absent when pasted into psql)
     ...(appRoles.length ? [['pgadvisor.app_roles', lit(JSON.stringify(appRoles))]] : []),
     // the session's search_path, then each extension schema not already on it (computed by the server, which alone
     // knows the path this role and database were given)

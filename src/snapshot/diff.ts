@@ -122,7 +122,7 @@ const DRIFTING_KEY = /(^|_)(age|ages|at|time|timestamp|since|window|reset|stats_
 
 /**
  * A value with its times and ages made neutral: ISO and PostgreSQL timestamps, intervals ("00:02:13",
- * "3 days 02:00:00") and "N minutes/hours/days …" become placeholders, so "statistics are only 0 minutes old"
+ * "3 days 02:00:00") and "N minutes/hours/days …" become one neutral token, so "statistics are only 0 minutes old"
  * and "… 2 minutes old" compare equal.
  */
 export function withoutDrift(v: unknown): unknown {

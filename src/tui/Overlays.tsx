@@ -42,12 +42,12 @@ export function HelpOverlay({ width, height }: { width: number; height: number }
 }
 
 /** A text field with its caret drawn as an inverse cell. */
-function FieldText({ field, placeholder }: { field: Field; placeholder: string }) {
+function FieldText({ field, hint }: { field: Field; hint: string }) {
   if (!field.text) {
     return (
       <Text>
         <Text inverse> </Text>
-        <Text dimColor>{placeholder}</Text>
+        <Text dimColor>{hint}</Text>
       </Text>
     );
   }
@@ -72,7 +72,7 @@ export function NoteEditor({ label, field, rejecting, width, height }: { label: 
       </Text>
       <Box marginTop={1}>
         <Text color={tone('yellow')}>› </Text>
-        <FieldText field={field} placeholder="why (shown next time as “rejected before: …”)" />
+        <FieldText field={field} hint="why (shown next time as “rejected before: …”)" />
       </Box>
       <Text dimColor wrap="truncate-end">
         {rejecting ? 'enter rejects with this note · Esc takes the rejection back' : 'enter saves the note · Esc leaves it as it was'}
