@@ -54,7 +54,8 @@
 --   N2  unique and non-unique indexes on different leading columns:
 --       accounts_provider_providerAccountId_key (provider, "providerAccountId") vs
 --       accounts_providerAccountId_idx ("providerAccountId") — not a prefix, not redundant.
---   N3  expression index vs plain unique: users_lower_email_idx (lower(email)) vs users_email_key.
+--   N3  expression index vs plain unique: certificates_upper_certificateNo_idx (upper("certificateNo")) vs
+--       certificates_certificateNo_key.
 --   N4  FKs covered by the leading column of a multi-column index:
 --       course_modules."courseId" by course_modules_courseId_order_idx ("courseId","order"),
 --       lessons."moduleId" by lessons_moduleId_order_idx, questions."quizId" by questions_quizId_order_idx,
@@ -385,11 +386,12 @@ SELECT demo_id('lesson', g), demo_id('module', (g - 1) / 5 + 1), 'Lesson ' || g,
        timestamp '2024-02-01' + g * interval '1 hour', timestamp '2024-02-01' + g * interval '1 hour'
 FROM generate_series(1, 3600) g;
 
--- 8000 enrollments (4 per user); ~70% ACTIVE, 20% COMPLETED, 7% CANCELLED, 3% EXPIRED
+-- 8000 enrollments (4 per user); ~70% ACTIVE, 20% COMPLETED, 7% CANCELLED, 3% EXPIRED; 1% still
+-- waiting for their payment
 INSERT INTO "enrollments" ("id", "userId", "courseId", "status", "paymentStatus", "enrolledAt", "completedAt")
 SELECT demo_id('enrollment', g), demo_id('user', demo_enrollment_user(g)), demo_id('course', demo_enrollment_course(g)),
        (CASE WHEN g % 100 < 70 THEN 'ACTIVE' WHEN g % 100 < 90 THEN 'COMPLETED' WHEN g % 100 < 97 THEN 'CANCELLED' ELSE 'EXPIRED' END)::"EnrollmentStatus",
-       (CASE WHEN g % 25 = 0 THEN 'PENDING' ELSE 'COMPLETED' END)::"PaymentStatus",
+       (CASE WHEN g % 100 = 0 THEN 'PENDING' ELSE 'COMPLETED' END)::"PaymentStatus",
        timestamp '2024-03-01' + g * interval '61 minutes',
        CASE WHEN g % 100 BETWEEN 70 AND 89 THEN timestamp '2024-03-01' + g * interval '61 minutes' + interval '40 days' END
 FROM generate_series(1, 8000) g;
@@ -466,7 +468,6 @@ DROP FUNCTION demo_enrollment_course(integer);
 -- Indexes, as Prisma generated them (and as the team added to them over time).
 CREATE UNIQUE INDEX "users_email_key" ON "users"("email");
 CREATE INDEX "users_email_idx" ON "users"("email");
-CREATE INDEX "users_lower_email_idx" ON "users"(lower("email"));
 
 CREATE UNIQUE INDEX "accounts_provider_providerAccountId_key" ON "accounts"("provider", "providerAccountId");
 CREATE INDEX "accounts_userId_idx" ON "accounts"("userId");
@@ -525,6 +526,7 @@ CREATE UNIQUE INDEX "certificates_certificateNo_key" ON "certificates"("certific
 CREATE INDEX "certificates_userId_idx" ON "certificates"("userId");
 CREATE INDEX "certificates_courseId_idx" ON "certificates"("courseId");
 CREATE INDEX "certificates_certificateNo_idx" ON "certificates"("certificateNo");
+CREATE INDEX "certificates_upper_certificateNo_idx" ON "certificates"(upper("certificateNo"));
 
 -- Foreign keys
 ALTER TABLE "accounts" ADD CONSTRAINT "accounts_userId_fkey" FOREIGN KEY ("userId") REFERENCES "users"("id") ON DELETE CASCADE ON UPDATE CASCADE;

@@ -94,3 +94,21 @@ FROM "courses" c
 LEFT JOIN "course_analytics" ca ON ca."courseId" = c."id"
 WHERE c."instructorId" = $1
 ORDER BY ca."totalRevenue" DESC;
+
+-- Sign-in (credentials provider): the e-mail as typed, compared case-insensitively. users_email_key
+-- cannot serve lower("email"), so every sign-in reads the whole users table.
+-- each: SELECT upper("email") FROM "users" WHERE "role" = 'STUDENT' ORDER BY "id" LIMIT 12
+SELECT "id", "email", "name", "role", "image" FROM "users" WHERE lower("email") = lower($1);
+
+-- Payment reminders: every enrollment still waiting for its payment. 1 % of them are PENDING, the rest
+-- COMPLETED, and the rare value is the one asked for.
+-- repeat: 6
+SELECT "id", "userId", "courseId", "enrolledAt" FROM "enrollments" WHERE "paymentStatus" = 'PENDING';
+
+-- Fraud review: the other payments made from a failed payment's IP address (jsonb containment).
+-- each: SELECT jsonb_build_object('ip', "metadata" ->> 'ip')::text FROM "transactions" WHERE "status" = 'FAILED' ORDER BY "id" LIMIT 8
+SELECT "id", "userId", "amount", "status", "createdAt" FROM "transactions" WHERE "metadata" @> $1::jsonb;
+
+-- Support: find a payment by the part of the provider's reference a customer reads out.
+-- each: SELECT '%' || substr("providerTxnId", 8, 8) || '%' FROM "transactions" ORDER BY "id" LIMIT 4
+SELECT "id", "userId", "amount", "status", "createdAt" FROM "transactions" WHERE "providerTxnId" ILIKE $1;

@@ -8,14 +8,14 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { protocol, type PGlite } from '@electric-sql/pglite';
-import { cacheDir, openPglite, pgliteVersion, servePglite, type PgliteServer } from './pglite-server.ts';
+import { cacheDir, compilePgliteWasm, messageScanner, openPglite, pgliteVersion, servePglite, type PgliteServer } from './pglite-server.ts';
 import type { Target } from './target.ts';
 import { PACKAGE_ROOT } from '../paths.ts';
 
 export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
-const EXTENSIONS = ['pg_stat_statements'];
+const EXTENSIONS = ['pg_stat_statements', 'pg_trgm'];
 /** Bump when buildDataDir changes what it produces from the same schema. */
-const BUILD_RECIPE = 3;
+const BUILD_RECIPE = 4;
 /** Written into a cached data directory once it is complete, before it is renamed into place. */
 const COMPLETE = 'pgadvisor-demo.complete';
 const SCRATCH_PREFIX = 'pgadvisor-demo-';
@@ -50,6 +50,9 @@ export interface DemoOptions {
 export async function startDemo(opts: DemoOptions = {}, retried = false): Promise<Demo> {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
+  // compiled on V8's background threads while this thread reads the files and copies the data directory
+  const wasm = compilePgliteWasm();
+  wasm.catch(() => undefined); // awaited below; a failure is reported there
   const schema = await readDemoFile('schema.sql');
   const workload = parseWorkload(await readDemoFile('workload.sql'));
   const cache = demoCacheDir(schema, opts.cacheDir);
@@ -68,7 +71,7 @@ export async function startDemo(opts: DemoOptions = {}, retried = false): Promis
   const scratch = await scratchCopy(cache, opts.scratchDir);
   let db: PGlite;
   try {
-    db = await openPglite({ extensions: EXTENSIONS, path: scratch });
+    db = await openPglite({ extensions: EXTENSIONS, path: scratch, wasmModule: await wasm });
   } catch (err) {
     await rm(scratch, { recursive: true, force: true });
     if (cached && !retried) {
@@ -138,6 +141,9 @@ async function buildDataDir(schema: string, cache: string): Promise<void> {
     // it as spare segments, so the directory (and every start's copy) is that much smaller.
     const db = await openPglite({ extensions: EXTENSIONS, path: building, settings: { wal_recycle: 'off', min_wal_size: '32MB' } });
     try {
+      // pg_trgm is loaded so that it is available (pg_available_extensions), as on most servers, but
+      // not installed: a trigram index proposed for the workload creates it
+      await db.exec('DROP EXTENSION pg_trgm');
       await db.exec(schema);
       // every column's statistics, kept in pg_statistic; each start refreshes only the row counts
       await db.exec('ANALYZE');
@@ -247,46 +253,89 @@ export function parseWorkload(text: string): WorkloadStatement[] {
  * Sync (its own transaction, one pg_stat_statements call), as a pipelining client sends them.
  */
 async function refreshStatistics(db: PGlite, workload: WorkloadStatement[]): Promise<void> {
-  // One column per table is enough to report live/dead tuples; pg_statistic keeps the build's histograms
-  // for every column, and this is several times faster than a full ANALYZE.
-  const analyze = await run(
+  // One column per table is enough to report live/dead tuples (ANALYZE counts them on every page it
+  // reads, and it reads every page of tables this small); pg_statistic keeps the build's statistics for
+  // every column. The column is one without a collation where the table has one: sorting its sample
+  // then compares numbers or timestamps, not strings through the collation, which costs several times more.
+  const analyze = await rows(
     db,
-    `SELECT format('ANALYZE %I.%I (%I)', n.nspname, c.relname, a.attname)
+    `SELECT format('ANALYZE %I.%I (%I)', n.nspname, c.relname,
+                   (SELECT a.attname FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+                     ORDER BY a.attcollation <> 0, a.attnum LIMIT 1))
      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
-     JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = (SELECT min(attnum) FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped)
      WHERE c.relkind IN ('r', 'm') AND n.nspname <> 'information_schema' AND n.nspname NOT LIKE 'pg\\_%'
      ORDER BY 1`,
   );
   await db.exec(analyze.map((r) => `${r[0]};`).join('\n'));
   await db.exec(`SET pg_stat_statements.track_utility = off; SET pg_stat_statements.track = 'none'`);
-  await run(db, 'SELECT pg_stat_statements_reset()');
+  await rows(db, 'SELECT pg_stat_statements_reset()');
   try {
     for (const st of workload) {
-      const params = st.each ? await run(db, st.each) : [[]];
+      const params = st.each ? await rows(db, st.each) : [[]];
       await db.exec(`SET pg_stat_statements.track = 'top'`);
-      await run(db, st.sql, Array.from({ length: st.repeat }, () => params).flat());
+      await replay(db, st.sql, Array.from({ length: st.repeat }, () => params).flat());
       await db.exec(`SET pg_stat_statements.track = 'none'`);
     }
-    await run(db, 'SELECT pg_stat_force_next_flush()');
+    await rows(db, 'SELECT pg_stat_force_next_flush()');
   } finally {
     await db.exec('RESET pg_stat_statements.track; RESET pg_stat_statements.track_utility');
   }
 }
 
-/**
- * A statement through the extended protocol, once per parameter set (none: once without parameters), all in
- * a single message; parameters and results as Postgres text (what an ORM sends; db.query would add a
- * Describe round trip and parse every value). The rows of every execution, in order.
- */
-async function run(db: PGlite, sql: string, paramSets: (string | null)[][] = [[]]): Promise<(string | null)[][]> {
+/** Parse, Bind, Describe, Execute and Sync for each parameter set (none: once without parameters), in one message. */
+function extendedProtocol(sql: string, paramSets: (string | null)[][]): Uint8Array {
   const { serialize } = protocol;
-  const parts = paramSets.flatMap((values) => [serialize.parse({ text: sql }), serialize.bind({ values }), serialize.describe({ type: 'P' }), serialize.execute(), serialize.sync()]);
+  return concat(paramSets.flatMap((values) => [serialize.parse({ text: sql }), serialize.bind({ values }), serialize.describe({ type: 'P' }), serialize.execute(), serialize.sync()]));
+}
+
+/**
+ * The statement prepared once (named, as an ORM's prepared statements are), then Bind, Execute and Sync
+ * for each parameter set, each its own transaction and pg_stat_statements call; then the statement closed.
+ */
+function preparedExecutions(sql: string, paramSets: (string | null)[][]): Uint8Array {
+  const { serialize } = protocol;
+  const name = 'pgadvisor_demo_workload';
+  return concat([
+    serialize.parse({ name, text: sql }),
+    ...paramSets.flatMap((values) => [serialize.bind({ statement: name, values }), serialize.execute(), serialize.sync()]),
+    serialize.close({ type: 'S', name }),
+    serialize.sync(),
+  ]);
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
   const message = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
   let at = 0;
   for (const p of parts) {
     message.set(p, at);
     at += p.length;
   }
-  const { messages } = await db.runExclusive(() => db.execProtocol(message));
+  return message;
+}
+
+/**
+ * A statement through the extended protocol, once per parameter set, all in a single message; parameters
+ * and results as Postgres text (what an ORM sends; db.query would add a Describe round trip and parse
+ * every value). The rows of every execution, in order.
+ */
+async function rows(db: PGlite, sql: string, paramSets: (string | null)[][] = [[]]): Promise<(string | null)[][]> {
+  const messages = await db.runExclusive(() => db.execProtocolStream(extendedProtocol(sql, paramSets)));
   return messages.filter((m) => m.name === 'dataRow').map((m) => (m as unknown as { fields: (string | null)[] }).fields);
+}
+
+const ERROR_RESPONSE = 0x45; // 'E'
+
+/**
+ * The workload's executions, prepared once, with the server's answer only scanned for errors (the rows
+ * are not wanted: parsing thousands of them into objects took longer than running them).
+ * A statement that fails is sent once more the parsing way, to throw the server's error.
+ */
+async function replay(db: PGlite, sql: string, paramSets: (string | null)[][]): Promise<void> {
+  let failed = false;
+  const scan = messageScanner((type) => (failed ||= type === ERROR_RESPONSE));
+  await db.runExclusive(() => db.execProtocolRawStream(preparedExecutions(sql, paramSets), { onRawData: scan }));
+  if (failed) {
+    await rows(db, sql, paramSets);
+    throw new Error(`a workload statement failed: ${sql.split('\n')[0]}`);
+  }
 }

@@ -33,6 +33,8 @@ export interface PgliteServerOptions {
   path?: string;
   /** settings for this run only, e.g. { wal_recycle: 'off' } (postgres -c; not saved in the data dir) */
   settings?: Record<string, string>;
+  /** PGlite's WebAssembly module, already compiled (compilePgliteWasm); else PGlite compiles it */
+  wasmModule?: WebAssembly.Module;
 }
 
 /** Contrib extensions PGlite ships that we know how to load: name → [loader, SQL extension name]. */
@@ -58,6 +60,15 @@ export function pgliteVersion(): string {
     versionMemo = pkg.version;
   }
   return versionMemo;
+}
+
+/**
+ * PGlite's WebAssembly module (9 MB), compiled. V8 compiles it on background threads, so a caller that
+ * starts this first can do other work (copying a data directory) while it compiles.
+ */
+export async function compilePgliteWasm(): Promise<WebAssembly.Module> {
+  const dist = dirname(createRequire(import.meta.url).resolve('@electric-sql/pglite'));
+  return WebAssembly.compile(await readFile(join(dist, 'pglite.wasm')));
 }
 
 /** $XDG_CACHE_HOME/pgadvisor, default ~/.cache/pgadvisor. */
@@ -142,7 +153,7 @@ export async function openPglite(opts: PgliteServerOptions = {}): Promise<PGlite
   const names = normaliseExtensions(opts.extensions);
   const extensions = await loadExtensions(names);
   const startParams = [...PGlite.defaultStartParams, ...Object.entries(opts.settings ?? {}).flatMap(([k, v]) => ['-c', `${k}=${v}`])];
-  const onDisk = opts.path ? { dataDir: opts.path } : {};
+  const onDisk = { ...(opts.path ? { dataDir: opts.path } : {}), ...(opts.wasmModule ? { pgliteWasmModule: opts.wasmModule } : {}) };
   if (opts.dataDir) return PGlite.create({ extensions, loadDataDir: opts.dataDir, startParams, ...onDisk });
   if (opts.path && existsSync(join(opts.path, 'PG_VERSION'))) return PGlite.create({ extensions, startParams, ...onDisk });
   const key = `fresh-${pgliteVersion()}-${names.join('+') || 'plain'}`;
@@ -236,7 +247,8 @@ function keepProtocolSequencesTogether(db: PGlite): void {
   const exec = db.exec.bind(db);
   db.isInTransaction = () => midSequence || inTransaction();
   db.execProtocolRawStream = async (message, options) => {
-    const scan = lastMessageScanner();
+    let last: number | undefined;
+    const scan = messageScanner((type) => (last = type));
     await rawStream(message, {
       ...options,
       onRawData: (data) => {
@@ -244,7 +256,7 @@ function keepProtocolSequencesTogether(db: PGlite): void {
         options.onRawData(data);
       },
     });
-    midSequence = message[0] !== TERMINATE && scan() !== READY_FOR_QUERY;
+    midSequence = message[0] !== TERMINATE && !(scan.complete() && last === READY_FOR_QUERY);
   };
   // The socket server rolls back with db.exec when a connection drops while it holds the backend;
   // close its unfinished sequence first so the ROLLBACK is not swallowed.
@@ -257,13 +269,14 @@ function keepProtocolSequencesTogether(db: PGlite): void {
   };
 }
 
-/** Feeds backend output in arbitrary chunks; called without data, returns the type of the last complete message. */
-function lastMessageScanner(): (data?: Uint8Array) => number | undefined {
-  let last: number | undefined;
+/**
+ * Reads backend output fed in arbitrary chunks and calls `onMessage` with the type byte of each message as
+ * its header arrives; complete() says whether the output fed so far ends at a message boundary.
+ */
+export function messageScanner(onMessage: (type: number) => void): ((data: Uint8Array) => void) & { complete(): boolean } {
   let header: number[] = []; // type byte + 4 length bytes of the message being read
   let remaining = 0; // body bytes of the current message still to skip
-  return (data) => {
-    if (!data) return remaining === 0 && header.length === 0 ? last : undefined;
+  const feed = (data: Uint8Array) => {
     let i = 0;
     while (i < data.length) {
       if (remaining > 0) {
@@ -275,11 +288,11 @@ function lastMessageScanner(): (data?: Uint8Array) => number | undefined {
       header.push(data[i++]);
       if (header.length === 5) {
         const len = ((header[1] << 24) | (header[2] << 16) | (header[3] << 8) | header[4]) >>> 0;
-        last = header[0];
+        onMessage(header[0]);
         remaining = Math.max(0, len - 4);
         header = [];
       }
     }
-    return last;
   };
+  return Object.assign(feed, { complete: () => remaining === 0 && header.length === 0 });
 }

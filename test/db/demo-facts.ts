@@ -44,8 +44,8 @@ export async function demoFacts(exec: Exec) {
       WHERE n.nspname = 'public' ORDER BY 1`),
     partialIndexes: await col(exec, `SELECT c.relname || ': ' || pg_get_expr(i.indpred, i.indrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
       WHERE i.indpred IS NOT NULL ORDER BY 1`),
-    expressionIndexes: await col(exec, `SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i WHERE i.indexprs IS NOT NULL
-      AND i.indrelid = 'public.users'::regclass`),
+    expressionIndexes: await col(exec, `SELECT pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid
+      WHERE i.indexprs IS NOT NULL AND t.relnamespace = 'public'::regnamespace ORDER BY 1`),
     distinctValues: Object.fromEntries(
       (await exec(`SELECT tablename || '.' || attname AS k, n_distinct::float8 AS v FROM pg_stats WHERE schemaname = 'public'
         AND (tablename, attname) IN (('lesson_progress', 'completed'), ('enrollments', 'status'), ('transactions', 'status'),
@@ -86,7 +86,7 @@ export const EXPECTED_FACTS = {
     'lesson_progress_progressId_idx < lesson_progress_progressId_lessonId_key',
   ],
   partialIndexes: ['quiz_attempts_failed_idx: (passed = false)'],
-  expressionIndexes: ['CREATE INDEX users_lower_email_idx ON public.users USING btree (lower(email))'],
+  expressionIndexes: ['CREATE INDEX "certificates_upper_certificateNo_idx" ON public.certificates USING btree (upper("certificateNo"))'],
   distinctValues: {
     'lesson_progress.completed': 2,
     'enrollments.status': 4,

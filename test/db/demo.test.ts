@@ -7,6 +7,22 @@ import { DEMO_DIR, demoCacheDir, parseWorkload, startDemo, type Demo } from '../
 import { ReadOnlyDb } from '../../src/db/read-only.ts';
 import { createDatabase, hasRealServer, type TestDatabase } from '../support/db.ts';
 import { demoFacts, EXPECTED_FACTS } from './demo-facts.ts';
+import { runCli } from '../cli/run-cli.ts';
+
+interface WorkloadFinding {
+  check: string;
+  rationale: string;
+  up: string;
+  drops: string[];
+  evidence: {
+    table: string;
+    kinds: string[];
+    index_name: string;
+    validation: string;
+    assumptions: string[];
+    statements: { query: string; queryid: string; cost_before: number; cost_after: number; plan_before: string }[];
+  };
+}
 
 const LONG = 600_000; // a cold build on a busy 2-core machine
 
@@ -122,6 +138,71 @@ describe('embedded demo database', () => {
     // a fresh instance: the first demo's writes (the advisor session's read-only setting) are gone
     const ro = await query(second, `SELECT current_setting('default_transaction_read_only') AS ro`);
     expect(ro.rows).toEqual([{ ro: 'off' }]);
+  }, LONG);
+
+  it('gives the workload advice of every kind from its workload, with the evidence, in the alignment table too', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'pgadv-demo-save-'));
+    try {
+      const r = await runCli(['check', '--json', '--playbook', 'indexes', '--save', out, '--url', String(demo!.target.config.connectionString)]);
+      expect(r.code).toBe(0);
+      const findings = (JSON.parse(r.stdout) as { findings: WorkloadFinding[] }).findings.filter((f) => f.check === 'workload_indexes');
+      const on = (table: string, ...kinds: string[]) => {
+        const found = findings.filter((f) => f.evidence.table === table && f.evidence.kinds.join() === kinds.join());
+        expect(found, `${kinds.join(' ')} index on ${table}`).toHaveLength(1);
+        const f = found[0];
+        // every one is an estimate (no hypopg in PGlite) that the statement it serves gets cheaper
+        expect(f.evidence.validation).toBe('estimate');
+        expect(f.rationale).toContain('unvalidated');
+        for (const st of f.evidence.statements) expect(st.cost_after).toBeLessThan(st.cost_before * 0.7);
+        return f;
+      };
+
+      // partial: the payment reminders ask for the rare "paymentStatus"; live pg_stat_statements keeps no
+      // constants, so the value is pg_stats's rarest, and the finding says it assumes it
+      const partial = on('public.enrollments', 'partial');
+      expect(partial.up).toContain(`ON "public"."enrollments" USING btree ("paymentStatus") WHERE "paymentStatus" = 'PENDING'`);
+      expect(partial.evidence.assumptions).toEqual([expect.stringMatching(/^assumes the application asks for the rarest value of paymentStatus \(about 1 % of the rows per pg_stats/)]);
+      expect(partial.evidence.statements.map((s) => s.query)).toEqual(['SELECT "id", "userId", "courseId", "enrolledAt" FROM "enrollments" WHERE "paymentStatus" = $1']);
+
+      // expression: the sign-in compares lower("email"), which users_email_key cannot serve
+      const expression = on('public.users', 'btree', 'expression');
+      expect(expression.up).toContain(`ON "public"."users" USING btree ((lower("email")))`);
+      expect(expression.evidence.statements[0].plan_before).toBe('Seq Scan');
+
+      // GIN for jsonb containment only: jsonb_path_ops
+      const gin = on('public.transactions', 'gin-jsonb');
+      expect(gin.up).toContain(`ON "public"."transactions" USING gin ("metadata" jsonb_path_ops)`);
+      expect(gin.evidence.statements[0].query).toContain(`WHERE "metadata" @> $1::jsonb`);
+
+      // trigram for the ILIKE search: pg_trgm is available but not installed, so the migration creates it first
+      const trigram = on('public.transactions', 'trigram');
+      expect(trigram.up.split('\n')).toEqual([
+        'CREATE SCHEMA IF NOT EXISTS "extensions";',
+        'CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA "extensions";',
+        expect.stringContaining(`ON "public"."transactions" USING gin ("providerTxnId" "extensions".gin_trgm_ops)`),
+      ]);
+      expect(trigram.evidence.assumptions).toEqual([expect.stringMatching(/^assumes patterns with a leading wildcard of at least 3 characters/)]);
+
+      // and what the demo showed before: a sort-avoiding composite, and the widening of an existing index
+      expect(on('public.users', 'btree').up).toContain(`("role", "createdAt" DESC)`);
+      const wider = on('public.transactions', 'btree');
+      expect(wider.up).toContain(`("status", "createdAt" DESC)`);
+      expect(wider.drops).toEqual(['"public"."transactions_status_idx"']);
+
+      // the alignment table of the snapshot: each of those statements with its proposal and costs
+      const [file] = (await readdir(out)).filter((f) => f.endsWith('.snapshot.json'));
+      const snapshot = JSON.parse(await readFile(join(out, file), 'utf8')) as { playbooks: { runs: { cell: string; rows: Record<string, unknown>[] }[] }[] };
+      const alignment = snapshot.playbooks.flatMap((p) => p.runs).find((run) => run.cell === 'workload_indexes')!.rows;
+      for (const f of [partial, expression, gin, trigram]) {
+        const row = alignment.find((a) => a.queryid === f.evidence.statements[0].queryid)!;
+        expect(row).toMatchObject({ proposed: f.evidence.index_name, validated: 'estimate', verdict: expect.stringMatching(/^proposed: /) });
+        expect(row.cost_after as number).toBeLessThan(row.cost_today as number);
+      }
+      // the near miss: the catalog search on 120 courses is left to a sequential scan, and says why
+      expect(alignment.find((a) => String(a.query).includes('"title" ILIKE'))).toMatchObject({ proposed: null, verdict: expect.stringMatching(/table too small \(about 120 rows\)/) });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
   }, LONG);
 });
 
