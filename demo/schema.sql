@@ -45,8 +45,13 @@
 --       a server where page pruning ran).
 --  Workload (demo/workload.sql, recorded in pg_stat_statements on every start)
 --   P11 N+1 loop: SELECT … FROM users WHERE id = $1, once per course (120 calls).
---   P12 seq scan through the unindexed FK: SELECT … FROM lessons WHERE "mediaId" = $1 (40 calls).
---   P13 leading-wildcard ILIKE search on courses (no trigram/full-text index).
+--   P12 seq scan through the unindexed FK: SELECT … FROM lessons WHERE "mediaId" = $1 (20 calls).
+--   P13 sign-in by lower("email"): users_email_key cannot serve it (an expression index can).
+--   P14 payment reminders ask for enrollments."paymentStatus" = 'PENDING', 1 % of the rows (a partial
+--       index; live pg_stat_statements keeps no constants, so the advisor assumes pg_stats's rarest value).
+--   P15 fraud review by jsonb containment, transactions.metadata @> $1 (GIN, jsonb_path_ops).
+--   P16 support search with ILIKE '%…%' on transactions."providerTxnId" (trigram GIN; pg_trgm is
+--       available but not installed, so the migration creates it).
 --
 -- NEAR MISSES (a good advisor must NOT flag these)
 --   N1  partial index with the same column as a full one: quiz_attempts_failed_idx ("userId") WHERE
@@ -64,6 +69,8 @@
 --   N6  unique indexes are never "unused" even at idx_scan = 0 (e.g. sessions_sessionToken_key before
 --       the workload; accounts_provider_providerAccountId_key): they enforce constraints.
 --   N7  _prisma_migrations: Prisma's bookkeeping table, timestamptz already; its PK is a varchar(36).
+--   N8  the catalog's leading-wildcard ILIKE search on 120 courses: a sequential scan reads them in a few
+--       pages, so no trigram index (and its OR gives no candidate).
 
 CREATE TYPE "Role" AS ENUM ('STUDENT', 'INSTRUCTOR', 'ADMIN');
 CREATE TYPE "Difficulty" AS ENUM ('BEGINNER', 'INTERMEDIATE', 'ADVANCED', 'EXPERT');

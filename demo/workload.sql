@@ -5,12 +5,12 @@
 -- Format: statements end with ";" at the end of a line. Comment lines right above a statement:
 --   -- each: <SELECT …>   run the statement once per row of that query, the row's columns as $1, $2, …
 --   -- repeat: <N>        run it N times
--- The statement is sent through the extended protocol (as Prisma does), so pg_stat_statements
--- records one normalised entry per pattern with its call count.
+-- Each statement is prepared once and executed through the extended protocol (as Prisma does), so
+-- pg_stat_statements records one normalised entry per pattern with its call count.
 
 -- Student dashboard (seed §1): enrolled courses with progress, most recently accessed first.
 -- Sorts in memory: there is no ("userId", "lastAccessedAt") index on course_progress.
--- each: SELECT "userId" FROM "enrollments" WHERE "status" = 'ACTIVE' GROUP BY "userId" ORDER BY "userId" LIMIT 40
+-- each: SELECT "userId" FROM "enrollments" WHERE "status" = 'ACTIVE' GROUP BY "userId" ORDER BY "userId" LIMIT 20
 SELECT c."id", c."title", c."slug", e."status", e."enrolledAt", cp."progressPercent", cp."lastAccessedAt"
 FROM "enrollments" e
 JOIN "courses" c ON e."courseId" = c."id"
@@ -41,7 +41,7 @@ GROUP BY c."id";
 SELECT "id", "name", "image" FROM "users" WHERE "id" = $1;
 
 -- Lessons that use a media asset: "mediaId" has no index, so every call scans lessons.
--- each: SELECT "mediaId" FROM "lessons" WHERE "mediaId" IS NOT NULL GROUP BY "mediaId" ORDER BY "mediaId" LIMIT 40
+-- each: SELECT "mediaId" FROM "lessons" WHERE "mediaId" IS NOT NULL GROUP BY "mediaId" ORDER BY "mediaId" LIMIT 20
 SELECT "id", "title" FROM "lessons" WHERE "mediaId" = $1;
 
 -- User payment history (seed: transactions by user, newest first): sorts in memory.
@@ -65,7 +65,7 @@ SELECT * FROM "quiz_attempts" WHERE "userId" = $1 AND "quizId" = $2 ORDER BY "st
 -- repeat: 5
 SELECT "id", "email", "name", "createdAt" FROM "users" WHERE "role" = 'INSTRUCTOR' ORDER BY "createdAt" DESC;
 
--- Search (seed §7): leading-wildcard ILIKE, no trigram or full-text index.
+-- Catalog search (seed §7): leading-wildcard ILIKE on 120 courses, a few pages: no index pays here.
 -- each: SELECT unnest(ARRAY['%ai%', '%web%', '%data%'])
 SELECT * FROM "courses"
 WHERE "published" = true AND ("title" ILIKE $1 OR "description" ILIKE '%machine learning%')
@@ -110,5 +110,5 @@ SELECT "id", "userId", "courseId", "enrolledAt" FROM "enrollments" WHERE "paymen
 SELECT "id", "userId", "amount", "status", "createdAt" FROM "transactions" WHERE "metadata" @> $1::jsonb;
 
 -- Support: find a payment by the part of the provider's reference a customer reads out.
--- each: SELECT '%' || substr("providerTxnId", 8, 8) || '%' FROM "transactions" ORDER BY "id" LIMIT 4
+-- each: SELECT '%' || substr("providerTxnId", 8, 8) || '%' FROM "transactions" ORDER BY "id" LIMIT 3
 SELECT "id", "userId", "amount", "status", "createdAt" FROM "transactions" WHERE "providerTxnId" ILIKE $1;
