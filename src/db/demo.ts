@@ -15,7 +15,7 @@ import { PACKAGE_ROOT } from '../paths.ts';
 export const DEMO_DIR = join(PACKAGE_ROOT, 'demo');
 const EXTENSIONS = ['pg_stat_statements', 'pg_trgm'];
 /** Bump when buildDataDir changes what it produces from the same schema. */
-const BUILD_RECIPE = 4;
+const BUILD_RECIPE = 5;
 /** Written into a cached data directory once it is complete, before it is renamed into place. */
 const COMPLETE = 'pgadvisor-demo.complete';
 const SCRATCH_PREFIX = 'pgadvisor-demo-';
@@ -152,6 +152,10 @@ async function buildDataDir(schema: string, cache: string): Promise<void> {
     } finally {
       await db.close();
     }
+    // The schema's DDL removed the relation cache's init files (global/ and base/*/pg_internal.init); a
+    // backend that starts without them reads the catalogs and writes them. Started once here, so that
+    // every start from the cache finds them instead of redoing that.
+    await (await openPglite({ extensions: EXTENSIONS, path: building })).close();
     await writeFile(join(building, COMPLETE), `${pgliteVersion()}\n`);
     await rm(cache, { recursive: true, force: true }); // an incomplete one (no marker) left by a killed build
     await rename(building, cache).catch((err: NodeJS.ErrnoException) => {
