@@ -52,7 +52,7 @@ export async function startDemo(opts: DemoOptions = {}, retried = false): Promis
   const cpu0 = process.cpuUsage();
   // compiled on V8's background threads while this thread reads the files and copies the data directory
   const wasm = compilePgliteWasm();
-  wasm.catch(() => undefined); // awaited below; a failure is reported there
+  wasm.catch(() => undefined); // awaited below, where a failure is reported
   const schema = await readDemoFile('schema.sql');
   const workload = parseWorkload(await readDemoFile('workload.sql'));
   const cache = demoCacheDir(schema, opts.cacheDir);
@@ -69,9 +69,13 @@ export async function startDemo(opts: DemoOptions = {}, retried = false): Promis
 
   const l = performance.now();
   const scratch = await scratchCopy(cache, opts.scratchDir);
+  const wasmModule = await wasm.catch(async (err: Error) => {
+    await rm(scratch, { recursive: true, force: true });
+    throw new Error(`cannot load PGlite's WebAssembly module: ${err.message.split('\n')[0]}`, { cause: err });
+  });
   let db: PGlite;
   try {
-    db = await openPglite({ extensions: EXTENSIONS, path: scratch, wasmModule: await wasm });
+    db = await openPglite({ extensions: EXTENSIONS, path: scratch, wasmModule });
   } catch (err) {
     await rm(scratch, { recursive: true, force: true });
     if (cached && !retried) {
