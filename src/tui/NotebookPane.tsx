@@ -8,13 +8,16 @@ import { resolveLine } from './notebook.ts';
 const SELECTED: Seg = { text: '▌ ', color: 'cyan' };
 const PLAIN: Seg = { text: '  ' };
 
-/** The pane's header and the rows in view (the layout already cut them to the height). */
-export function NotebookPane({ header, lines, selected, decisions, width, height }: { header: Line; lines: Line[]; selected: number | null; decisions: Record<string, Decision>; width: number; height: number }) {
+/**
+ * The pane's header and the rows in view (the layout already cut them to the height). `first` is the
+ * first row's index in the whole list, the rows' key: scrolling moves rows instead of redrawing them all.
+ */
+export function NotebookPane({ header, lines, first, selected, decisions, width, height }: { header: Line; lines: Line[]; first: number; selected: number | null; decisions: Record<string, Decision>; width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height}>
       <LineView line={header} width={width} />
       {lines.map((l, i) => (
-        <LineView key={i} line={resolveLine(l, decisions)} width={width} gutter={selected !== null && l.item === selected ? SELECTED : PLAIN} />
+        <LineView key={first + i} line={resolveLine(l, decisions)} width={width} gutter={selected !== null && l.item === selected ? SELECTED : PLAIN} />
       ))}
     </Box>
   );

@@ -30,7 +30,8 @@ export type Pane =
   | { kind: 'help' }
   | { kind: 'picker'; picker: 'section' | 'export' }
   | { kind: 'statements'; choices: { label: string; value: string }[] }
-  | { kind: 'lines'; header: Line; lines: Line[]; selected: number | null }
+  /** `first`: the index of the first row shown in the whole list */
+  | { kind: 'lines'; header: Line; lines: Line[]; first: number; selected: number | null }
   | { kind: 'review'; header: Line; lines: Line[]; writable: boolean; building: boolean; error: string | null };
 
 export interface Screen {
@@ -266,7 +267,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     const max = Math.max(0, all.length - height);
     const scroll = Math.min(o.scroll, max);
     const header = line([{ text: 'Plan', bold: true, color: 'cyan' }, { text: `  lines ${scroll + 1}–${Math.min(all.length, scroll + height)} of ${all.length}  j/k PgUp/PgDn scroll · y copies the statement · Esc back`, dim: true }]);
-    return { ...base, side: null, metrics: { ...metrics, pageLines: height, reviewMax: max }, main: { width: columns, height: bodyHeight, pane: { kind: 'lines', header, lines: all.slice(scroll, scroll + height), selected: null } } };
+    return { ...base, side: null, metrics: { ...metrics, pageLines: height, reviewMax: max }, main: { width: columns, height: bodyHeight, pane: { kind: 'lines', header, lines: all.slice(scroll, scroll + height), first: scroll, selected: null } } };
   }
   if (o.kind === 'review') {
     const width = columns - 2;
@@ -303,7 +304,7 @@ export function layoutScreen(input: ScreenInput): Screen {
       ...base,
       side: null,
       metrics: { ...metrics, pageLines: height, maxScroll },
-      main: { width: columns, height: mainHeight, pane: { kind: 'lines', header, lines: detail.slice(scroll, scroll + height), selected: null } },
+      main: { width: columns, height: mainHeight, pane: { kind: 'lines', header, lines: detail.slice(scroll, scroll + height), first: scroll, selected: null } },
     };
   }
 
@@ -336,7 +337,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     ...base,
     top,
     metrics: { ...metrics, pageItems: Math.max(1, pageItems) },
-    main: { width: mainWidth, height: mainHeight, pane: { kind: 'lines', header, lines: layout.lines.slice(top, top + paneLines), selected: i >= 0 ? i : null } },
+    main: { width: mainWidth, height: mainHeight, pane: { kind: 'lines', header, lines: layout.lines.slice(top, top + paneLines), first: top, selected: i >= 0 ? i : null } },
   };
 }
 
