@@ -3,18 +3,21 @@ import { Box, Text } from 'ink';
 import type { Line, Seg } from './lines.ts';
 import { rowText } from './row-text.ts';
 
-/** One styled, pre-cut row: re-rendered only when its text or width changes. */
-const Row = React.memo(function Row({ text, width }: { text: string; width: number }) {
-  return (
-    <Box width={width} height={1} flexShrink={0}>
-      <Text wrap="truncate-end">{text}</Text>
-    </Box>
-  );
+/**
+ * One styled row of a list, already cut to its width by rowText: a bare text node (ink lays out and
+ * draws one node per row), drawn again only when its text changes.
+ */
+export const Row = React.memo(function Row({ text }: { text: string }) {
+  return <Text wrap="truncate-end">{text}</Text>;
 });
 
-/** One terminal row; segments are made printable and cut to the width (with …) by rowText. */
+/** One terminal row that takes its whole width (a banner, a header, the status bar). */
 export function LineView({ line, width, gutter }: { line: Line; width: number; gutter?: Seg }) {
-  return <Row text={rowText(line, width, gutter)} width={width} />;
+  return (
+    <Box width={width} height={1} flexShrink={0}>
+      <Row text={rowText(line, width, gutter)} />
+    </Box>
+  );
 }
 
 /**
@@ -25,7 +28,7 @@ export function Lines({ lines, width, height, first = 0 }: { lines: Line[]; widt
   return (
     <Box flexDirection="column" width={width} height={height}>
       {lines.slice(0, height).map((l, i) => (
-        <Row key={first + i} text={rowText(l, width)} width={width} />
+        <Row key={first + i} text={rowText(l, width)} />
       ))}
     </Box>
   );

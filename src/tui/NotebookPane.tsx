@@ -2,8 +2,9 @@ import React from 'react';
 import { Box } from 'ink';
 import type { Decision } from '../playbooks/types.ts';
 import type { Line, Seg } from './lines.ts';
-import { LineView } from './LineView.tsx';
+import { LineView, Row } from './LineView.tsx';
 import { resolveLine } from './notebook.ts';
+import { rowText } from './row-text.ts';
 
 const SELECTED: Seg = { text: '▌ ', color: 'cyan' };
 const PLAIN: Seg = { text: '  ' };
@@ -17,7 +18,7 @@ export function NotebookPane({ header, lines, first, selected, decisions, width,
     <Box flexDirection="column" width={width} height={height}>
       <LineView line={header} width={width} />
       {lines.map((l, i) => (
-        <LineView key={first + i} line={resolveLine(l, decisions)} width={width} gutter={selected !== null && l.item === selected ? SELECTED : PLAIN} />
+        <Row key={first + i} text={rowText(resolveLine(l, decisions), width, selected !== null && l.item === selected ? SELECTED : PLAIN)} />
       ))}
     </Box>
   );
