@@ -38,6 +38,7 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
     out.push(`| keypress → frame, median of ${t.presses} | ${runs.map((x) => `${x.keyMedianMs} ms`).join(' | ')} |`);
     out.push(`| keypress → frame, p95 | ${runs.map((x) => `${x.keyP95Ms} ms`).join(' | ')} |`);
     out.push(`| keypress → frame, slowest | ${runs.map((x) => `${x.keyMaxMs} ms`).join(' | ')} |`);
+    if (t.keyCpuMedianMs !== undefined) out.push(`| CPU per keypress (process, median) | ${runs.map((x) => `${x.keyCpuMedianMs} ms`).join(' | ')} |`);
     out.push(`| first frame / complete screen | ${runs.map((x) => `${x.firstFrameMs} / ${x.readyMs} ms`).join(' | ')} |`, '');
   } else if (r.tui) {
     const t = r.tui;

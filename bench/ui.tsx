@@ -30,16 +30,23 @@ export async function measureTui(findings: number) {
     await screen.press('\r');
     const readyMs = (await settled(screen.frameTimes)) - started;
     // each keypress timed from its write to stdin until its frame is written to stdout
+    // and the process's CPU time per keypress (all its threads: the garbage collector's too), which a
+    // busy machine does not inflate as it does the wall time
     const times: number[] = [];
+    const cpu: number[] = [];
     for (let i = 0; i < PRESSES; i++) {
       const before = screen.frames.length;
       const t = performance.now();
+      const c = process.cpuUsage();
       await screen.press(i % 10 === 9 ? '\u001B[6~' : 'j');
+      const used = process.cpuUsage(c);
       if (screen.frames.length === before) throw new Error(`keypress ${i + 1} drew no frame`);
       times.push(screen.frameTimes[before] - t);
+      cpu.push((used.user + used.system) / 1000);
     }
     screen.unmount();
     times.sort((a, b) => a - b);
+    cpu.sort((a, b) => a - b);
     return {
       findings: data.findings.length,
       firstFrameMs: Math.round(firstFrameMs),
@@ -48,6 +55,7 @@ export async function measureTui(findings: number) {
       keyMedianMs: +times[Math.floor(PRESSES / 2)].toFixed(1),
       keyP95Ms: +times[Math.floor(PRESSES * 0.95)].toFixed(1),
       keyMaxMs: +times[PRESSES - 1].toFixed(1),
+      keyCpuMedianMs: +cpu[Math.floor(PRESSES / 2)].toFixed(1),
       frameLines: first.split('\n').length,
     };
   } finally {
