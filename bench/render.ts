@@ -30,8 +30,18 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
     out.push(`| ${s.tables} | ${s.indexes} | ${s.policies} | ${s.ms} ms${pct(s.ms, before)} | ${s.msPerTable} ms | ${s.findings} | ${s.statements} | ${s.peakRssMb} MiB |`);
   }
   out.push('');
-  const t = r.tui;
-  if (t) {
+  const runs: Json[] | undefined = r.tuiRuns?.runs;
+  if (runs) {
+    const t = runs[0];
+    out.push(`| TUI with ${t.findings} findings, ${t.frameLines} lines a frame${r.tuiRuns.measuredAt ? ` (measured ${r.tuiRuns.measuredAt.slice(0, 16).replace('T', ' ')} UTC)` : ''} | ${runs.map((_, i) => `run ${i + 1}`).join(' | ')} |`, `|---|${runs.map(() => '---|').join('')}`);
+    out.push(`| load average (1 min) | ${runs.map((x) => x.load).join(' | ')} |`);
+    out.push(`| keypress → frame, median of ${t.presses} | ${runs.map((x) => `${x.keyMedianMs} ms`).join(' | ')} |`);
+    out.push(`| keypress → frame, p95 | ${runs.map((x) => `${x.keyP95Ms} ms`).join(' | ')} |`);
+    out.push(`| keypress → frame, slowest | ${runs.map((x) => `${x.keyMaxMs} ms`).join(' | ')} |`);
+    if (t.keyCpuMedianMs !== undefined) out.push(`| CPU per keypress (process, median) | ${runs.map((x) => `${x.keyCpuMedianMs} ms`).join(' | ')} |`);
+    out.push(`| first frame / complete screen | ${runs.map((x) => `${x.firstFrameMs} / ${x.readyMs} ms`).join(' | ')} |`, '');
+  } else if (r.tui) {
+    const t = r.tui;
     out.push(`| TUI with ${t.findings} findings | |`, '|---|---|');
     out.push(`| first frame | ${t.firstFrameMs} ms${pct(t.firstFrameMs, prev?.tui?.firstFrameMs)} |`);
     out.push(`| keypress → frame (median / p95 of ${t.presses}) | ${t.keyMedianMs} / ${t.keyP95Ms} ms |`);

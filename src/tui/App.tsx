@@ -142,7 +142,7 @@ export function App({ controller }: { controller: ReviewController }) {
       );
       break;
     case 'lines':
-      body = <NotebookPane header={pane.header} lines={pane.lines} selected={pane.selected} decisions={state.decisions} width={main.width} height={main.height} />;
+      body = <NotebookPane header={pane.header} lines={pane.lines} first={pane.first} selected={pane.selected} decisions={state.decisions} width={main.width} height={main.height} />;
       break;
   }
 
@@ -159,7 +159,8 @@ export function App({ controller }: { controller: ReviewController }) {
   return (
     <Box flexDirection="column" width={columns} height={screen.rows}>
       <LineView line={screen.banner} width={columns} />
-      <Box width={columns} height={main.height} overflow="hidden">
+      {/* rows of lines are cut to their width and height already; other panes are clipped */}
+      <Box width={columns} height={main.height} overflow={pane.kind === 'lines' ? 'visible' : 'hidden'}>
         {side ? (
           <>
             <Lines lines={side.lines} width={side.width} height={main.height} />

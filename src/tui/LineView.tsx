@@ -1,36 +1,34 @@
 import React from 'react';
 import { Box, Text } from 'ink';
-import { tone } from './color.ts';
 import type { Line, Seg } from './lines.ts';
-import { printable } from './text.ts';
+import { rowText } from './row-text.ts';
 
-// Segments are made printable where they are built; printable() here is the last guard before the terminal.
-function SegText({ seg }: { seg: Seg }) {
+/**
+ * One styled row of a list, already cut to its width by rowText: a bare text node (ink lays out and
+ * draws one node per row), drawn again only when its text changes.
+ */
+export const Row = React.memo(function Row({ text }: { text: string }) {
+  return <Text wrap="truncate-end">{text}</Text>;
+});
+
+/** One terminal row that takes its whole width (a banner, a header, the status bar). */
+export function LineView({ line, width, gutter }: { line: Line; width: number; gutter?: Seg }) {
   return (
-    <Text color={tone(seg.color)} bold={seg.bold} dimColor={seg.dim} italic={seg.italic} inverse={seg.inverse}>
-      {printable(seg.text)}
-    </Text>
+    <Box width={width} height={1} flexShrink={0}>
+      <Row text={rowText(line, width, gutter)} />
+    </Box>
   );
 }
 
-/** One terminal row; whatever does not fit is cut by ink with … */
-export const LineView = React.memo(function LineView({ line, width, gutter }: { line: Line; width: number; gutter?: Seg }) {
+/**
+ * Rows stacked in a box of a fixed size. `first` is the index of the first row in the whole list: rows
+ * keep their React key while the list scrolls, so a row that only moved is not drawn again.
+ */
+export function Lines({ lines, width, height, first = 0 }: { lines: Line[]; width: number; height: number; first?: number }) {
   return (
-    <Box width={width} height={1} flexShrink={0}>
-      <Text wrap="truncate-end">
-        {gutter ? <SegText seg={gutter} /> : null}
-        {line.segs.length ? line.segs.map((s, i) => <SegText key={i} seg={s} />) : ' '}
-      </Text>
-    </Box>
-  );
-});
-
-/** Rows stacked in a box of a fixed size. */
-export function Lines({ lines, width, height }: { lines: Line[]; width: number; height: number }) {
-  return (
-    <Box flexDirection="column" width={width} height={height} overflow="hidden">
+    <Box flexDirection="column" width={width} height={height}>
       {lines.slice(0, height).map((l, i) => (
-        <LineView key={i} line={l} width={width} />
+        <Row key={first + i} text={rowText(l, width)} />
       ))}
     </Box>
   );

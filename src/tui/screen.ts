@@ -30,7 +30,8 @@ export type Pane =
   | { kind: 'help' }
   | { kind: 'picker'; picker: 'section' | 'export' }
   | { kind: 'statements'; choices: { label: string; value: string }[] }
-  | { kind: 'lines'; header: Line; lines: Line[]; selected: number | null }
+  /** `first`: the index of the first row shown in the whole list */
+  | { kind: 'lines'; header: Line; lines: Line[]; first: number; selected: number | null }
   | { kind: 'review'; header: Line; lines: Line[]; writable: boolean; building: boolean; error: string | null };
 
 export interface Screen {
@@ -149,23 +150,26 @@ function severityCounts(data: RunResult): Record<Severity, number> {
   return counts;
 }
 
-function sidebar(state: ReviewState, width: number, height: number): Line[] {
-  if (!state.data) return [];
-  const sections = outline(state.data);
-  const titles = viewTitles(state.data);
+/** The sections with their counts, the current one marked: laid out again only when one of those changes. */
+const sidebar = memo((data, view, width, height) => sidebarLines(data as RunResult | null, view as number, width as number, height as number)) as (data: RunResult | null, view: number, width: number, height: number) => Line[];
+
+function sidebarLines(data: RunResult | null, view: number, width: number, height: number): Line[] {
+  if (!data) return [];
+  const sections = outline(data);
+  const titles = viewTitles(data);
   const blocks: Line[][] = titles.map((title, v) => {
-    const on = v === state.cursor.view;
+    const on = v === view;
     const head = wrapSegs([{ text: printable(title), bold: on, color: on ? 'cyan' : undefined }], width, '  ', on ? '▸ ' : '  ');
     if (on) head[0] = { ...head[0], segs: [{ text: '▸ ', color: 'cyan' }, ...head[0].segs.slice(1)] };
-    if (v === OVERVIEW) return [...head, line([{ text: '  ' }, ...countSegs(severityCounts(state.data!), null, 0, width - 2)])];
+    if (v === OVERVIEW) return [...head, line([{ text: '  ' }, ...countSegs(severityCounts(data), null, 0, width - 2)])];
     const s = sections[v - 1];
     return [...head, line([{ text: '  ' }, ...countSegs(s.counts, s.statuses, s.items.filter((i) => i.kind === 'cell').length, width - 2)])];
   });
   const all = blocks.flat();
   if (all.length <= height) return all;
   // keep the current view's block in sight
-  const start = blocks.slice(0, state.cursor.view).reduce((n, b) => n + b.length, 0);
-  const top = Math.max(0, Math.min(start - Math.floor((height - blocks[state.cursor.view].length) / 2), all.length - height));
+  const start = blocks.slice(0, view).reduce((n, b) => n + b.length, 0);
+  const top = Math.max(0, Math.min(start - Math.floor((height - blocks[view].length) / 2), all.length - height));
   return all.slice(top, top + height);
 }
 
@@ -247,7 +251,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     rows,
     tooSmall,
     banner: bannerLine(state.source, input.server),
-    side: state.data ? { width: side, lines: sidebar(state, side, mainHeight) } : null,
+    side: state.data ? { width: side, lines: sidebar(state.data, state.cursor.view, side, mainHeight) } : null,
     dock,
     bottom,
     status: statusLine(state.source, counts, state.dirty, columns - 8),
@@ -266,7 +270,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     const max = Math.max(0, all.length - height);
     const scroll = Math.min(o.scroll, max);
     const header = line([{ text: 'Plan', bold: true, color: 'cyan' }, { text: `  lines ${scroll + 1}–${Math.min(all.length, scroll + height)} of ${all.length}  j/k PgUp/PgDn scroll · y copies the statement · Esc back`, dim: true }]);
-    return { ...base, side: null, metrics: { ...metrics, pageLines: height, reviewMax: max }, main: { width: columns, height: bodyHeight, pane: { kind: 'lines', header, lines: all.slice(scroll, scroll + height), selected: null } } };
+    return { ...base, side: null, metrics: { ...metrics, pageLines: height, reviewMax: max }, main: { width: columns, height: bodyHeight, pane: { kind: 'lines', header, lines: all.slice(scroll, scroll + height), first: scroll, selected: null } } };
   }
   if (o.kind === 'review') {
     const width = columns - 2;
@@ -303,7 +307,7 @@ export function layoutScreen(input: ScreenInput): Screen {
       ...base,
       side: null,
       metrics: { ...metrics, pageLines: height, maxScroll },
-      main: { width: columns, height: mainHeight, pane: { kind: 'lines', header, lines: detail.slice(scroll, scroll + height), selected: null } },
+      main: { width: columns, height: mainHeight, pane: { kind: 'lines', header, lines: detail.slice(scroll, scroll + height), first: scroll, selected: null } },
     };
   }
 
@@ -336,7 +340,7 @@ export function layoutScreen(input: ScreenInput): Screen {
     ...base,
     top,
     metrics: { ...metrics, pageItems: Math.max(1, pageItems) },
-    main: { width: mainWidth, height: mainHeight, pane: { kind: 'lines', header, lines: layout.lines.slice(top, top + paneLines), selected: i >= 0 ? i : null } },
+    main: { width: mainWidth, height: mainHeight, pane: { kind: 'lines', header, lines: layout.lines.slice(top, top + paneLines), first: top, selected: i >= 0 ? i : null } },
   };
 }
 

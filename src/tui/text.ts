@@ -29,13 +29,18 @@ function isWide(cp: number): boolean {
   );
 }
 
-function charWidth(ch: string): number {
+/** Columns one character takes. */
+export function charWidth(ch: string): number {
   if (ZERO_WIDTH.test(ch)) return 0;
   return isWide(ch.codePointAt(0)!) ? 2 : 1;
 }
 
+/** Printable ASCII only: one column a character. */
+const PLAIN_ASCII = /^[\x20-\x7e]*$/;
+
 /** Columns the string takes in a terminal (after printable()). */
 export function displayWidth(s: string): number {
+  if (PLAIN_ASCII.test(s)) return s.length;
   let w = 0;
   for (const ch of s) w += charWidth(ch);
   return w;

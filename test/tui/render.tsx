@@ -28,6 +28,8 @@ export function stripAnsi(s: string): string {
 
 class FakeStdout extends EventEmitter {
   readonly frames: string[] = [];
+  /** when each frame was written (performance.now()) */
+  readonly frameTimes: number[] = [];
   isTTY = true;
   constructor(
     public columns: number,
@@ -37,6 +39,7 @@ class FakeStdout extends EventEmitter {
   }
   write = (frame: string) => {
     this.frames.push(frame);
+    this.frameTimes.push(performance.now());
     return true;
   };
 }
@@ -69,6 +72,8 @@ export interface Rendered {
   /** the last frame without colours */
   frame(): string;
   frames: string[];
+  /** when each of `frames` was written (performance.now()) */
+  frameTimes: number[];
   press(key: string): Promise<string>;
   type(text: string): Promise<string>;
   waitFor(predicate: (frame: string) => boolean, timeoutMs?: number): Promise<string>;
@@ -109,6 +114,7 @@ export async function renderTui(tree: ReactElement, size: { columns: number; row
   return {
     frame,
     frames: stdout.frames,
+    frameTimes: stdout.frameTimes,
     press: async (key) => {
       const before = stdout.frames.length;
       stdin.write(key);
