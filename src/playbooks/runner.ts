@@ -149,8 +149,7 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
     }),
   }));
   const data: RunResult = { server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) };
-  // One index for one need across every playbook. Reconciling parses the proposals' SQL (the parser's WebAssembly
-  // loads with it), so it is loaded only when two findings or more create an index.
+  // One index for one need across every playbook: only when two findings or more create an index.
   if (all.filter((f) => f.up && CREATES_INDEX.test(f.up)).length < 2) return data;
   const { reconcileIndexProposals } = await import('./reconcile.ts');
   return reconcileIndexProposals(data);
