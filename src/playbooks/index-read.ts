@@ -56,9 +56,17 @@ const MAX_NAME_BYTES = 63;
 /** The CREATE INDEX statements of `sql`, in order (other statements are passed over). */
 export function readCreateIndexes(sql: string): CreateIndexReading[] {
   const out: CreateIndexReading[] = [];
-  for (const stmt of splitStatements(sql)) {
-    const tokens = lex(stmt.text).filter((t) => t.type !== 'space' && t.type !== 'comment');
-    const c = new Cursor(stmt.text, tokens);
+  const all = lex(sql);
+  let next = 0;
+  for (const stmt of splitStatements(sql, all)) {
+    // the statement's tokens, without spaces and comments (offsets stay the whole text's)
+    const end = stmt.start + stmt.text.length;
+    const tokens: Token[] = [];
+    for (; next < all.length && all[next].start < end; next++) {
+      const t = all[next];
+      if (t.start >= stmt.start && t.type !== 'space' && t.type !== 'comment' && t.type !== 'semicolon') tokens.push(t);
+    }
+    const c = new Cursor(sql, tokens);
     if (!c.word('create')) continue;
     const unique = c.word('unique');
     if (!c.word('index')) continue;
