@@ -56,16 +56,7 @@ const MAX_NAME_BYTES = 63;
 /** The CREATE INDEX statements of `sql`, in order (other statements are passed over). */
 export function readCreateIndexes(sql: string): CreateIndexReading[] {
   const out: CreateIndexReading[] = [];
-  const all = lex(sql);
-  let next = 0;
-  for (const stmt of splitStatements(sql, all)) {
-    // the statement's tokens, without spaces and comments (offsets stay the whole text's)
-    const end = stmt.start + stmt.text.length;
-    const tokens: Token[] = [];
-    for (; next < all.length && all[next].start < end; next++) {
-      const t = all[next];
-      if (t.start >= stmt.start && t.type !== 'space' && t.type !== 'comment' && t.type !== 'semicolon') tokens.push(t);
-    }
+  for (const tokens of quickStatements(sql) ?? lexedStatements(sql)) {
     const c = new Cursor(sql, tokens);
     if (!c.word('create')) continue;
     const unique = c.word('unique');
@@ -74,6 +65,51 @@ export function readCreateIndexes(sql: string): CreateIndexReading[] {
   }
   return out;
 }
+
+/** Each statement's tokens, spaces, comments and semicolons left out (offsets into the whole text). */
+function lexedStatements(sql: string): Token[][] {
+  const all = lex(sql);
+  const out: Token[][] = [];
+  let next = 0;
+  for (const stmt of splitStatements(sql, all)) {
+    const end = stmt.start + stmt.text.length;
+    const tokens: Token[] = [];
+    for (; next < all.length && all[next].start < end; next++) {
+      const t = all[next];
+      if (t.start >= stmt.start && t.type !== 'space' && t.type !== 'comment' && t.type !== 'semicolon') tokens.push(t);
+    }
+    out.push(tokens);
+  }
+  return out;
+}
+
+/**
+ * The same, for a text of names, punctuation, spaces and comments only (the checks' DDL), found by one
+ * regular expression a token: the lexer is a loop in JavaScript that a one-off run interprets, several times
+ * slower for the few hundred statements of a large catalog. Null for anything else (strings, numbers,
+ * operators, dollar quotes, nested comments, BEGIN ATOMIC bodies), which the lexer reads.
+ */
+function quickStatements(sql: string): Token[][] | null {
+  const out: Token[][] = [[]];
+  QUICK_TOKEN.lastIndex = 0;
+  while (QUICK_TOKEN.lastIndex < sql.length) {
+    const start = QUICK_TOKEN.lastIndex;
+    const m = QUICK_TOKEN.exec(sql);
+    if (!m) return null;
+    const [, word, quoted, punct] = m;
+    const end = QUICK_TOKEN.lastIndex;
+    if (word !== undefined) {
+      // a prefixed string (E'…', U&'…') or a function body with statements of its own: the lexer's
+      if (sql[end] === "'" || sql[end] === '&' || word.toLowerCase() === 'atomic') return null;
+      out[out.length - 1].push({ type: 'ident', start, end });
+    } else if (quoted !== undefined) out[out.length - 1].push({ type: 'quoted', start, end });
+    else if (punct === ';') out.push([]);
+    else if (punct !== undefined) out[out.length - 1].push({ type: 'op', start, end });
+  }
+  return out.filter((s) => s.length);
+}
+
+const QUICK_TOKEN = /[ \t\n\r\f\v]+|--[^\n\r]*|\/\*(?:[^*/]|\*(?!\/)|\/(?!\*))*\*\/|([A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)|("(?:[^"]|"")*")|([(),.;])/y;
 
 function readCreate(c: Cursor, unique: boolean): CreateIndexReading {
   const head = readHead(c, unique);

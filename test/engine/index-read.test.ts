@@ -85,6 +85,11 @@ describe('readCreateIndexes', () => {
       },
       { weight: 1, arbitrary: fc.constantFrom('(a + 1)', 'lower(a)', 'a COLLATE "C"', 'a.b') },
     );
+    // what may stand between tokens: the server's whitespace and comments, and characters that are not whitespace to it
+    const sep = fc.oneof(
+      { weight: 6, arbitrary: fc.constant(' ') },
+      { weight: 1, arbitrary: fc.constantFrom('\n', '\t', '\r\n', ' /* c */ ', ' /* a /* nested */ b */ ', ' --c\n', ' --c\rx\n', '\f', '\u00a0', '\u2028') },
+    );
     const statement = fc
       .tuple(
         fc.boolean(),
@@ -98,10 +103,11 @@ describe('readCreateIndexes', () => {
         fc.array(key, { minLength: 1, maxLength: 3 }),
         fc.option(fc.array(ident, { minLength: 1, maxLength: 2 })),
         fc.constantFrom('', '', '', ';', '; SELECT 1', ' WHERE a IS NULL', ' WITH (fillfactor = 70)', ' TABLESPACE pg_default', ' garbage'),
+        fc.array(sep, { minLength: 4, maxLength: 4 }),
       )
       .map(
-        ([unique, concurrently, ifNot, name, only, schema, table, using, keys, include, tail]) =>
-          `CREATE ${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${name ? `${ifNot}${name} ` : ''}ON ${only ? 'ONLY ' : ''}${schema ? `${schema}.` : ''}${table}${using} (${keys.join(', ')})${include ? ` INCLUDE (${include.join(', ')})` : ''}${tail}`,
+        ([unique, concurrently, ifNot, name, only, schema, table, using, keys, include, tail, [s1, s2, s3, s4]]) =>
+          `CREATE${s1}${unique ? 'UNIQUE ' : ''}INDEX ${concurrently ? 'CONCURRENTLY ' : ''}${name ? `${ifNot}${name} ` : ''}ON${s2}${only ? 'ONLY ' : ''}${schema ? `${schema}.` : ''}${table}${using}${s3}(${keys.join(`,${s4}`)})${include ? ` INCLUDE (${include.join(', ')})` : ''}${tail}`,
       );
     const seen = { index: 0, head: 0, none: 0 };
     fc.assert(
