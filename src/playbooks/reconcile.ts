@@ -5,9 +5,22 @@
 // is folded into it: it disappears from the list, and the index that serves it says so. A workload index
 // whose equality keys can go in any order is reordered to lead with the other need's columns when that
 // lets it serve both.
-import { createIndexSql, indexStatements, quoteIdent, serves, type IndexKeySpec, type ParsedIndex } from './index-spec.ts';
-import { splitStatements } from '../migration/statements.ts';
+// Proposals are compared table by table, read with the project's lexer (index-read.ts): the parser's
+// WebAssembly is loaded only for a proposal that shares its table with another and holds more than that
+// reader reads, or to reorder a workload proposal (whose run has loaded the parser already).
+import { createIndexSql, quoteIdent, sameTable, serves, type IndexKeySpec, type ParsedIndex } from './index-spec.ts';
+import { readCreateIndexes } from './index-read.ts';
 import { severityRank, type CellRun, type Finding, type RunResult } from './types.ts';
+
+interface Parser {
+  indexStatements: typeof import('./index-parse.ts').indexStatements;
+  splitStatements: typeof import('../migration/statements.ts').splitStatements;
+}
+
+async function loadParser(): Promise<Parser> {
+  const [{ indexStatements }, { splitStatements }] = await Promise.all([import('./index-parse.ts'), import('../migration/statements.ts')]);
+  return { indexStatements, splitStatements };
+}
 
 interface Proposal {
   finding: Finding;
@@ -19,40 +32,91 @@ interface Proposal {
 /** The check whose findings carry the workload's own index spec (and may be reordered). */
 const WORKLOAD = { playbook: 'indexes', check: 'workload_indexes' };
 
-export function reconcileIndexProposals(data: RunResult): RunResult {
+const isWorkload = (f: Finding) => f.playbook === WORKLOAD.playbook && f.check === WORKLOAD.check;
+
+/** A finding whose `up` creates one index, as the lexer reads it: the index, or only its table (null: not even that). */
+interface Read {
+  finding: Finding;
+  index: ParsedIndex | null;
+  table: string | null;
+}
+
+/** The findings that propose one named, non-unique index. */
+function readProposals(findings: Finding[]): Read[] {
+  const out: Read[] = [];
+  for (const f of findings) {
+    if (!f.up || !/\bindex\b/i.test(f.up)) continue;
+    const creates = readCreateIndexes(f.up);
+    if (creates.length !== 1) continue;
+    const { index, head } = creates[0];
+    if (head && (head.unique || !head.name)) continue;
+    out.push({ finding: f, index, table: head?.table ?? null });
+  }
+  return out;
+}
+
+/** The index a finding proposes, read by the parser; null when it is not one named, non-unique index. */
+function parsedProposal(parser: Parser, f: Finding): ParsedIndex | null {
+  const { creates } = parser.indexStatements(f.up);
+  return creates.length === 1 && !creates[0].unique && creates[0].name ? creates[0] : null;
+}
+
+export async function reconcileIndexProposals(data: RunResult): Promise<RunResult> {
+  const read = readProposals(data.findings);
+  const byTable = new Map<string, Read[]>();
+  const file = (r: Read, table: string) => {
+    const group = byTable.get(table);
+    if (group) group.push(r);
+    else byTable.set(table, [r]);
+  };
+  for (const r of read) if (r.table !== null) file(r, r.table);
+  // proposals are compared table by table: only a table with two or more has anything to reconcile
+  const shared = () => [...byTable.values()].filter((rs) => rs.length > 1);
+  const unread = read.filter((r) => r.table === null);
+  const needsParser = unread.length > 0 || shared().some((rs) => rs.some((r) => r.index === null || isWorkload(r.finding)));
+  const parser = needsParser ? await loadParser() : null;
   const byId = new Map<string, Proposal>();
-  for (const f of data.findings) {
-    const { creates } = indexStatements(f.up);
-    if (creates.length !== 1 || creates[0].unique || !creates[0].name) continue;
-    const index = creates[0];
+  const propose = (f: Finding, index: ParsedIndex) => {
     const free = Number((f.evidence.index as { free_prefix?: unknown } | undefined)?.free_prefix ?? index.keys.length);
     byId.set(f.id, { finding: f, index, free: Number.isFinite(free) ? free : index.keys.length });
+  };
+  for (const r of unread) {
+    const index = parsedProposal(parser!, r.finding);
+    if (index) file({ ...r, index, table: index.table }, index.table);
   }
-  const ids = [...byId.keys()].sort();
+  for (const group of shared()) {
+    for (const r of group) {
+      const index = r.index ?? parsedProposal(parser!, r.finding);
+      if (index) propose(r.finding, index);
+    }
+  }
   const foldedInto = new Map<string, string>(); // folded finding id → the id of the finding that absorbs it
   const absorbs = new Map<string, Proposal[]>(); // keeper id → the proposals folded into it
   let changed = false;
-  for (const aId of ids) {
-    const a = byId.get(aId)!;
-    for (const bId of ids) {
-      if (aId === bId || foldedInto.has(bId)) continue;
-      const b = byId.get(bId)!;
-      let keeper = b;
-      if (!serves(b.index, a.index, a.free)) {
-        const reordered = reorderToServe(b, a);
-        // a reorder must keep serving whatever was folded in before
-        if (!reordered || (absorbs.get(bId) ?? []).some((x) => !serves(reordered.index, x.index, x.free))) continue;
-        keeper = reordered;
+  for (const group of shared()) {
+    const ids = group.map((r) => r.finding.id).filter((id) => byId.has(id)).sort();
+    for (const aId of ids) {
+      const a = byId.get(aId)!;
+      for (const bId of ids) {
+        if (aId === bId || foldedInto.has(bId)) continue;
+        const b = byId.get(bId)!;
+        let keeper = b;
+        if (!serves(b.index, a.index, a.free)) {
+          const reordered = parser && reorderToServe(parser, b, a);
+          // a reorder must keep serving whatever was folded in before
+          if (!reordered || (absorbs.get(bId) ?? []).some((x) => !serves(reordered.index, x.index, x.free))) continue;
+          keeper = reordered;
+        }
+        // the same index both ways: the preferred one stays, and absorbs the other when its turn comes
+        if (serves(a.index, keeper.index, keeper.free) && prefer(a, keeper)) continue;
+        if (keeper !== b) byId.set(bId, keeper);
+        foldedInto.set(aId, bId);
+        absorbs.set(bId, [...(absorbs.get(bId) ?? []), a, ...(absorbs.get(aId) ?? [])]);
+        absorbs.delete(aId);
+        for (const [x, into] of foldedInto) if (into === aId) foldedInto.set(x, bId);
+        changed = true;
+        break;
       }
-      // the same index both ways: the preferred one stays, and absorbs the other when its turn comes
-      if (serves(a.index, keeper.index, keeper.free) && prefer(a, keeper)) continue;
-      if (keeper !== b) byId.set(bId, keeper);
-      foldedInto.set(aId, bId);
-      absorbs.set(bId, [...(absorbs.get(bId) ?? []), a, ...(absorbs.get(aId) ?? [])]);
-      absorbs.delete(aId);
-      for (const [x, into] of foldedInto) if (into === aId) foldedInto.set(x, bId);
-      changed = true;
-      break;
     }
   }
   if (!changed) return data;
@@ -108,7 +172,7 @@ function realign(run: CellRun, movedTo: Map<string, { target: string; name: stri
 
 /** Which of two proposals of the same index stays: the workload's, then the one with the lower id. */
 function prefer(a: Proposal, b: Proposal): boolean {
-  const w = (p: Proposal) => (p.finding.playbook === WORKLOAD.playbook && p.finding.check === WORKLOAD.check ? 1 : 0);
+  const w = (p: Proposal) => (isWorkload(p.finding) ? 1 : 0);
   return w(a) > w(b) || (w(a) === w(b) && a.finding.id < b.finding.id);
 }
 
@@ -128,9 +192,9 @@ function absorb(f: Finding, others: Finding[]): Finding {
  * A workload proposal whose equality keys (free to reorder) include all of `need`'s key columns, reordered
  * so they lead; null when that is not possible (expressions, a predicate, INCLUDE, another method).
  */
-function reorderToServe(b: Proposal, need: Proposal): Proposal | null {
+function reorderToServe(parser: Parser, b: Proposal, need: Proposal): Proposal | null {
   const f = b.finding;
-  if (f.playbook !== WORKLOAD.playbook || f.check !== WORKLOAD.check) return null;
+  if (!isWorkload(f) || !sameTable(b.index, need.index)) return null;
   const spec = f.evidence.index as { schema?: string; table?: string; name?: string; method?: string; keys?: { column: string | null; desc: boolean; nulls: 'first' | 'last' | null; opclass: string | null }[]; include?: string[]; predicate?: unknown } | undefined;
   if (!spec?.keys || !spec.schema || !spec.table || !spec.name || spec.method !== 'btree' || spec.predicate || spec.include?.length) return null;
   if (b.index.predicate || need.index.predicate || need.index.method !== 'btree' || need.index.include.length) return null;
@@ -141,12 +205,12 @@ function reorderToServe(b: Proposal, need: Proposal): Proposal | null {
   const order = [...wanted.map((c) => lead.find((k) => k.column === c)!), ...lead.filter((k) => !wanted.includes(k.column)), ...spec.keys.slice(b.free)];
   const keys: IndexKeySpec[] = order.map((k) => ({ sql: k.column ? quoteIdent(k.column) : '', label: k.column ?? '', column: k.column, opclass: k.opclass, desc: k.desc, nulls: k.nulls }));
   if (keys.some((k) => !k.column)) return null;
-  const { creates } = indexStatements(f.up);
+  const { creates } = parser.indexStatements(f.up);
   const oldCreate = creates[0];
   const newCreate = createIndexSql({ schema: spec.schema, table: spec.table, name: spec.name, method: 'btree', keys, include: [], predicate: null, freePrefix: b.free });
   let statements: string[];
   try {
-    statements = splitStatements(f.up!, `finding ${f.id}: up`).map((x) => (x.node.IndexStmt ? newCreate : x.sql));
+    statements = parser.splitStatements(f.up!, `finding ${f.id}: up`).map((x) => (x.node.IndexStmt ? newCreate : x.sql));
   } catch {
     return null;
   }
@@ -160,6 +224,6 @@ function reorderToServe(b: Proposal, need: Proposal): Proposal | null {
     title: f.title.replace(`(${oldLabels})`, `(${newLabels})`),
     evidence: { ...f.evidence, index: { ...spec, keys: order }, reordered_for: need.finding.id },
   };
-  const index = indexStatements(up).creates[0];
+  const index = parser.indexStatements(up).creates[0];
   return index ? { finding, index, free: b.free } : null;
 }

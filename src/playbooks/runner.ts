@@ -14,6 +14,15 @@ import { CONNECTION_LOST, type Cell, type CellRun, type Finding, type Notebook, 
 /** A finding's fix that creates an index (CREATE [UNIQUE] INDEX [CONCURRENTLY] …). */
 const CREATES_INDEX = /\bcreate\s+(unique\s+)?index\b/i;
 
+/**
+ * A statement that names no table gives the workload analyzers nothing: they work on the tables statements read
+ * and write. Judged from the text alone, before anything is parsed: a SELECT or VALUES with none of FROM, INTO,
+ * JOIN, TABLE or UPDATE anywhere in it (`SELECT 1`, a pooler's health check, `SELECT pg_stat_statements_reset()`),
+ * or a transaction or session command (BEGIN, COMMIT, SET, SHOW…). Anything else counts.
+ */
+const NAMES_NO_TABLE =
+  /^\s*(?:(?:select|values)\b(?![\s\S]*\b(?:from|into|join|table|update)\b)|(?:begin|commit|rollback|end|abort|start|savepoint|release|set|reset|show|discard|deallocate|listen|unlisten|notify)\b)/i;
+
 export interface QuerySource {
   query(sql: string, params?: unknown[], signal?: AbortSignal): Promise<{ columns: string[]; rows: Row[] }>;
   /** all of fn's statements on one connection (analyzers keep backend-local state, e.g. hypopg) */
@@ -97,7 +106,8 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
   // Before the workload is built: the feeding probe's rows hold every statement it can have (a build only
   // leaves some out), so an analyzer whose every input is empty there has nothing to analyze, and needs
   // neither the workload nor the parser. Only when the probe ran: its failure is the reader's reason.
-  const feedHasFor = (declared: AnalyzerInputs, rows: Row[]) => rows.some((r) => Number(r.calls ?? 0) >= (declared.minCalls ?? 0));
+  const feedHasFor = (declared: AnalyzerInputs, rows: Row[]) =>
+    rows.some((r) => Number(r.calls ?? 0) >= (declared.minCalls ?? 0) && !NAMES_NO_TABLE.test(String(r.query ?? '')));
   const nothingFor = ({ notebook, cell }: Job, feedRows: Row[] | null): boolean => {
     const declared = needs(cell);
     if (!declared?.needs?.length || feedRows === null || runInputs.workloadFiles) return false;
@@ -149,8 +159,7 @@ export async function runPlaybooks(opts: RunOptions): Promise<RunResult> {
     }),
   }));
   const data: RunResult = { server: opts.server, playbooks, findings: all, skipped, ...(workloadSources ? { workload: workloadSources } : {}) };
-  // One index for one need across every playbook. Reconciling parses the proposals' SQL (the parser's WebAssembly
-  // loads with it), so it is loaded only when two findings or more create an index.
+  // One index for one need across every playbook: only when two findings or more create an index.
   if (all.filter((f) => f.up && CREATES_INDEX.test(f.up)).length < 2) return data;
   const { reconcileIndexProposals } = await import('./reconcile.ts');
   return reconcileIndexProposals(data);
@@ -230,18 +239,19 @@ async function runAnalyzerCell(
   }
   // nothing to analyze: the analyzer (and the parser it may load) is never loaded, and the cell found nothing
   const empty = (input: string) => (input === WORKLOAD_INPUT ? nothing || !workload?.workload?.statements.length : !inputs[input]?.length);
-  const nothingToAnalyze = () => {
+  const nothingToAnalyze = (judgedOnFeed: boolean) => {
     const needed = declared.needs!;
     const which = needed.length === 1 ? `${needed[0]} has no rows` : `none of ${needed.join(', ')} has rows`;
-    const called = declared.minCalls && needed.includes(WORKLOAD_INPUT) ? ` (a statement counts from ${declared.minCalls} calls)` : '';
+    const counts = [judgedOnFeed ? 'when it names a table' : '', declared.minCalls ? `from ${declared.minCalls} calls` : ''].filter(Boolean).join(' and ');
+    const called = counts && needed.includes(WORKLOAD_INPUT) ? ` (a statement counts ${counts})` : '';
     return { run: done('ok', `nothing to analyze: ${which}${called}`), rows: [], found: [] };
   };
-  if (nothing) return nothingToAnalyze();
+  if (nothing) return nothingToAnalyze(true);
   if (declared.workload && !workload?.workload) {
     const failed = workload && !workload.workload && workload.failed;
     return { run: done(failed ? 'error' : 'skipped', workload?.reason ?? 'no workload was read'), rows: [], found: [] };
   }
-  if (declared.needs?.length && declared.needs.every(empty)) return nothingToAnalyze();
+  if (declared.needs?.length && declared.needs.every(empty)) return nothingToAnalyze(false);
   let analyzer: Analyzer;
   try {
     analyzer = typeof entry === 'function' ? await entry() : entry;

@@ -35,8 +35,8 @@ export function scan(sql: string, fn: (type: TokenType, start: number, end: numb
       while (i < n && isSpace(sql.charCodeAt(i))) i++;
       type = 'space';
     } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      // -- comment
-      while (i < n && sql.charCodeAt(i) !== 10) i++;
+      // -- comment, to the end of the line (a carriage return ends it too, as for the server)
+      while (i < n && sql.charCodeAt(i) !== 10 && sql.charCodeAt(i) !== 13) i++;
       type = 'comment';
     } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
       // /* comment */, nested

@@ -176,6 +176,7 @@ describe('what analyzers read', () => {
     wants_z: { probes: { p: ['a', 'z'] }, workload: false, findings: true },
     wants_skipped: { probes: { gone: ['a'] }, workload: false, findings: true },
     reader: { probes: {}, workload: true, findings: true, requires: { workload: true } },
+    needy: { probes: {}, workload: true, findings: true, requires: { workload: true }, needs: ['workload'] },
   };
   const seen: Record<string, AnalyzerContext[]> = {};
   const recorder = (name: string): Analyzer => ({
@@ -224,6 +225,28 @@ describe('what analyzers read', () => {
     expect(second.workload).toBe(first.workload);
     expect(data.playbooks.flatMap((p) => p.runs).filter((r) => r.cell === 'statements')).toHaveLength(1);
     expect(data.workload?.map((s) => s.kind)).toEqual(['pg_stat_statements']);
+  });
+
+  it.skipIf(!hasRealServer)('a workload of statements that name no table is nothing to analyze: it is not built, and the analyzer not run', async () => {
+    const shipped = await loadNotebooks();
+    const workloadNb = shipped.find((n) => n.cells.some((c) => c.feeds))!;
+    const feedOnly = { ...workloadNb, cells: workloadNb.cells.filter((c) => c.feeds) };
+    const needy = parseNotebook('/x/n.md', `---\nid: n\ntitle: n\norder: 2\n---\n${cell('r', 'needy', 'workload')}`, DECLARED);
+    const oid = (await db.exec('SELECT oid FROM pg_database WHERE datname = current_database()')).rows[0].oid;
+    await db.exec(`SELECT pg_stat_statements_reset(0, ${oid}, 0)`);
+    for (const sql of ['SELECT 1', "SET work_mem = '8MB'", 'SHOW work_mem', 'SELECT now(), version()']) await db.exec(sql);
+    seen.needy = [];
+    const idle = await run([feedOnly, needy]);
+    expect(runOf(idle, 'statements').rowCount).toBeGreaterThanOrEqual(4);
+    expect(runOf(idle, 'r')).toMatchObject({ status: 'ok', reason: 'nothing to analyze: workload has no rows (a statement counts when it names a table)' });
+    expect(seen.needy).toHaveLength(0);
+    expect(idle.workload).toBeUndefined();
+    // near miss: one statement on a table, and the workload is built for the analyzer
+    await db.exec('SELECT count(*) FROM pg_class WHERE relkind = $1', ['r']);
+    const busy = await run([feedOnly, needy]);
+    expect(seen.needy).toHaveLength(1);
+    expect(seen.needy[0].workload?.statements.some((st) => /FROM pg_class/.test(st.query))).toBe(true);
+    expect(busy.workload?.map((w) => w.kind)).toEqual(['pg_stat_statements']);
   });
 
   it('with no workload source the readers are skipped, naming both ways to give one', async () => {

@@ -5,7 +5,8 @@
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { indexStatements, serves, type ParsedIndex } from '../../src/playbooks/index-spec.ts';
+import { serves, type ParsedIndex } from '../../src/playbooks/index-spec.ts';
+import { indexStatements } from '../../src/playbooks/index-parse.ts';
 import type { Decision, Finding, RunResult } from '../../src/playbooks/types.ts';
 import { connect, runLive, selectNotebooks } from '../../src/playbooks/live.ts';
 import { newSnapshot } from '../../src/snapshot/io.ts';

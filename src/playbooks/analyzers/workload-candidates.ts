@@ -17,7 +17,8 @@
 import { exprParams, deparse, quoteLiteral, type ExprNode, type KeyExpr, type Predicate, type SortKey } from './query-shape.ts';
 import type { CatalogColumn, CatalogIndex, CatalogTable } from './workload-catalog.ts';
 import type { ResolvedStatement } from './workload-statements.ts';
-import { createIndexSql, indexStatements, quoteIdent, quoteName, serves, type IndexKeySpec, type IndexMethod, type ParsedIndex } from '../index-spec.ts';
+import { createIndexSql, quoteIdent, serves, type IndexKeySpec, type IndexMethod, type ParsedIndex } from '../index-spec.ts';
+import { indexStatements, quoteName } from '../index-parse.ts';
 
 /** A statement as the candidates need it: its parse, resolved against the catalog, and its call count. */
 export type Stmt = ResolvedStatement<{ query: string; calls: number }>;

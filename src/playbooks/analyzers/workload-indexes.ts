@@ -7,7 +7,8 @@
 import type { Analyzer, AnalyzerContext, FindingRow } from '../analyzer.ts';
 import type { Row } from '../types.ts';
 import type { WorkloadStatement } from '../../workload/types.ts';
-import { indexStatements, quoteIdent, serves } from '../index-spec.ts';
+import { quoteIdent, serves } from '../index-spec.ts';
+import { indexStatements } from '../index-parse.ts';
 import { parseShape, type QueryShape } from './query-shape.ts';
 import { HypoLab } from './hypo-session.ts';
 import { buildCandidates, candidateDdl, droppable, parsedOf, type Candidate, type CandidateSkip } from './workload-candidates.ts';

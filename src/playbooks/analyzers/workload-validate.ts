@@ -10,7 +10,8 @@
 // Experiments are bounded (EXPERIMENT_BOUND): past the bound, candidates are estimated.
 import type { WorkloadStatement } from '../../workload/types.ts';
 import type { Workload } from '../../workload/types.ts';
-import { indexBody, quoteIdent, quoteName } from '../index-spec.ts';
+import { indexBody, quoteIdent } from '../index-spec.ts';
+import { quoteName } from '../index-parse.ts';
 import { deparse, quoteLiteral, type Predicate } from './query-shape.ts';
 import { HypoError, type HypoLab, type PlanCost, type PlanValues } from './hypo-session.ts';
 import { columnsRead, isLowCardinality, valueFraction, type Candidate } from './workload-candidates.ts';

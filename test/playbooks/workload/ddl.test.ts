@@ -2,7 +2,8 @@
 import { describe, expect, test } from 'vitest';
 import fc from 'fast-check';
 import { estimateIndexBytes, indexName, quoteIdent, truncateBytes } from '../../../src/playbooks/analyzers/workload-ddl.ts';
-import { createIndexSql, dropIndexSql, indexStatements, quoteName, serves, specLabel, type IndexSpec } from '../../../src/playbooks/index-spec.ts';
+import { createIndexSql, dropIndexSql, serves, specLabel, type IndexSpec } from '../../../src/playbooks/index-spec.ts';
+import { indexStatements, quoteName } from '../../../src/playbooks/index-parse.ts';
 
 describe('quoteIdent', () => {
   test('always quotes and doubles embedded quotes', () => {

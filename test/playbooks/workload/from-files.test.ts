@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { quoteLiteral } from '../../../src/migration/quote.ts';
-import { indexStatements } from '../../../src/playbooks/index-spec.ts';
+import { indexStatements } from '../../../src/playbooks/index-parse.ts';
 import type { Finding, RunResult } from '../../../src/playbooks/types.ts';
 import { runCli } from '../../cli/run-cli.ts';
 import { createDatabase, hasRealServer, psqlFile, type TestDatabase } from '../../support/db.ts';
