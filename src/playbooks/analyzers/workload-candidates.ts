@@ -14,7 +14,7 @@
 // Candidates an existing valid index already serves are left out. These are pure functions of the
 // statements, the catalog (with pg_stats) and the workload's constants; whether a candidate pays is
 // decided later, by plans.
-import { exprParams, deparse, quoteLiteral, type ExprNode, type KeyExpr, type Predicate, type SortKey } from './query-shape.ts';
+import { exprParams, deparse, quoteLiteral, type ConcatPart, type ExprNode, type KeyExpr, type Predicate, type SortKey } from './query-shape.ts';
 import type { CatalogColumn, CatalogIndex, CatalogTable } from './workload-catalog.ts';
 import type { ResolvedStatement } from './workload-statements.ts';
 import { createIndexSql, indexStatements, quoteIdent, quoteName, serves, type IndexKeySpec, type IndexMethod, type ParsedIndex } from '../index-spec.ts';
@@ -468,15 +468,18 @@ function likeCandidates(ctx: Ctx, use: TableUse, input: Pick<CandidateInput, 'tr
     if (!key) continue;
     const col = column(table, p.key.column.column);
     if (!col || (!p.key.expr && !TEXT_TYPES.has(col.typeName))) continue;
-    const patterns = p.literal ? [p.literal.text] : p.paramNumber !== null ? values.values(p.paramNumber).filter((v): v is string => v !== null) : [];
+    const patterns = p.literal ? [p.literal.text] : p.paramNumber !== null ? values.values(p.paramNumber).filter((v): v is string => v !== null) : p.concat ? concatenated(p.concat, values) : [];
     const kinds = patterns.map((x) => (p.op === 'regex' ? regexKind(x) : likeKind(x)));
     const assumptions: string[] = [];
     if (!patterns.length) {
-      if (!p.param) continue;
+      if (!p.param && !p.concat?.some((x) => 'param' in x)) continue;
       if (p.op === 'like' && !p.caseInsensitive && !p.key.expr && patternOpclass(col) !== null) {
         // an anchored pattern wants a btree, an unanchored one a trigram index: without a value there is no telling which
+        const made = p.param ? `$${p.paramNumber}` : p.concat!.map((x) => ('param' in x ? `$${x.param}` : '…')).join(' || ');
         ctx.why.push(
-          `the pattern ${col.name} LIKE $${p.paramNumber} is a parameter the workload gave no value for (pg_stat_statements keeps none, not even the % around it): ` +
+          (values.sampled && !p.param
+            ? `the pattern ${col.name} LIKE ${made} is built from parameters that vary together in the workload's values: `
+            : `the pattern ${col.name} LIKE ${made} ${p.param ? 'is a parameter' : 'is built from parameters'} the workload gave no value for (pg_stat_statements keeps none, not even the % around it): `) +
             `cannot tell whether it is anchored ('abc%' wants a btree with text_pattern_ops, '%abc%' a trigram index), so none is proposed on a guess; ` +
             `a server log or a .sql file with the statement's values decides`,
         );
@@ -501,6 +504,18 @@ function likeCandidates(ctx: Ctx, use: TableUse, input: Pick<CandidateInput, 'tr
     out.push(c);
   }
   return noTrgm;
+}
+
+/**
+ * The patterns a `||` chain makes with the workload's values (`$1 || '%'` → 'abc%'): every parameter but one
+ * must take a single value; the one that varies gives a pattern per value. Empty when a value is missing.
+ */
+function concatenated(parts: ConcatPart[], values: ParamValues): string[] {
+  const params = [...new Set(parts.flatMap((x) => ('param' in x ? [x.param] : [])))];
+  const varying = params.filter((n) => values.constant(n) === undefined);
+  if (varying.length > 1 || params.some((n) => values.constant(n) === null)) return [];
+  const choices = varying.length ? values.values(varying[0]).filter((v): v is string => v !== null) : [''];
+  return choices.map((v) => parts.map((x) => ('text' in x ? x.text : x.param === varying[0] ? v : (values.constant(x.param) as string))).join(''));
 }
 
 /** The btree operator class that serves LIKE 'prefix%' on the column whatever its collation; null for other types. */

@@ -262,6 +262,24 @@ describe('LIKE, ILIKE and regular expressions', () => {
     const prefixes = await candidates(['SELECT id FROM orders WHERE email LIKE $1'], { values: { 0: [['abc%'], ['abd%']] } });
     expect(prefixes.list.map(show)).toEqual(['btree ("email" text_pattern_ops) [pattern]']);
   });
+
+  test('a pattern concatenated from parameters and literals (LIKE $1 || \'%\') is made from the workload\'s values', async () => {
+    const sampled = await candidates(["SELECT id FROM orders WHERE email LIKE $1 || '%'", "SELECT id FROM orders WHERE body LIKE '%' || $1 || '%'"], {
+      values: { 0: [['abc'], ['abd']], 1: [['alpha'], ['omega']] },
+    });
+    expect(sampled.list.map(show)).toEqual(['btree ("email" text_pattern_ops) [pattern]', 'gin ("body" "extensions".gin_trgm_ops) [trigram]']);
+    expect(sampled.list.every((c) => c.assumptions.length === 0)).toBe(true);
+    // as normalized ($1 || $2, the '%' a constant of every sample)
+    const normalized = await candidates(['SELECT id FROM orders WHERE email LIKE $1 || $2'], { values: { 0: [['abc', '%'], ['abd', '%']] } });
+    expect(normalized.list.map(show)).toEqual(['btree ("email" text_pattern_ops) [pattern]']);
+    // two parts that both vary, or no values: no guess, and the reason
+    const both = await candidates(['SELECT id FROM orders WHERE email LIKE $1 || $2'], { values: { 0: [['abc', '%'], ['%', 'abc']] } });
+    expect(both.list).toEqual([]);
+    expect(both.skips[0]).toMatch(/^orders: the pattern email LIKE [$]1 [|][|] [$]2 is built from parameters that vary together in the workload's values: cannot tell whether it is anchored/);
+    const none = await candidates(['SELECT id FROM orders WHERE email LIKE $1 || $2']);
+    expect(none.list).toEqual([]);
+    expect(none.skips[0]).toMatch(/^orders: the pattern email LIKE [$]1 [|][|] [$]2 is built from parameters the workload gave no value for .*cannot tell whether it is anchored/);
+  });
 });
 
 describe('BRIN', () => {
