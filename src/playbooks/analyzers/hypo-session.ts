@@ -12,6 +12,9 @@
 //    does for a custom plan, so a skewed column's rare value and a partial index's predicate count. The
 //    values travel only in the Bind message; a server error about them is never repeated (it would quote
 //    them), the cause is named instead.
+// A parameter whose type nothing around it decides (`json_build_object($1, …)`, `$1 IS NULL`) is read as
+// text, the type every value of a log or a .sql file has: the server names it (42P18) and the statement is
+// planned again with `$n::text`, once per such parameter.
 //
 // hypopg indexes and prepared statements live in one backend: the analyzer's statements run on one
 // pinned connection, every hypopg call also returns pg_backend_pid() and the lab refuses to continue if it
@@ -19,6 +22,7 @@
 // transaction only, and the lab resets the indexes and deallocates its statement when it closes.
 import type { Row } from '../types.ts';
 import { quoteIdent } from '../index-spec.ts';
+import { scan } from '../../workload/lexer.ts';
 
 export type Query = (sql: string, params?: unknown[]) => Promise<Row[]>;
 
@@ -68,6 +72,32 @@ export type PlanValues = readonly (string | null)[] | null;
 export class HypoError extends Error {}
 
 const STATEMENT = 'pgadvisor_hypo';
+
+/** Runs `attempt` on the statement, again with `$n::text` for each parameter the server cannot type (42P18). */
+async function typed<T>(sql: string, attempt: (sql: string) => Promise<T>): Promise<T> {
+  const asText = new Set<number>();
+  for (;;) {
+    try {
+      return await attempt(asText.size ? paramsAsText(sql, asText) : sql);
+    } catch (err) {
+      const m = (err as { code?: string }).code === '42P18' ? /parameter \$(\d+)/.exec(String((err as Error).message)) : null;
+      if (!m || asText.has(Number(m[1])) || asText.size >= 100) throw err;
+      asText.add(Number(m[1]));
+    }
+  }
+}
+
+/** The statement with each `$n` of `params` read as text (`$n::text`); everything else as it was. */
+export function paramsAsText(sql: string, params: ReadonlySet<number>): string {
+  let out = '';
+  let at = 0;
+  scan(sql, (type, start, end) => {
+    if (type !== 'param' || !params.has(Number(sql.slice(start + 1, end)))) return;
+    out += `${sql.slice(at, end)}::text`;
+    at = end;
+  });
+  return out + sql.slice(at);
+}
 /** what replaces a server error raised while binding the workload's values (the error would quote them) */
 export const VALUES_REJECTED = 'the server rejected the sample values for this statement (types or constraints); planned generically instead';
 
@@ -149,7 +179,7 @@ export class HypoLab {
 
   private async genericPlan(sql: string): Promise<{ cost: PlanCost; error: null } | { cost: null; error: string }> {
     try {
-      await this.prepare(sql);
+      await typed(sql, (s) => this.prepare(s));
     } catch (err) {
       return { cost: null, error: firstLine(err) };
     }
@@ -174,7 +204,7 @@ export class HypoLab {
 
   private async customPlan(sql: string, values: readonly (string | null)[]): Promise<{ cost: PlanCost; error: null } | { cost: null; error: string }> {
     try {
-      const rows = await this.query(`EXPLAIN (FORMAT JSON, VERBOSE) ${sql.replace(/[\s;]+$/, '')}`, [...values]);
+      const rows = await typed(sql, (s) => this.query(`EXPLAIN (FORMAT JSON, VERBOSE) ${s.replace(/[\s;]+$/, '')}`, [...values]));
       return { cost: readPlan(rows), error: null };
     } catch (err) {
       if (err instanceof HypoError) throw err;

@@ -65,6 +65,9 @@ export interface Literal {
   text: string;
 }
 
+/** A part of a concatenated value: a parameter's value or a literal's text. */
+export type ConcatPart = { param: number } | { text: string };
+
 export interface Predicate {
   key: KeyExpr;
   op: PredicateOp;
@@ -78,6 +81,8 @@ export interface Predicate {
   valueParams: number[];
   /** the other side is a literal */
   literal: Literal | null;
+  /** the other side is a `||` chain of parameters and string literals (`$1 || '%'`), in order; null otherwise */
+  concat: ConcatPart[] | null;
   /** IN (…) or = ANY(…): several values at once */
   multi: boolean;
   /** number of values in an IN (…) list; null for = ANY(array) and single values */
@@ -505,6 +510,7 @@ class ShapeBuilder {
       paramNumber: param?.number ?? null,
       valueParams: paramNumbers(value),
       literal: vt === 'A_Const' ? constOf(vn) : vt === 'TypeCast' && vn.arg?.A_Const ? constOf(vn.arg.A_Const) : null,
+      concat: vt === 'A_Expr' ? concatParts(value) : null,
       multi,
       listLength: list ? list.length : null,
       caseInsensitive: operator === '~~*' || operator === '~*',
@@ -520,6 +526,7 @@ class ShapeBuilder {
       paramNumber: null,
       valueParams: [],
       literal: null,
+      concat: null,
       multi: false,
       listLength: null,
       negated: false,
@@ -757,6 +764,22 @@ function levelRels(scope: Scope): number[] {
 function paramOf(node: Obj): { location: number; number: number } | null {
   const p = node.ParamRef ?? node.TypeCast?.arg?.ParamRef;
   return p ? { location: Number(p.location ?? -1), number: Number(p.number ?? 0) } : null;
+}
+
+/** `$1 || '%'`, `'%' || $1 || '%'`: the parts of a `||` chain of parameters and string literals; null for anything else. */
+function concatParts(node: Obj): ConcatPart[] | null {
+  const p = paramOf(node);
+  if (p) return [{ param: p.number }];
+  const [t, n] = unwrap(node);
+  if (t === 'A_Const') {
+    const c = constOf(n);
+    return c.kind === 'string' ? [{ text: c.text }] : null;
+  }
+  if (t === 'TypeCast' && n.arg?.A_Const) return concatParts(n.arg);
+  if (t !== 'A_Expr' || n.kind !== 'AEXPR_OP' || str(n.name?.[n.name.length - 1]) !== '||') return null;
+  const left = concatParts(n.lexpr);
+  const right = left && concatParts(n.rexpr);
+  return left && right ? [...left, ...right] : null;
 }
 
 function paramNumbers(node: unknown): number[] {

@@ -14,7 +14,7 @@
 // Candidates an existing valid index already serves are left out. These are pure functions of the
 // statements, the catalog (with pg_stats) and the workload's constants; whether a candidate pays is
 // decided later, by plans.
-import { exprParams, deparse, quoteLiteral, type ExprNode, type KeyExpr, type Predicate, type SortKey } from './query-shape.ts';
+import { exprParams, deparse, quoteLiteral, type ConcatPart, type ExprNode, type KeyExpr, type Predicate, type SortKey } from './query-shape.ts';
 import type { CatalogColumn, CatalogIndex, CatalogTable } from './workload-catalog.ts';
 import type { ResolvedStatement } from './workload-statements.ts';
 import { createIndexSql, quoteIdent, serves, type IndexKeySpec, type IndexMethod, type ParsedIndex } from '../index-spec.ts';
@@ -190,7 +190,7 @@ function tableCandidates(st: Stmt, index: number, table: CatalogTable, values: P
   }
 
   const out: Candidate[] = [];
-  const ctx: Ctx = { table, values, st };
+  const ctx: Ctx = { table, values, st, why: [] };
   if (joinColumn) {
     out.push(make(ctx, 'btree', [columnKey(joinColumn)], [], null, 1, ['join'], []));
     return out;
@@ -199,13 +199,15 @@ function tableCandidates(st: Stmt, index: number, table: CatalogTable, values: P
   ginCandidates(ctx, use, out);
   const noTrgm = likeCandidates(ctx, use, input, out);
   brinCandidates(ctx, use, out);
-  return out.length ? out : (noTrgm ?? 'no filter on it that an index can serve');
+  return out.length ? out : (noTrgm ?? (ctx.why.length ? [...new Set(ctx.why)].join('; ') : 'no filter on it that an index can serve'));
 }
 
 interface Ctx {
   table: CatalogTable;
   values: ParamValues;
   st: Stmt;
+  /** why a filter of the statement gave no candidate (shown when none of its filters gives one) */
+  why: string[];
 }
 
 // --- btree: composite, partial, expression, INCLUDE ------------------------------------------------
@@ -408,7 +410,16 @@ function ginCandidates(ctx: Ctx, use: TableUse, out: Candidate[]): void {
     const key = keySpec(ctx, p.key);
     if (!key) continue;
     const type = keyType(table, p.key);
-    if (!type) continue;
+    if (!type) {
+      const e = p.key.expr;
+      if (e?.t === 'func' && e.name[e.name.length - 1] === 'to_tsvector' && e.args.length === 1) {
+        ctx.why.push(
+          `${key.label} has no text search configuration, so it depends on the setting default_text_search_config and no index can serve it: ` +
+            `written with the configuration the application means (to_tsvector('english', ${p.key.column.column})), the statement could use an index on that expression`,
+        );
+      }
+      continue;
+    }
     const entry = byKey.get(key.sql) ?? { key, preds: [], type };
     entry.preds.push(p);
     byKey.set(key.sql, entry);
@@ -458,17 +469,29 @@ function likeCandidates(ctx: Ctx, use: TableUse, input: Pick<CandidateInput, 'tr
     if (!key) continue;
     const col = column(table, p.key.column.column);
     if (!col || (!p.key.expr && !TEXT_TYPES.has(col.typeName))) continue;
-    const patterns = p.literal ? [p.literal.text] : p.paramNumber !== null ? values.values(p.paramNumber).filter((v): v is string => v !== null) : [];
+    const patterns = p.literal ? [p.literal.text] : p.paramNumber !== null ? values.values(p.paramNumber).filter((v): v is string => v !== null) : p.concat ? concatenated(p.concat, values) : [];
     const kinds = patterns.map((x) => (p.op === 'regex' ? regexKind(x) : likeKind(x)));
     const assumptions: string[] = [];
     if (!patterns.length) {
-      if (!p.param) continue;
+      if (!p.param && !p.concat?.some((x) => 'param' in x)) continue;
+      if (p.op === 'like' && !p.caseInsensitive && !p.key.expr && patternOpclass(col) !== null) {
+        // an anchored pattern wants a btree, an unanchored one a trigram index: without a value there is no telling which
+        const made = p.param ? `$${p.paramNumber}` : p.concat!.map((x) => ('param' in x ? `$${x.param}` : '…')).join(' || ');
+        ctx.why.push(
+          (values.sampled && !p.param
+            ? `the pattern ${col.name} LIKE ${made} is built from parameters that vary together in the workload's values: `
+            : `the pattern ${col.name} LIKE ${made} ${p.param ? 'is a parameter' : 'is built from parameters'} the workload gave no value for (pg_stat_statements keeps none, not even the % around it): `) +
+            `cannot tell whether it is anchored ('abc%' wants a btree with text_pattern_ops, '%abc%' a trigram index), so none is proposed on a guess; ` +
+            `a server log or a .sql file with the statement's values decides`,
+        );
+        continue;
+      }
       assumptions.push(`assumes ${p.op === 'regex' ? 'regular expressions' : 'patterns'} with a leading wildcard of at least ${CANDIDATE_LIMITS.trigramMinChars} characters (as a search box sends): the workload gave no values for this parameter`);
     } else if (kinds.some((k) => k === 'short')) {
       continue;
     }
     if (patterns.length && kinds.every((k) => k === 'prefix') && !p.caseInsensitive && p.op === 'like' && !p.key.expr) {
-      const opclass = col.typeName === 'bpchar' ? 'bpchar_pattern_ops' : col.typeName === 'text' || col.typeName === 'varchar' ? 'text_pattern_ops' : null;
+      const opclass = patternOpclass(col);
       if (opclass) out.push(make(ctx, 'btree', [{ ...key, opclass }], [], null, 0, ['pattern'], []));
       continue;
     }
@@ -482,6 +505,23 @@ function likeCandidates(ctx: Ctx, use: TableUse, input: Pick<CandidateInput, 'tr
     out.push(c);
   }
   return noTrgm;
+}
+
+/**
+ * The patterns a `||` chain makes with the workload's values (`$1 || '%'` → 'abc%'): every parameter but one
+ * must take a single value; the one that varies gives a pattern per value. Empty when a value is missing.
+ */
+function concatenated(parts: ConcatPart[], values: ParamValues): string[] {
+  const params = [...new Set(parts.flatMap((x) => ('param' in x ? [x.param] : [])))];
+  const varying = params.filter((n) => values.constant(n) === undefined);
+  if (varying.length > 1 || params.some((n) => values.constant(n) === null)) return [];
+  const choices = varying.length ? values.values(varying[0]).filter((v): v is string => v !== null) : [''];
+  return choices.map((v) => parts.map((x) => ('text' in x ? x.text : x.param === varying[0] ? v : (values.constant(x.param) as string))).join(''));
+}
+
+/** The btree operator class that serves LIKE 'prefix%' on the column whatever its collation; null for other types. */
+function patternOpclass(col: CatalogColumn): string | null {
+  return col.typeName === 'bpchar' ? 'bpchar_pattern_ops' : col.typeName === 'text' || col.typeName === 'varchar' ? 'text_pattern_ops' : null;
 }
 
 type PatternKind = 'prefix' | 'infix' | 'short' | 'exact';
@@ -549,8 +589,25 @@ function keySpec(ctx: Ctx, key: KeyExpr): IndexKeySpec | null {
     },
     quoteName,
   );
-  if (sql === null) return null;
+  if (sql === null) {
+    const unknown = exprParams(key.expr).filter((n) => (ctx.values.constant(n) ?? null) === null);
+    if (unknown.length) ctx.why.push(missingConstant(ctx, key, unknown));
+    return null;
+  }
   return { sql: `(${sql})`, label: keyLabel(key.expr, key.column.column), column: null, opclass: null, desc: false, nulls: null };
+}
+
+/** Why an expression with parameters inside gets no index key: an expression index holds one constant, and the workload gave none (or several). */
+function missingConstant(ctx: Ctx, key: KeyExpr, params: number[]): string {
+  const label = keyLabel(key.expr!, key.column.column);
+  const which = params.map((n) => `$${n}`).join(', ');
+  if (ctx.values.sampled && params.some((n) => ctx.values.values(n).length > 1)) {
+    return `${label} takes ${which}, whose value varies between calls in the workload: an expression index is built for one value, so none is proposed`;
+  }
+  return (
+    `${label} takes ${which}, and the workload gave no value for it (pg_stat_statements keeps none): an index on the expression needs that constant written in, ` +
+    `so none is proposed on a guess; a server log or a .sql file with the statement's values gives it`
+  );
 }
 
 /** A readable key label that shows no constant: parameters and literals become `…`. */

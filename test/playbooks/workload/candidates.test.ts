@@ -178,6 +178,15 @@ describe('expression indexes', () => {
     // labels never show a constant
     expect(list[2].labels).toEqual(['(data ->> …)']);
   });
+
+  test('a parameter inside the expression with no value, or with values that vary: no expression index, and the skip names the parameter', async () => {
+    const { list, skips } = await candidates(['SELECT id FROM orders WHERE data ->> $1 = $2', 'SELECT id FROM orders WHERE data ->> $1 = $2'], { values: { 1: [['kind', 'a'], ['n', 'b']] } });
+    expect(list).toEqual([]);
+    expect(skips[0]).toMatch(/^orders: \(data ->> …\) takes \$1, and the workload gave no value for it \(pg_stat_statements keeps none\): an index on the expression needs that constant/);
+    expect(skips[1]).toBe('orders: (data ->> …) takes $1, whose value varies between calls in the workload: an expression index is built for one value, so none is proposed');
+    // no constant in any skip reason
+    for (const s of skips) expect(s).not.toMatch(/kind|'n'/);
+  });
 });
 
 describe('GIN', () => {
@@ -196,6 +205,13 @@ describe('GIN', () => {
       'gin ("tsv") [gin-fulltext]',
       `gin ((to_tsvector('english', "body"))) [gin-fulltext,expression]`,
     ]);
+  });
+
+  test('to_tsvector without a value for its configuration, or without a configuration at all: no index, and the skip says why', async () => {
+    const { list, skips } = await candidates(['SELECT id FROM orders WHERE to_tsvector($1, body) @@ plainto_tsquery($2, $3)', 'SELECT id FROM orders WHERE to_tsvector(body) @@ plainto_tsquery($1)']);
+    expect(list).toEqual([]);
+    expect(skips[0]).toMatch(/^orders: to_tsvector\(…, body\) takes \$1, and the workload gave no value for it/);
+    expect(skips[1]).toMatch(/^orders: to_tsvector\(body\) has no text search configuration, so it depends on the setting default_text_search_config and no index can serve it/);
   });
 });
 
@@ -228,6 +244,41 @@ describe('LIKE, ILIKE and regular expressions', () => {
     expect(likeKind('%a_c%')).toBe('short');
     expect(likeKind('%abc%def')).toBe('infix');
     expect(likeKind('abc')).toBe('exact');
+  });
+
+  test('LIKE on a parameter with no value: anchored or not decides between a btree and a trigram index, so neither is proposed, and the skip says why', async () => {
+    const unknown = await candidates(['SELECT id FROM orders WHERE email LIKE $1', 'SELECT id FROM orders WHERE code LIKE $1']);
+    expect(unknown.list).toEqual([]);
+    for (const [i, column] of ['email', 'code'].entries()) {
+      expect(unknown.skips[i]).toMatch(new RegExp(`^orders: the pattern ${column} LIKE [$]1 is a parameter the workload gave no value for .*cannot tell whether it is anchored .*so none is proposed on a guess`));
+    }
+    // ILIKE, a regular expression or an expression key: only a trigram index serves them, anchored or not
+    const trigramAnyway = await candidates(['SELECT id FROM orders WHERE email ILIKE $1', 'SELECT id FROM orders WHERE email ~ $1', 'SELECT id FROM orders WHERE lower(email) LIKE $1']);
+    expect(trigramAnyway.list.map(show)).toEqual([
+      'gin ("email" "extensions".gin_trgm_ops) [trigram]',
+      'gin ((lower("email")) "extensions".gin_trgm_ops) [trigram,expression]',
+    ]);
+    for (const c of trigramAnyway.list) expect(c.assumptions[0]).toMatch(/assumes (patterns|regular expressions) with a leading wildcard/);
+    const prefixes = await candidates(['SELECT id FROM orders WHERE email LIKE $1'], { values: { 0: [['abc%'], ['abd%']] } });
+    expect(prefixes.list.map(show)).toEqual(['btree ("email" text_pattern_ops) [pattern]']);
+  });
+
+  test('a pattern concatenated from parameters and literals (LIKE $1 || \'%\') is made from the workload\'s values', async () => {
+    const sampled = await candidates(["SELECT id FROM orders WHERE email LIKE $1 || '%'", "SELECT id FROM orders WHERE body LIKE '%' || $1 || '%'"], {
+      values: { 0: [['abc'], ['abd']], 1: [['alpha'], ['omega']] },
+    });
+    expect(sampled.list.map(show)).toEqual(['btree ("email" text_pattern_ops) [pattern]', 'gin ("body" "extensions".gin_trgm_ops) [trigram]']);
+    expect(sampled.list.every((c) => c.assumptions.length === 0)).toBe(true);
+    // as normalized ($1 || $2, the '%' a constant of every sample)
+    const normalized = await candidates(['SELECT id FROM orders WHERE email LIKE $1 || $2'], { values: { 0: [['abc', '%'], ['abd', '%']] } });
+    expect(normalized.list.map(show)).toEqual(['btree ("email" text_pattern_ops) [pattern]']);
+    // two parts that both vary, or no values: no guess, and the reason
+    const both = await candidates(['SELECT id FROM orders WHERE email LIKE $1 || $2'], { values: { 0: [['abc', '%'], ['%', 'abc']] } });
+    expect(both.list).toEqual([]);
+    expect(both.skips[0]).toMatch(/^orders: the pattern email LIKE [$]1 [|][|] [$]2 is built from parameters that vary together in the workload's values: cannot tell whether it is anchored/);
+    const none = await candidates(['SELECT id FROM orders WHERE email LIKE $1 || $2']);
+    expect(none.list).toEqual([]);
+    expect(none.skips[0]).toMatch(/^orders: the pattern email LIKE [$]1 [|][|] [$]2 is built from parameters the workload gave no value for .*cannot tell whether it is anchored/);
   });
 });
 

@@ -22,15 +22,24 @@ export const KINDS_WORKLOAD = [
 ];
 
 /** Statements with their constants, as a server log or a .sql file gives them (no window: times are totals). */
-export const KINDS_SAMPLED: { query: string; calls: number; meanMs: number; samples: string[][] }[] = [
+export const KINDS_SAMPLED: {
+  query: string;
+  calls: number;
+  meanMs: number;
+  samples: string[][];
+  /** the values of the i-th execution on a real server where the samples cannot repeat (a new primary key each time) */
+  execution?: (i: number) => string[];
+}[] = [
   // partial index on the value every call asks for (not assumed)
   { query: 'SELECT id, created_at FROM orders WHERE status = $1 ORDER BY created_at LIMIT $2', calls: 5000, meanMs: 12, samples: [['pending', '20']] },
   // near miss: the value the workload asks for holds 90 % of the rows
   { query: 'SELECT count(*) FROM orders WHERE status = $1', calls: 500, meanMs: 20, samples: [['done']] },
-  // btree with text_pattern_ops for LIKE 'prefix%'
-  { query: 'SELECT id FROM customers WHERE email LIKE $1', calls: 3000, meanMs: 8, samples: [['User123%'], ['User456%'], ['User789%']] },
-  // expression key with a constant inside: (data ->> 'kind')
-  { query: 'SELECT id FROM docs WHERE data ->> $1 = $2', calls: 3000, meanMs: 9, samples: [['kind', 'k7'], ['kind', 'k9']] },
+  // btree with text_pattern_ops for LIKE 'prefix%' (one with an escaped wildcard: still a prefix)
+  { query: 'SELECT id FROM customers WHERE email LIKE $1', calls: 3000, meanMs: 8, samples: [['User123%'], ['User456%'], ['User789%'], ['User\\_12%']] },
+  // the same, the pattern concatenated in the statement (normalized, `$1 || $2`; the '%' a constant of every sample)
+  { query: "SELECT id, email FROM customers WHERE name LIKE $1 || '%'", calls: 2000, meanMs: 8, samples: [['name 12'], ['name 345']] },
+  // expression key with a constant inside: (data ->> 'kind'); a value with a quote in it
+  { query: 'SELECT id FROM docs WHERE data ->> $1 = $2', calls: 3000, meanMs: 9, samples: [['kind', 'k7'], ['kind', "k'9"]] },
   // full text on to_tsvector('english', body): the two-argument form, its configuration a constant
   { query: 'SELECT id FROM docs WHERE to_tsvector($1, body) @@ plainto_tsquery($2, $3)', calls: 2000, meanMs: 30, samples: [['english', 'english', 'word5']] },
   // near miss: the one-argument to_tsvector depends on a setting and cannot be indexed
@@ -43,10 +52,21 @@ export const KINDS_SAMPLED: { query: string; calls: number; meanMs: number; samp
     meanMs: 40,
     samples: [['2024-02-01', '2024-02-02'], ['2024-03-01', '2024-03-02'], ['2024-01-15', '2024-01-16']],
   },
-  { query: 'INSERT INTO events (id, at, v) VALUES ($1, $2, $3)', calls: 5_000_000, meanMs: 0.05, samples: [['300001', '2024-06-01', '7']] },
+  {
+    query: 'INSERT INTO events (id, at, v) VALUES ($1, $2, $3)',
+    calls: 5_000_000,
+    meanMs: 0.05,
+    samples: [['300001', '2024-06-01', '7']],
+    execution: (i) => [String(300001 + i), new Date(Date.UTC(2024, 5, 1) + i * 60_000).toISOString(), String(i % 1000)],
+  },
   // two extensions of the same index: one proposal replaces it, the other is a plain addition
   { query: 'SELECT id, title FROM tickets WHERE project_id = $1 ORDER BY opened_at DESC LIMIT $2', calls: 3000, meanMs: 6, samples: [['7', '10']] },
   { query: 'SELECT id FROM tickets WHERE project_id = $1 AND title >= $2', calls: 2000, meanMs: 6, samples: [['9', 'ticket 9999']] },
   // near miss for BRIN: ranges on a column in random order
   { query: 'SELECT count(*) FROM events WHERE v BETWEEN $1 AND $2', calls: 400, meanMs: 40, samples: [['1000', '20000'], ['5000', '30000']] },
 ];
+
+/** The values of the i-th execution of a sampled statement on a real server: its samples in turn. */
+export function executionValues(w: (typeof KINDS_SAMPLED)[number], i: number): string[] {
+  return w.execution?.(i) ?? w.samples[i % w.samples.length];
+}

@@ -9,7 +9,7 @@ import { ReadOnlyDb } from '../../../src/db/read-only.ts';
 import { resolveTarget } from '../../../src/db/target.ts';
 import { probeServer } from '../../../src/db/server-facts.ts';
 import { validateDrop } from '../../../src/playbooks/analyzers/hypo-drop.ts';
-import { HypoLab, VALUES_REJECTED } from '../../../src/playbooks/analyzers/hypo-session.ts';
+import { HypoLab, paramsAsText, VALUES_REJECTED } from '../../../src/playbooks/analyzers/hypo-session.ts';
 import { ALIGNMENT_COLUMNS, workloadIndexes } from '../../../src/playbooks/analyzers/workload-indexes.ts';
 import { loadNotebooks } from '../../../src/playbooks/loader.ts';
 import type { CellRun } from '../../../src/playbooks/types.ts';
@@ -181,6 +181,12 @@ describe.skipIf(!hasRealServer)('workload-indexes analyzer (real server; needs T
         const rejected = await lab.plan(LOOKUP, ['not a number']);
         expect(rejected.error).toBe(VALUES_REJECTED);
         expect(JSON.stringify(rejected)).not.toContain('not a number');
+        // a parameter nothing around it types (json_build_object's "any") is read as text, in generic and custom plans
+        const untyped = `SELECT id FROM "Shop Floor"."Order Items" WHERE note = json_build_object($1, $2)::text AND "Customer Id" = $3`;
+        expect(paramsAsText(untyped, new Set([1, 2]))).toBe(`SELECT id FROM "Shop Floor"."Order Items" WHERE note = json_build_object($1::text, $2::text)::text AND "Customer Id" = $3`);
+        expect(paramsAsText(`SELECT '$1', $1, $10`, new Set([1]))).toBe(`SELECT '$1', $1::text, $10`);
+        expect((await lab.cost(untyped)).cost?.indexes).toContain(hypo.name);
+        expect((await lab.plan(untyped, ['k', 'v', '42'])).cost?.indexes).toContain(hypo.name);
         await lab.close();
         expect((await q(`SELECT current_setting('transaction_read_only') AS ro, (SELECT count(*)::int FROM hypopg()) AS n`))[0]).toEqual({ ro: 'on', n: 0 });
       });
