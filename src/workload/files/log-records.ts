@@ -179,16 +179,16 @@ export class LogStatements {
     else this.unnamed++;
     if (p.application === 'pgadvisor' || isOwnStatement(p.text)) return this.source.skip(OWN);
     // an extended-protocol statement is one statement; a simple-protocol string may hold several
-    const parts = !p.text.includes(';') || paramsOf(p) ? [{ text: p.text }] : splitStatements(p.text);
     const params = () => paramsOf(p);
-    for (const part of parts) {
-      const n = this.normalizer.normalize(part.text, params);
-      if ('skip' in n) {
-        this.source.skip(n.skip, p.line);
-        continue;
-      }
-      this.source.add(fileObservation(n, 1, p.durationMs == null ? null : p.durationMs / parts.length));
-    }
+    if (!p.text.includes(';') || paramsOf(p)) return this.add(p.text, params, p.line, p.durationMs);
+    const parts = splitStatements(p.text);
+    for (const part of parts) this.add(part.text, params, p.line, p.durationMs == null ? null : p.durationMs / parts.length);
+  }
+
+  private add(text: string, params: () => Map<number, string | null> | null, line: number, durationMs: number | null): void {
+    const n = this.normalizer.normalize(text, params);
+    if ('skip' in n) return this.source.skip(n.skip, line);
+    this.source.add(fileObservation(n, 1, durationMs));
   }
 }
 
