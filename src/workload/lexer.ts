@@ -132,6 +132,12 @@ function quoted(sql: string, i: number, q: number, backslash: boolean): number {
 }
 
 function number(sql: string, i: number): number {
+  // plain digits (most constants): the pattern below would match just them
+  let j = i;
+  while (isDigit(sql.charCodeAt(j))) j++;
+  const next = sql.charCodeAt(j);
+  const radix = j === i + 1 && sql.charCodeAt(i) === 48 && 'xXoObB'.includes(sql[j] ?? '-');
+  if (j > i && !radix && next !== 46 && next !== 95 && next !== 101 && next !== 69) return j;
   const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/.exec(sql.slice(i, i + 400));
   return i + (m ? m[0].length : 1);
 }
