@@ -49,10 +49,13 @@ export function renderBenchmarks(r: Json, prev: Json | null): string {
   }
   const w = r.workload;
   if (w) {
-    out.push(`| workload input${r.workloadDate ? ` (measured ${r.workloadDate.slice(0, 10)})` : ''} | time | peak RSS |`, '|---|---|---|');
+    const when = r.workloadDate ? ` (measured ${r.workloadDate.slice(0, 16).replace('T', ' ')} UTC${w.load != null ? `, load average ${w.load}` : ''})` : '';
+    out.push(`| workload input${when} | time | peak RSS |`, '|---|---|---|');
     out.push(`| pg_stat_statements, ${w.pgss.statements} statements: the feeding probe / the Workload built (fingerprints, relations resolved) | ${w.pgss.feedMs} ms / ${w.pgss.buildMs} ms | ${w.pgss.peakRssMb} MiB |`);
     for (const l of w.logs) {
-      out.push(`| stderr log of ${l.sizeMb} MB, ${l.entries.toLocaleString('en-US')} entries → ${l.statements} statements | ${l.ms} ms (${l.mbPerS} MB/s) | ${l.peakRssMb} MiB |`);
+      const runs = l.runsMs ? `median of ${l.runsMs.length} (${l.runsMs.join(', ')}), CPU ${l.cpuMs} ms, ` : '';
+      const window = l.windowHours != null ? `, window ${Math.round(l.windowHours * 60)} min` : '';
+      out.push(`| ${l.format ?? 'stderr'} log of ${l.sizeMb} MB, ${l.entries.toLocaleString('en-US')} entries → ${l.statements} statements${window} | ${l.ms} ms (${runs}${l.mbPerS} MB/s) | ${l.peakRssMb} MiB |`);
     }
     out.push('');
   }

@@ -115,7 +115,10 @@ export function mergeSources(sources: SourceCollector[]): Workload {
     if (sampled) samples.set(id, seen.filter((s) => s.c.query === sampled.c.query).flatMap((s) => s.c.samples).slice(0, WORKLOAD_CAPS.samples));
   }
   statements.sort((a, b) => (b.totalMs ?? -1) - (a.totalMs ?? -1) || b.calls - a.calls || a.id.localeCompare(b.id));
+  // logs only, each with its span: the longest (logs of the same days overlap; each statement's figures come from one source)
+  const windows = sources.map((s) => (s.kind === 'log' ? s.windowHours : null));
   return {
+    windowHours: windows.length && windows.every((h) => h !== null) ? Math.max(...(windows as number[])) : null,
     statements,
     sources: sources.map((s) => s.summary(perSource.get(s) ?? 0)),
     samples: (id) => samples.get(id) ?? [],

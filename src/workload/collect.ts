@@ -37,8 +37,7 @@ export interface Observation {
 
 /** A statement a file gave (a log entry, a statement of a .sql file): calls and, from a log, its time; nothing else is known. */
 export function fileObservation(n: { fingerprint: string; query: string; sample: Observation['sample'] }, calls: number, totalMs: number | null): Observation {
-  const unknown = { queryid: null, rows: null, tempBlksWritten: null, sharedBlksHit: null, sharedBlksRead: null };
-  return { fingerprint: n.fingerprint, query: n.query, calls, totalMs, toplevel: true, sample: n.sample, ...unknown };
+  return { fingerprint: n.fingerprint, query: n.query, calls, totalMs, toplevel: true, sample: n.sample, queryid: null, rows: null, tempBlksWritten: null, sharedBlksHit: null, sharedBlksRead: null };
 }
 
 export interface Collected extends Omit<Observation, 'sample'> {
@@ -49,6 +48,8 @@ export interface Collected extends Omit<Observation, 'sample'> {
 
 export class SourceCollector {
   entries = 0;
+  /** hours a log's entries span (its first and last timestamps); null for other sources, or when unknown */
+  windowHours: number | null = null;
   readonly notes: string[] = [];
   private readonly statements = new Map<string, Collected>();
   private readonly skips = new Map<string, { count: number; lines: number[] }>();
@@ -63,25 +64,38 @@ export class SourceCollector {
   add(o: Observation): void {
     const had = this.statements.get(o.fingerprint);
     if (!had) {
-      const { sample, ...rest } = o;
-      const first = sample?.() ?? null;
-      this.statements.set(o.fingerprint, { ...rest, samples: keepable(first) ? [first!] : [], entries: 1 });
+      const first = o.sample?.() ?? null;
+      const c: Collected = {
+        fingerprint: o.fingerprint,
+        query: o.query,
+        queryid: o.queryid,
+        calls: o.calls,
+        totalMs: o.totalMs,
+        rows: o.rows,
+        toplevel: o.toplevel,
+        tempBlksWritten: o.tempBlksWritten,
+        sharedBlksHit: o.sharedBlksHit,
+        sharedBlksRead: o.sharedBlksRead,
+        samples: keepable(first) ? [own(first!)] : [],
+        entries: 1,
+      };
+      this.statements.set(o.fingerprint, c);
       if (this.statements.size > WORKLOAD_CAPS.statements * 1.1) this.evict();
       return;
     }
     had.calls += o.calls;
     had.entries++;
-    had.totalMs = sum(had.totalMs, o.totalMs);
-    had.rows = sum(had.rows, o.rows);
-    had.tempBlksWritten = sum(had.tempBlksWritten, o.tempBlksWritten);
-    had.sharedBlksHit = sum(had.sharedBlksHit, o.sharedBlksHit);
-    had.sharedBlksRead = sum(had.sharedBlksRead, o.sharedBlksRead);
+    if (o.totalMs != null) had.totalMs = (had.totalMs ?? 0) + o.totalMs;
+    if (o.rows != null) had.rows = (had.rows ?? 0) + o.rows;
+    if (o.tempBlksWritten != null) had.tempBlksWritten = (had.tempBlksWritten ?? 0) + o.tempBlksWritten;
+    if (o.sharedBlksHit != null) had.sharedBlksHit = (had.sharedBlksHit ?? 0) + o.sharedBlksHit;
+    if (o.sharedBlksRead != null) had.sharedBlksRead = (had.sharedBlksRead ?? 0) + o.sharedBlksRead;
     had.toplevel ||= o.toplevel;
     had.queryid ??= o.queryid;
     // a sample fits the text it was taken with ($n numbering differs between texts of one fingerprint)
     if (o.sample && o.query === had.query && had.samples.length < WORKLOAD_CAPS.samples) {
       const sample = o.sample();
-      if (keepable(sample) && !had.samples.some((s) => sameSample(s, sample!))) had.samples.push(sample!);
+      if (keepable(sample) && !had.samples.some((s) => sameSample(s, sample!))) had.samples.push(own(sample!));
     }
   }
 
@@ -134,8 +148,9 @@ export class SourceCollector {
   }
 }
 
-function sum(a: number | null, b: number | null): number | null {
-  return a == null && b == null ? null : (a ?? 0) + (b ?? 0);
+/** The sample's values as strings of their own: a value cut from a large file's block would keep the block alive. */
+function own(sample: (string | null)[]): (string | null)[] {
+  return sample.map((v) => (v === null || v.length < 13 ? v : Buffer.from(v, 'utf8').toString('utf8')));
 }
 
 function keepable(sample: (string | null)[] | null): boolean {

@@ -25,83 +25,97 @@ export function lex(sql: string): Token[] {
 
 /** The tokens of `sql` handed to `fn` one by one, as lex gives them (no array built: large logs lex every entry). */
 export function scan(sql: string, fn: (type: TokenType, start: number, end: number) => void): void {
-  const n = sql.length;
-  let i = 0;
-  while (i < n) {
-    const start = i;
-    const c = sql.charCodeAt(i);
-    let type: TokenType;
-    if (isSpace(c)) {
-      while (i < n && isSpace(sql.charCodeAt(i))) i++;
-      type = 'space';
-    } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
-      // -- comment, to the end of the line (a carriage return ends it too, as for the server)
-      while (i < n && sql.charCodeAt(i) !== 10 && sql.charCodeAt(i) !== 13) i++;
-      type = 'comment';
-    } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
-      // /* comment */, nested
-      let depth = 0;
-      while (i < n) {
-        if (sql.charCodeAt(i) === 47 && sql.charCodeAt(i + 1) === 42) {
-          depth++;
-          i += 2;
-        } else if (sql.charCodeAt(i) === 42 && sql.charCodeAt(i + 1) === 47) {
-          depth--;
-          i += 2;
-          if (!depth) break;
-        } else i++;
-      }
-      type = 'comment';
-    } else if (c === 39) {
-      i = quoted(sql, i, 39, false);
-      type = 'string';
-    } else if (c === 34) {
-      i = quoted(sql, i, 34, false);
-      type = 'quoted';
-    } else if (c === 36 && isDigit(sql.charCodeAt(i + 1))) {
-      i++;
-      while (i < n && isDigit(sql.charCodeAt(i))) i++;
-      type = 'param';
-    } else if (c === 36) {
-      const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64));
-      if (tag) {
-        const close = sql.indexOf(tag[0], i + tag[0].length);
-        i = close < 0 ? n : close + tag[0].length;
-        type = 'string';
-      } else {
-        i++;
-        type = 'op';
-      }
-    } else if (isDigit(c) || (c === 46 && isDigit(sql.charCodeAt(i + 1)))) {
-      i = number(sql, i);
-      type = 'number';
-    } else if (isIdentStart(c)) {
-      while (i < n && isIdentChar(sql.charCodeAt(i))) i++;
-      const word = sql.slice(start, i);
-      // E'…', B'…', X'…', N'…' and U&'…' are strings with a prefix
-      if (sql.charCodeAt(i) === 39 && /^[ebxnEBXN]$/.test(word)) {
-        i = quoted(sql, i, 39, word === 'e' || word === 'E');
-        type = 'string';
-      } else if ((word === 'u' || word === 'U') && sql.charCodeAt(i) === 38 && sql.charCodeAt(i + 1) === 39) {
-        i = quoted(sql, i + 1, 39, false);
-        type = 'string';
-      } else if ((word === 'u' || word === 'U') && sql.charCodeAt(i) === 38 && sql.charCodeAt(i + 1) === 34) {
-        i = quoted(sql, i + 1, 34, false);
-        type = 'quoted';
-      } else type = 'ident';
-    } else if (c === 59) {
-      i++;
-      type = 'semicolon';
-    } else {
-      i++;
-      // :: and multi-character operators stay one token
-      if (c === 58 && sql.charCodeAt(i) === 58) i++;
-      else while (i < n && '+-*/<>=~!@#%^&|`?'.includes(sql[i]) && !(sql[i] === '-' && sql[i + 1] === '-') && !(sql[i] === '/' && sql[i + 1] === '*')) i++;
-      type = 'op';
-    }
-    fn(type, start, i);
+  for (let i = 0; i < sql.length; ) {
+    const end = tokenEnd(sql, i);
+    fn(tokenType, i, end);
+    i = end;
   }
 }
+
+/** The type of the token tokenEnd last read. */
+export let tokenType: TokenType = 'space';
+
+/**
+ * Where the token that starts at `i` ends; its type is then in tokenType. The loop of the callers that run on
+ * every entry of a large log (`for (let i = 0; i < n; i = end) { end = tokenEnd(sql, i); … }`), without a callback.
+ */
+export function tokenEnd(sql: string, i: number): number {
+  const n = sql.length;
+  const start = i;
+  const c = sql.charCodeAt(i);
+  if (isSpace(c)) {
+    while (i < n && isSpace(sql.charCodeAt(i))) i++;
+    tokenType = 'space';
+  } else if (c === 45 && sql.charCodeAt(i + 1) === 45) {
+    // -- comment, to the end of the line (a carriage return ends it too, as for the server)
+    while (i < n && sql.charCodeAt(i) !== 10 && sql.charCodeAt(i) !== 13) i++;
+    tokenType = 'comment';
+  } else if (c === 47 && sql.charCodeAt(i + 1) === 42) {
+    // /* comment */, nested
+    let depth = 0;
+    while (i < n) {
+      if (sql.charCodeAt(i) === 47 && sql.charCodeAt(i + 1) === 42) {
+        depth++;
+        i += 2;
+      } else if (sql.charCodeAt(i) === 42 && sql.charCodeAt(i + 1) === 47) {
+        depth--;
+        i += 2;
+        if (!depth) break;
+      } else i++;
+    }
+    tokenType = 'comment';
+  } else if (c === 39) {
+    i = quoted(sql, i, 39, false);
+    tokenType = 'string';
+  } else if (c === 34) {
+    i = quoted(sql, i, 34, false);
+    tokenType = 'quoted';
+  } else if (c === 36 && isDigit(sql.charCodeAt(i + 1))) {
+    i++;
+    while (i < n && isDigit(sql.charCodeAt(i))) i++;
+    tokenType = 'param';
+  } else if (c === 36) {
+    const tag = /^\$([A-Za-z_\u0080-\uffff][\w\u0080-\uffff]*)?\$/.exec(sql.slice(i, i + 64));
+    if (tag) {
+      const close = sql.indexOf(tag[0], i + tag[0].length);
+      i = close < 0 ? n : close + tag[0].length;
+      tokenType = 'string';
+    } else {
+      i++;
+      tokenType = 'op';
+    }
+  } else if (isDigit(c) || (c === 46 && isDigit(sql.charCodeAt(i + 1)))) {
+    i = number(sql, i);
+    tokenType = 'number';
+  } else if (isIdentStart(c)) {
+    while (i < n && isIdentChar(sql.charCodeAt(i))) i++;
+    const len = i - start;
+    const next = sql.charCodeAt(i);
+    // E'…', B'…', X'…', N'…' and U&'…' are strings with a prefix
+    if (len === 1 && next === 39 && PREFIXES.includes(sql[start])) {
+      i = quoted(sql, i, 39, c === 101 || c === 69);
+      tokenType = 'string';
+    } else if (len === 1 && (c === 117 || c === 85) && next === 38 && sql.charCodeAt(i + 1) === 39) {
+      i = quoted(sql, i + 1, 39, false);
+      tokenType = 'string';
+    } else if (len === 1 && (c === 117 || c === 85) && next === 38 && sql.charCodeAt(i + 1) === 34) {
+      i = quoted(sql, i + 1, 34, false);
+      tokenType = 'quoted';
+    } else tokenType = 'ident';
+  } else if (c === 59) {
+    i++;
+    tokenType = 'semicolon';
+  } else {
+    i++;
+    // :: and multi-character operators stay one token
+    if (c === 58 && sql.charCodeAt(i) === 58) i++;
+    else while (i < n && '+-*/<>=~!@#%^&|`?'.includes(sql[i]) && !(sql[i] === '-' && sql[i + 1] === '-') && !(sql[i] === '/' && sql[i + 1] === '*')) i++;
+    tokenType = 'op';
+  }
+  return i;
+}
+
+const PREFIXES = 'ebxnEBXN';
 
 function quoted(sql: string, i: number, q: number, backslash: boolean): number {
   const n = sql.length;
@@ -118,6 +132,12 @@ function quoted(sql: string, i: number, q: number, backslash: boolean): number {
 }
 
 function number(sql: string, i: number): number {
+  // plain digits (most constants): the pattern below would match just them
+  let j = i;
+  while (isDigit(sql.charCodeAt(j))) j++;
+  const next = sql.charCodeAt(j);
+  const radix = j === i + 1 && sql.charCodeAt(i) === 48 && 'xXoObB'.includes(sql[j] ?? '-');
+  if (j > i && !radix && next !== 46 && next !== 95 && next !== 101 && next !== 69) return j;
   const m = /^(?:0[xX][0-9a-fA-F_]+|0[oO][0-7_]+|0[bB][01_]+|(?:\d[\d_]*(?:\.[\d_]*)?|\.\d[\d_]*)(?:[eE][+-]?\d+)?)/.exec(sql.slice(i, i + 400));
   return i + (m ? m[0].length : 1);
 }

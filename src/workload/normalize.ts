@@ -9,7 +9,7 @@
 import { loadModule, normalizeSync } from 'libpg-query';
 import { statementFingerprint } from './key.ts';
 import { WORKLOAD_CAPS } from './collect.ts';
-import { lex, literalValue, scan, type Token } from './lexer.ts';
+import { lex, literalValue, scan, tokenEnd, tokenType, type Token } from './lexer.ts';
 
 /** How a new $k of the normalized text gets its value: from the shape's n-th literal, or a keyword's constant. */
 type Slot = { literal: number; negate: boolean } | { constant: string | null };
@@ -26,6 +26,9 @@ interface Shape {
 type Cached = Shape | { skip: string };
 
 /** `sample` computes the statement's constants on demand: most entries of a large log are not kept as samples. */
+/** Bind values by number (null for SQL NULL), or a function that reads them when a sample is taken. */
+export type Params = ReadonlyMap<number, string | null> | (() => ReadonlyMap<number, string | null> | null);
+
 export type Normalized = { fingerprint: string; query: string; sample: () => (string | null)[] | null } | { skip: string };
 
 export const NOT_PARSED = 'statements the parser (libpg-query, PostgreSQL 18 grammar) cannot read';
@@ -45,18 +48,23 @@ export class Normalizer {
    * One statement (a single one: split first). `params` holds the bind values of an extended-protocol
    * statement by number (null for SQL NULL); the sample is null unless every $n of the result has a value.
    */
-  normalize(sql: string, params: ReadonlyMap<number, string | null> | null = null): Normalized {
+  normalize(sql: string, params: Params | null = null): Normalized {
     if (sql.length > WORKLOAD_CAPS.statementChars) return { skip: TOO_LONG };
-    const { key, literals, ownParams } = shapeOf(sql);
+    const key = shapeKey(sql);
     let shape = this.shapes.get(key);
     if (!shape) {
+      const { literals, ownParams } = literalsOf(sql);
       shape = this.parse(sql, lex(sql).filter((t) => t.type !== 'space' && t.type !== 'comment'), ownParams);
       if (this.shapes.size >= CACHE) this.shapes.clear();
       this.shapes.set(key, shape);
+      // the first statement of a shape is the one most often kept as a sample: its literals are at hand
+      if ('skip' in shape) return shape;
+      const found = shape;
+      return { fingerprint: shape.fingerprint, query: shape.query, sample: () => sampleOf(sql, found, literals, params) };
     }
     if ('skip' in shape) return shape;
     const found = shape;
-    return { fingerprint: shape.fingerprint, query: shape.query, sample: () => sampleOf(sql, found, literals, params) };
+    return { fingerprint: shape.fingerprint, query: shape.query, sample: () => sampleOf(sql, found, literalsOf(sql).literals, params) };
   }
 
   private parse(sql: string, tokens: Token[], ownParams: number): Cached {
@@ -80,22 +88,41 @@ export class Normalizer {
   }
 }
 
-/** The statement with its literals as `?` (the shape key), the literals' tokens, and its own highest $n. */
-function shapeOf(sql: string): { key: string; literals: Token[]; ownParams: number } {
+/**
+ * The shape key: the statement's tokens without spaces and comments, its literals as `?`, each followed by one
+ * space. Built from stretches of the text already spelled so (tokens one space apart), not token by token.
+ */
+export function shapeKey(sql: string): string {
   let key = '';
+  let from = -1;
+  let to = -1;
+  for (let i = 0, end = 0; i < sql.length; i = end) {
+    end = tokenEnd(sql, i);
+    const type = tokenType;
+    if (type === 'space' || type === 'comment') continue;
+    if (type === 'string' || type === 'number') {
+      if (from >= 0) key += `${sql.slice(from, to)} `;
+      from = -1;
+      key += '? ';
+    } else if (from >= 0 && i === to + 1 && sql.charCodeAt(to) === 32) to = end;
+    else {
+      if (from >= 0) key += `${sql.slice(from, to)} `;
+      from = i;
+      to = end;
+    }
+  }
+  return from >= 0 ? `${key}${sql.slice(from, to)} ` : key;
+}
+
+/** The statement's literals (string and numeric tokens) and its own highest $n. */
+function literalsOf(sql: string): { literals: Token[]; ownParams: number } {
   const literals: Token[] = [];
   let ownParams = 0;
   scan(sql, (type, start, end) => {
-    if (type === 'space' || type === 'comment') return;
-    if (type === 'string' || type === 'number') {
-      key += '? ';
-      literals.push({ type, start, end });
-    } else {
-      if (type === 'param') ownParams = Math.max(ownParams, Number(sql.slice(start + 1, end)));
-      key += `${sql.slice(start, end)} `;
-    }
+    if (type === 'string' || type === 'number') literals.push({ type, start, end });
+    else if (type === 'param') ownParams = Math.max(ownParams, Number(sql.slice(start + 1, end)));
   });
-  return { key, literals, ownParams };
+  return { literals, ownParams };
 }
 
 /** Which literal of the original becomes which new $k of the normalized text; null when they cannot be matched. */
@@ -129,8 +156,9 @@ function align(sql: string, orig: Token[], normalized: string, norm: Token[], ow
   return i === orig.length ? slots : null;
 }
 
-function sampleOf(sql: string, shape: Shape, literals: Token[], params: ReadonlyMap<number, string | null> | null): (string | null)[] | null {
+function sampleOf(sql: string, shape: Shape, literals: Token[], bound: Params | null): (string | null)[] | null {
   if (!shape.slots || !shape.params) return null;
+  const params = typeof bound === 'function' ? bound() : bound;
   const out: (string | null)[] = [];
   for (let k = 1; k <= shape.params; k++) {
     const slot = shape.slots.get(k);

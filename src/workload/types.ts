@@ -54,6 +54,12 @@ export interface WorkloadSourceSummary {
 }
 
 export interface Workload {
+  /**
+   * Hours the statements' counts cover when the files say so: a workload read from server logs only, whose
+   * first and last entries are a minute or more apart (the longest log's span). Live pg_stat_statements'
+   * window is read from the server instead.
+   */
+  windowHours?: number | null;
   statements: WorkloadStatement[];
   sources: WorkloadSourceSummary[];
   /**

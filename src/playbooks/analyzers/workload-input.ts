@@ -11,10 +11,11 @@ export function workloadOf(ctx: AnalyzerContext): Workload {
 
 /**
  * Hours the workload's counters cover: since pg_stat_statements was last reset (its info view, 1.9+),
- * else since the server started. Null when the workload did not come from live pg_stat_statements.
+ * else since the server started; for a workload from server logs, the time between their first and last
+ * entries. Null otherwise (a .sql file, an export, a log under a minute).
  */
 export async function windowHours(query: AnalyzerContext['query'], workload: Workload): Promise<number | null> {
-  if (!workload.sources.some((s) => s.kind === 'pg_stat_statements')) return null;
+  if (!workload.sources.some((s) => s.kind === 'pg_stat_statements')) return workload.windowHours ?? null;
   const [info] = await query(`SELECT to_regclass('pg_stat_statements_info') IS NOT NULL AS present`);
   const since = info?.present ? 'coalesce((SELECT stats_reset FROM pg_stat_statements_info), pg_postmaster_start_time())' : 'pg_postmaster_start_time()';
   const [r] = await query(`SELECT extract(epoch FROM now() - ${since}) / 3600 AS hours`);

@@ -58,7 +58,8 @@ export async function formatOf(head: string): Promise<WorkloadFormat | null> {
   if (lines.length > 1) lines.pop();
   const first = lines.find((l) => l.trim()) ?? head;
   const start = head.trimStart();
-  if (start.startsWith('[')) return 'json';
+  // an array of rows (its line breaks escaped when \copy wrote it); not a log whose prefix starts with [%p]
+  if (/^\[(?:\s|\\[nrt])*[{\]]/.test(start)) return 'json';
   if (start.startsWith('{')) {
     try {
       const row = JSON.parse(first) as Record<string, unknown>;

@@ -12,6 +12,7 @@ import { fileObservation, WORKLOAD_CAPS, type SourceCollector } from '../collect
 import { splitStatements } from '../lexer.ts';
 import type { Normalizer } from '../normalize.ts';
 import { isOwnStatement } from '../own.ts';
+import { detach } from './lines.ts';
 
 export interface LogRecord {
   /** line of the file where the record starts */
@@ -26,15 +27,18 @@ export interface LogRecord {
 
 interface Pending {
   text: string;
-  params: Map<number, string | null> | null;
+  /** the DETAIL with the bind values, read only when they are needed (a sample, or telling one statement from several) */
+  detail: string | null;
+  /** the bind values; undefined until read from `detail` */
+  params: Map<number, string | null> | null | undefined;
   durationMs: number | null;
   line: number;
   database: string | null;
   application: string | null;
 }
 
-const STATEMENT = /^(?:duration: ([\d.]+) ms {2})?(statement|execute [^:\n]*|parse [^:\n]*|bind [^:\n]*|plan):\s?([\s\S]*)$/;
-const BARE_DURATION = /^duration: ([\d.]+) ms$/;
+// what a message says after its `duration: … ms  ` (if any), up to the statement's text
+const STATEMENT = /(statement|execute [^:\n]*|parse [^:\n]*|bind [^:\n]*|plan):\s?/y;
 const LEVELS_WITH_TEXT = new Set(['LOG', 'INFO', 'NOTICE', 'DEBUG', 'DEBUG1', 'DEBUG2', 'DEBUG3', 'DEBUG4', 'DEBUG5']);
 
 export const OWN = "pgadvisor's own statements";
@@ -79,28 +83,39 @@ export class LogStatements {
       return;
     }
     if (!LEVELS_WITH_TEXT.has(r.severity)) return;
-    const bare = BARE_DURATION.exec(r.message);
-    if (bare) {
-      const open = this.open.get(pid);
-      if (open) {
-        this.open.delete(pid);
-        this.emit({ ...open, durationMs: Number(bare[1]) });
+    const message = r.message;
+    // `duration: 1.2 ms` alone, or before two spaces and the statement
+    let durationMs: number | null = null;
+    let from = 0;
+    if (message.startsWith('duration: ')) {
+      const end = numberEnd(message, 10);
+      if (end === 10 || !message.startsWith(' ms', end)) return;
+      durationMs = decimal(message, 10, end);
+      if (end + 3 === message.length) {
+        const open = this.open.get(pid);
+        if (open) {
+          this.open.delete(pid);
+          this.emit({ ...open, durationMs });
+        }
+        return;
       }
-      return;
+      if (!message.startsWith('  ', end + 3)) return;
+      from = end + 5;
     }
-    const m = STATEMENT.exec(r.message);
+    STATEMENT.lastIndex = from;
+    const m = STATEMENT.exec(message);
     if (!m) return;
-    const [, duration, kind, body] = m;
+    const kind = m[1];
+    const body = message.slice(STATEMENT.lastIndex);
     if (kind.startsWith('parse ') || kind.startsWith('bind ')) return;
-    const durationMs = duration == null ? null : Number(duration);
     if (kind === 'plan') {
       const plan = readPlan(body);
       if (!plan) return;
       this.flushPlan(pid);
-      this.plans.set(pid, { text: plan.text, params: plan.params, durationMs, line: r.line, database: r.database, application: r.application });
+      this.plans.set(pid, { text: detach(plan.text), detail: null, params: plan.params, durationMs, line: r.line, database: r.database, application: r.application });
       return;
     }
-    const stmt: Pending = { text: body, params: parseParameters(r.detail), durationMs, line: r.line, database: r.database, application: r.application };
+    const stmt: Pending = { text: body, detail: r.detail, params: undefined, durationMs, line: r.line, database: r.database, application: r.application };
     const plan = this.plans.get(pid);
     if (plan) {
       this.plans.delete(pid);
@@ -113,7 +128,8 @@ export class LogStatements {
       this.emit(open);
     }
     if (durationMs == null) {
-      this.open.set(pid, stmt);
+      // held until the process's next entry: copied out of the block of the file it was read from
+      this.open.set(pid, { ...stmt, text: detach(stmt.text), detail: stmt.detail && detach(stmt.detail) });
       if (this.open.size > 10_000) this.flushOldest();
     } else this.emit(stmt);
   }
@@ -163,16 +179,51 @@ export class LogStatements {
     else this.unnamed++;
     if (p.application === 'pgadvisor' || isOwnStatement(p.text)) return this.source.skip(OWN);
     // an extended-protocol statement is one statement; a simple-protocol string may hold several
-    const parts = p.params || !p.text.includes(';') ? [{ text: p.text }] : splitStatements(p.text);
-    for (const part of parts) {
-      const n = this.normalizer.normalize(part.text, p.params);
-      if ('skip' in n) {
-        this.source.skip(n.skip, p.line);
-        continue;
-      }
-      this.source.add(fileObservation(n, 1, p.durationMs == null ? null : p.durationMs / parts.length));
+    const params = () => paramsOf(p);
+    if (!p.text.includes(';') || paramsOf(p)) return this.add(p.text, params, p.line, p.durationMs);
+    const parts = splitStatements(p.text);
+    for (const part of parts) this.add(part.text, params, p.line, p.durationMs == null ? null : p.durationMs / parts.length);
+  }
+
+  private add(text: string, params: () => Map<number, string | null> | null, line: number, durationMs: number | null): void {
+    const n = this.normalizer.normalize(text, params);
+    if ('skip' in n) return this.source.skip(n.skip, line);
+    this.source.add(fileObservation(n, 1, durationMs));
+  }
+}
+
+/** Where a run of digits and dots starting at `from` ends. */
+function numberEnd(s: string, from: number): number {
+  let i = from;
+  for (let c = s.charCodeAt(i); (c >= 48 && c <= 57) || c === 46; c = s.charCodeAt(++i));
+  return i;
+}
+
+/**
+ * Number(s.slice(from, to)) for a run of digits and dots, without the string: digits and one dot read as an integer
+ * divided by a power of ten (both exact, so the division rounds as the parse would); anything else through Number.
+ */
+function decimal(s: string, from: number, to: number): number {
+  let n = 0;
+  let scale = 1;
+  let dot = false;
+  if (to - from > 15) return Number(s.slice(from, to));
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (dot) return Number(s.slice(from, to));
+      dot = true;
+    } else {
+      n = n * 10 + (c - 48);
+      if (dot) scale *= 10;
     }
   }
+  return to - from === 1 && dot ? Number('.') : n / scale;
+}
+
+function paramsOf(p: Pending): Map<number, string | null> | null {
+  if (p.params === undefined) p.params = parseParameters(p.detail);
+  return p.params;
 }
 
 /** A name from the log for a one-line message: quoted, control characters replaced. */

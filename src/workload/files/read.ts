@@ -2,11 +2,13 @@
 import { createReadStream } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse as parseCsv } from 'csv-parse';
 import { SourceCollector } from '../collect.ts';
 import type { Normalizer } from '../normalize.ts';
 import type { WorkloadFormat } from '../types.ts';
+import { eachCsvRecord, NotPlainCsv } from './csvlog-fast.ts';
+import { detach, eachLine } from './lines.ts';
+import { logWindow } from './log-window.ts';
 import { LogStatements, type LogRecord } from './log-records.ts';
 import { StderrRecords } from './log-stderr.ts';
 import { readPgssRows } from './pgss-export.ts';
@@ -17,52 +19,89 @@ export interface FileContext {
   /** the inspected database: log entries that name another one are left out */
   database: string;
   signal?: AbortSignal;
+  /**
+   * false: the general reading only (csv-parse for csvlog, every stderr line through the full prefix and severity
+   * patterns); the tests compare it with the quick one, which is the default.
+   */
+  quick?: boolean;
 }
 
 export class WorkloadFileError extends Error {}
 
 export async function readWorkloadFile(path: string, format: WorkloadFormat, ctx: FileContext): Promise<SourceCollector> {
   const kind = format === 'sql' ? 'sql' : format === 'csv' || format === 'json' ? 'pgss-export' : 'log';
-  const source = new SourceCollector(kind, path, format);
+  const quick = ctx.quick ?? true;
+  let source = new SourceCollector(kind, path, format);
   switch (format) {
     case 'stderr': {
       const statements = new LogStatements(source, ctx.normalizer, ctx.database);
-      const records = new StderrRecords((r) => statements.record(r));
-      for await (const line of lines(path, ctx.signal)) records.line(line);
+      const records = new StderrRecords((r) => statements.record(r), { quick });
+      await eachLine(path, (line) => records.line(line), ctx.signal);
       records.end();
       statements.end();
+      setWindow(source, records.first, records.last);
       break;
     }
     case 'jsonlog': {
       const statements = new LogStatements(source, ctx.normalizer, ctx.database);
       let n = 0;
-      for await (const line of lines(path, ctx.signal)) {
-        n++;
-        if (!line.trim()) continue;
-        let row: Record<string, unknown>;
-        try {
-          row = JSON.parse(line);
-        } catch {
-          source.skip('jsonlog lines that are not JSON', n);
-          continue;
-        }
-        statements.record({
-          line: n,
-          severity: String(row.error_severity ?? ''),
-          message: String(row.message ?? ''),
-          detail: row.detail == null ? null : String(row.detail),
-          database: row.dbname == null ? null : String(row.dbname),
-          application: row.application_name == null ? null : String(row.application_name),
-          pid: row.pid == null ? null : String(row.pid),
-        });
-      }
+      let first: string | null = null;
+      let last: string | null = null;
+      await eachLine(
+        path,
+        (line) => {
+          n++;
+          if (!line.trim()) return;
+          let row: Record<string, unknown>;
+          try {
+            row = JSON.parse(line);
+          } catch {
+            source.skip('jsonlog lines that are not JSON', n);
+            return;
+          }
+          if (typeof row.timestamp === 'string') {
+            first ??= row.timestamp;
+            last = row.timestamp;
+          }
+          statements.record({
+            line: n,
+            severity: String(row.error_severity ?? ''),
+            message: String(row.message ?? ''),
+            detail: row.detail == null ? null : String(row.detail),
+            database: row.dbname == null ? null : String(row.dbname),
+            application: row.application_name == null ? null : String(row.application_name),
+            pid: row.pid == null ? null : String(row.pid),
+          });
+        },
+        ctx.signal,
+      );
       statements.end();
+      setWindow(source, first, last);
       break;
     }
     case 'csvlog': {
-      const statements = new LogStatements(source, ctx.normalizer, ctx.database);
-      for await (const [n, f] of csvRecords(path, source, false, ctx.signal)) statements.record(csvlogRecord(n, f as string[]));
-      statements.end();
+      const read = async (records: (fn: (line: number, fields: string[]) => void) => Promise<void>) => {
+        const statements = new LogStatements(source, ctx.normalizer, ctx.database);
+        let first: string | null = null;
+        let last: string | null = null;
+        await records((n, f) => {
+          if (f[CSVLOG.time]) {
+            first ??= f[CSVLOG.time];
+            last = f[CSVLOG.time];
+          }
+          statements.record(csvlogRecord(n, f));
+        });
+        statements.end();
+        setWindow(source, first && detach(first), last);
+      };
+      try {
+        await read((fn) => (quick ? eachCsvRecord(path, fn, ctx.signal) : csvEach(path, source, fn, ctx.signal)));
+      } catch (err) {
+        if (!(err instanceof NotPlainCsv)) throw err;
+        // read again from the start, through csv-parse
+        source = new SourceCollector(kind, path, format);
+        await read((fn) => csvEach(path, source, fn, ctx.signal));
+      }
       break;
     }
     case 'csv':
@@ -78,8 +117,20 @@ export async function readWorkloadFile(path: string, format: WorkloadFormat, ctx
   return source;
 }
 
+/** The log's time window from its first and last entries' timestamps, noted in the sources table. */
+function setWindow(source: SourceCollector, first: string | null, last: string | null): void {
+  const window = logWindow(first, last);
+  if (!window) return;
+  source.windowHours = window.hours;
+  source.notes.push(window.note);
+}
+
+async function csvEach(path: string, source: SourceCollector, fn: (line: number, fields: string[]) => void, signal?: AbortSignal): Promise<void> {
+  for await (const [n, f] of csvRecords(path, source, false, signal)) fn(n, f as string[]);
+}
+
 // csvlog's columns (the same first 23 from PostgreSQL 13 to 18; later versions only append)
-const CSVLOG = { user: 1, database: 2, pid: 3, severity: 11, message: 13, detail: 14, application: 22 };
+const CSVLOG = { time: 0, user: 1, database: 2, pid: 3, severity: 11, message: 13, detail: 14, application: 22 };
 
 function csvlogRecord(line: number, f: string[]): LogRecord {
   const get = (i: number) => (f[i] == null || f[i] === '' ? null : f[i]);
@@ -92,11 +143,6 @@ function csvlogRecord(line: number, f: string[]): LogRecord {
     application: get(CSVLOG.application),
     pid: get(CSVLOG.pid),
   };
-}
-
-async function* lines(path: string, signal?: AbortSignal): AsyncGenerator<string> {
-  const rl = createInterface({ input: createReadStream(path, { encoding: 'utf8', signal }), crlfDelay: Infinity });
-  yield* rl;
 }
 
 /** CSV records with the line each starts on; records that do not parse are counted and skipped. */
