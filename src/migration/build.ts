@@ -5,6 +5,7 @@ import { targetTable } from '../playbooks/findings.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findConflicts, MigrationConflictError } from './conflicts.ts';
 import { renderMigrationText } from './render.ts';
+import { CREATION_MARK } from './creation-mark.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 import { assignPhases, isTransactional, MigrationError, PHASES, splitStatements, type ParsedStatement, type Phase } from './statements.ts';
 
@@ -187,8 +188,7 @@ function creationMarks(statements: ParsedStatement[], findingId: string, takenAt
   return out;
 }
 
-/** How the comment on an index pgadvisor created begins. */
-export const CREATION_MARK = 'pgadvisor: created for';
+export { CREATION_MARK } from './creation-mark.ts';
 
 /** The same statement from several findings (CREATE EXTENSION IF NOT EXISTS …) runs once, under the first. */
 function once(stmts: MigrationStatement[]): MigrationStatement[] {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMigration, findConflicts, MigrationConflictError, MigrationError } from '../../src/migration/build.ts';
+import { CREATION_MARK, createdAfter } from '../../src/migration/creation-mark.ts';
 import { qualifiedName, quoteIdent, quoteLiteral } from '../../src/migration/quote.ts';
 import { splitStatements } from '../../src/migration/statements.ts';
 import { DECISIONS, decide, FINDINGS, fixtureSnapshot } from './fixture.ts';
@@ -94,6 +95,12 @@ describe('buildMigration', () => {
     expect(m.parts[3].statements[0].sql).toBe(
       "COMMENT ON INDEX public.orders_user_id_idx IS 'pgadvisor: created for indexes/unindexed_foreign_keys/public.orders.user_id from the snapshot of 2026-03-01T12:34:56.789Z'",
     );
+    // and the next run reads the snapshot's time back from the comment as the server stores it
+    const stored = /IS '(.*)'$/.exec(m.parts[3].statements[0].sql)![1];
+    expect(createdAfter(stored)?.toISOString()).toBe('2026-03-01T12:34:56.789Z');
+    expect(createdAfter('created by hand from the snapshot of 2026-03-01T12:34:56.789Z')).toBeNull();
+    expect(createdAfter(`${CREATION_MARK} x from the snapshot of yesterday`)).toBeNull();
+    expect(createdAfter(null)).toBeNull();
     expect(m.parts[4].statements.map((s) => s.sql.slice(0, 40))).toEqual([
       'COMMENT ON INDEX public.users_email_trgm',
       'ALTER TABLE public.users ENABLE ROW LEVE',

@@ -7,6 +7,7 @@
 import type { Analyzer, AnalyzerContext, FindingRow } from '../analyzer.ts';
 import type { Row } from '../types.ts';
 import type { WorkloadStatement } from '../../workload/types.ts';
+import { createdAfter } from '../../migration/creation-mark.ts';
 import { quoteIdent, serves } from '../index-spec.ts';
 import { indexStatements } from '../index-parse.ts';
 import { parseShape, type QueryShape } from './query-shape.ts';
@@ -100,13 +101,24 @@ export const workloadIndexes: Analyzer = {
         if (ctx.signal.aborted) break;
         baselines.set(st, await planBaseline(lab, st, workload));
       }
-      const { candidates, skips } = buildCandidates({
-        statements: readers,
+      // a statement whose plan uses an index pgadvisor created, with times the workload may have measured
+      // before that index existed, is not a candidate again: those times would credit a second index with
+      // the first one's saving (the next run must not contradict the migration it wrote)
+      const fresh = freshSince(workload, hours);
+      const earlier = new Map<WStmt, CatalogIndex>();
+      for (const st of readers) {
+        const ix = createdIndexInPlan(st, baselines.get(st), fresh);
+        if (ix) earlier.set(st, ix);
+      }
+      const built = buildCandidates({
+        statements: readers.filter((st) => !earlier.has(st)),
         values: (st) => paramValues(workload, st.stmt as unknown as WorkloadStatement),
         preferLeading: fkColumns(ctx.inputs.fk_without_index ?? [], tables),
         trgmSchema: ext?.trgm == null ? null : String(ext.trgm),
         trgmAvailable: ext?.trgm_available === true,
       });
+      const { candidates } = built;
+      const skips: CandidateSkip[] = [...built.skips, ...[...earlier].map(([st, ix]) => earlierSkip(st, ix))];
       const weight = (c: Candidate) => c.statements.reduce((a, s) => a + ((s.stmt as unknown as WorkloadStatement).totalMs ?? s.stmt.calls), 0);
       candidates.sort((a, b) => weight(b) - weight(a) || a.id.localeCompare(b.id));
 
@@ -176,6 +188,38 @@ export const workloadIndexes: Analyzer = {
     }
   },
 };
+
+/**
+ * Since when the workload's times are known to be measured: live pg_stat_statements alone, since its reset
+ * (the window's start); a file, or a mix, may hold times from any earlier day: null.
+ */
+function freshSince(workload: { sources: { kind: string }[] }, hours: number | null): Date | null {
+  if (hours === null || !workload.sources.every((s) => s.kind === 'pg_stat_statements')) return null;
+  return new Date(Date.now() - hours * 3_600_000);
+}
+
+/** An index pgadvisor created (its comment says so) that the statement's plan uses today, created after `fresh` or with `fresh` unknown. */
+function createdIndexInPlan(st: WStmt, baseline: Baseline | undefined, fresh: Date | null): CatalogIndex | null {
+  const used = new Set(baseline?.variants[0]?.plan.indexes ?? []);
+  if (!used.size) return null;
+  for (const t of st.allTables()) {
+    for (const ix of t.indexes) {
+      if (!used.has(ix.name)) continue;
+      const after = createdAfter(ix.comment);
+      if (after && (fresh === null || fresh <= after)) return ix;
+    }
+  }
+  return null;
+}
+
+function earlierSkip(st: WStmt, ix: CatalogIndex): CandidateSkip {
+  const table = st.allTables().find((t) => t.indexes.includes(ix))!;
+  return {
+    statement: st,
+    table,
+    reason: `served by ${ix.name}, which pgadvisor created; the workload's times may predate it, so they cannot rank a further index (reset pg_stat_statements or take a newer workload to re-measure)`,
+  };
+}
 
 /** An existing index the candidate makes redundant: droppable, and its keys lead the candidate's. */
 function replacedIndex(c: Candidate): CatalogIndex | null {
@@ -293,7 +337,7 @@ function alignment(
       : served.length
         ? `proposed: ${serving.map((v) => v.evaluation.candidate.labels.join(', ')).join('; ')}`
         : plan?.indexes.length
-          ? `served today${reason ? `; candidate: ${reason}` : ''}`
+          ? `served today${reason ? `; candidate: ${reason}` : skip ? `; ${skip.reason}` : ''}`
           : reason
             ? `candidate not proposed: ${reason}`
             : skip

@@ -156,7 +156,8 @@ describe.skipIf(!hasRealServer)('RLS coverage for the application\'s roles', () 
     const rows = async (...extra: string[]) => {
       const pty = runInPty(['session', '--url', withRls.url, '--playbook', 'rls-security', '--config', config, '--out', dir, ...extra], { columns: 160, rows: 45 });
       try {
-        await pty.waitFor(/\d+ pending/, 120_000);
+        // the status bar counts "0 pending" while the cells still run: wait for an app role's row itself
+        await pty.waitFor(/role \S+ {2}RLS (for|never)/, 120_000);
         await pty.settle(500);
         const screen = pty.text();
         pty.send('q');
