@@ -96,7 +96,7 @@ export function shapeKey(sql: string): string {
   let key = '';
   let from = -1;
   let to = -1;
-  for (let i = 0, end = 0; i < sql.length; i = end) {
+  for (let i = 0, end: number; i < sql.length; i = end) {
     end = tokenEnd(sql, i);
     const type = tokenType;
     if (type === 'space' || type === 'comment') continue;
