@@ -105,10 +105,10 @@ export const workloadIndexes: Analyzer = {
       // before that index existed, is not a candidate again: those times would credit a second index with
       // the first one's saving (the next run must not contradict the migration it wrote)
       const fresh = freshSince(workload, hours);
-      const earlier = new Map<WStmt, CatalogIndex>();
+      const earlier = new Map<WStmt, CandidateSkip>();
       for (const st of readers) {
-        const ix = createdIndexInPlan(st, baselines.get(st), fresh);
-        if (ix) earlier.set(st, ix);
+        const skip = servedByCreatedIndex(st, baselines.get(st), fresh);
+        if (skip) earlier.set(st, skip);
       }
       const built = buildCandidates({
         statements: readers.filter((st) => !earlier.has(st)),
@@ -118,7 +118,7 @@ export const workloadIndexes: Analyzer = {
         trgmAvailable: ext?.trgm_available === true,
       });
       const { candidates } = built;
-      const skips: CandidateSkip[] = [...built.skips, ...[...earlier].map(([st, ix]) => earlierSkip(st, ix))];
+      const skips: CandidateSkip[] = [...built.skips, ...earlier.values()];
       const weight = (c: Candidate) => c.statements.reduce((a, s) => a + ((s.stmt as unknown as WorkloadStatement).totalMs ?? s.stmt.calls), 0);
       candidates.sort((a, b) => weight(b) - weight(a) || a.id.localeCompare(b.id));
 
@@ -198,27 +198,26 @@ function freshSince(workload: { sources: { kind: string }[] }, hours: number | n
   return new Date(Date.now() - hours * 3_600_000);
 }
 
-/** An index pgadvisor created (its comment says so) that the statement's plan uses today, created after `fresh` or with `fresh` unknown. */
-function createdIndexInPlan(st: WStmt, baseline: Baseline | undefined, fresh: Date | null): CatalogIndex | null {
+/**
+ * When the statement's plan uses an index pgadvisor created (its comment says so) after `fresh`, or with
+ * `fresh` unknown: why the statement is not a candidate again.
+ */
+function servedByCreatedIndex(st: WStmt, baseline: Baseline | undefined, fresh: Date | null): CandidateSkip | null {
   const used = new Set(baseline?.variants[0]?.plan.indexes ?? []);
   if (!used.size) return null;
-  for (const t of st.allTables()) {
-    for (const ix of t.indexes) {
+  for (const table of st.allTables()) {
+    for (const ix of table.indexes) {
       if (!used.has(ix.name)) continue;
       const after = createdAfter(ix.comment);
-      if (after && (fresh === null || fresh <= after)) return ix;
+      if (!after || (fresh !== null && fresh > after)) continue;
+      return {
+        statement: st,
+        table,
+        reason: `served by ${ix.name}, which pgadvisor created; the workload's times may predate it, so they cannot rank a further index (reset pg_stat_statements or take a newer workload to re-measure)`,
+      };
     }
   }
   return null;
-}
-
-function earlierSkip(st: WStmt, ix: CatalogIndex): CandidateSkip {
-  const table = st.allTables().find((t) => t.indexes.includes(ix))!;
-  return {
-    statement: st,
-    table,
-    reason: `served by ${ix.name}, which pgadvisor created; the workload's times may predate it, so they cannot rank a further index (reset pg_stat_statements or take a newer workload to re-measure)`,
-  };
 }
 
 /** An existing index the candidate makes redundant: droppable, and its keys lead the candidate's. */
