@@ -3,7 +3,7 @@
 import chalk, { type ChalkInstance } from 'chalk';
 import { tone } from './color.ts';
 import type { Line, Seg } from './lines.ts';
-import { charWidth, displayWidth, printable } from './text.ts';
+import { displayWidth, leadingColumns, printable } from './text.ts';
 
 type Colour = 'blue' | 'cyan' | 'gray' | 'green' | 'red' | 'yellow' | 'magenta' | 'white' | 'black';
 
@@ -39,17 +39,10 @@ export function rowText(line: Line, width: number, gutter?: Seg): string {
   let out = '';
   let room = width - 1;
   for (let i = 0; i < segs.length && room > 0; i++) {
-    let head = '';
-    for (const ch of texts[i]) {
-      const cw = charWidth(ch);
-      if (cw > room) {
-        room = 0;
-        break;
-      }
-      head += ch;
-      room -= cw;
-    }
-    out += styled(segs[i], head);
+    const head = leadingColumns(texts[i], room);
+    out += styled(segs[i], head.text);
+    // a segment cut short ends the row (a wide character that did not fit is not replaced by a later one)
+    room = head.text.length < texts[i].length ? 0 : room - head.width;
   }
   return width > 0 ? `${out}…` : '';
 }

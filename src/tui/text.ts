@@ -46,19 +46,24 @@ export function displayWidth(s: string): number {
   return w;
 }
 
+/** The longest start of `s` that takes at most `room` columns (a wide character is never split), and its width. */
+export function leadingColumns(s: string, room: number): { text: string; width: number } {
+  let text = '';
+  let width = 0;
+  for (const ch of s) {
+    const cw = charWidth(ch);
+    if (width + cw > room) break;
+    text += ch;
+    width += cw;
+  }
+  return { text, width };
+}
+
 /** At most `width` columns; a cut string ends in "…". */
 export function truncate(s: string, width: number): string {
   if (width <= 0) return '';
   if (displayWidth(s) <= width) return s;
-  let out = '';
-  let w = 0;
-  for (const ch of s) {
-    const cw = charWidth(ch);
-    if (w + cw > width - 1) break;
-    out += ch;
-    w += cw;
-  }
-  return out + '…';
+  return leadingColumns(s, width - 1).text + '…';
 }
 
 export function padEnd(s: string, width: number): string {
