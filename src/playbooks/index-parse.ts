@@ -1,22 +1,16 @@
 // CREATE INDEX and DROP INDEX statements read back with the Postgres parser (libpg-query): any SQL, expressions
 // and predicates compared by their parse trees. Importing this module loads the parser's WebAssembly;
 // index-read.ts reads the common statements without it.
-import { loadModule, parseSync, scanSync } from 'libpg-query';
-import { quoteIdent, type IndexStatements, type ParsedIndex, type ParsedKey } from './index-spec.ts';
+import { loadModule, parseSync } from 'libpg-query';
+import { type IndexStatements, type ParsedIndex, type ParsedKey } from './index-spec.ts';
 
 await loadModule();
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Obj = Record<string, any>;
 
-/** A function or type name as people write it: bare when that reads back the same, quoted otherwise. */
-export function quoteName(name: string): string {
-  if (/^[a-z_][a-z0-9_]*$/.test(name)) {
-    const kind = scanSync(name).tokens[0]?.keywordName;
-    if (kind === 'NO_KEYWORD' || kind === 'UNRESERVED_KEYWORD') return name;
-  }
-  return quoteIdent(name);
-}
+/** A function or type name as people write it: bare when that reads back the same, quoted otherwise (quote_ident's rule). */
+export { quoteIdent as quoteName } from '../migration/quote.ts';
 
 /** The CREATE INDEX and DROP INDEX statements in a piece of SQL; an unparseable text yields none. */
 export function indexStatements(sql: string | null): IndexStatements {
