@@ -84,7 +84,8 @@ export async function reconcileIndexProposals(data: RunResult): Promise<RunResul
     const index = parsedProposal(parser!, r.finding);
     if (index) file({ ...r, index, table: index.table }, index.table);
   }
-  for (const group of shared()) {
+  const groups = shared();
+  for (const group of groups) {
     for (const r of group) {
       const index = r.index ?? parsedProposal(parser!, r.finding);
       if (index) propose(r.finding, index);
@@ -93,7 +94,7 @@ export async function reconcileIndexProposals(data: RunResult): Promise<RunResul
   const foldedInto = new Map<string, string>(); // folded finding id → the id of the finding that absorbs it
   const absorbs = new Map<string, Proposal[]>(); // keeper id → the proposals folded into it
   let changed = false;
-  for (const group of shared()) {
+  for (const group of groups) {
     const ids = group.map((r) => r.finding.id).filter((id) => byId.has(id)).sort();
     for (const aId of ids) {
       const a = byId.get(aId)!;
