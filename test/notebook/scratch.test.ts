@@ -57,7 +57,7 @@ describe.skipIf(!hasRealServer)('scratch cells on the read-only session', () => 
     const r = await run;
     expect(r.status).toBe('cancelled');
     expect(Date.now() - started).toBeLessThan(1100);
-    const still = await db.exec(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pgadvisor' AND query LIKE '%pg_sleep%' AND state = 'active'`);
+    const still = await db.exec(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'pgadvisor' AND query LIKE '%pg_sleep%' AND state = 'active'`);
     expect(still.rows[0].n).toBe(0);
     expect((await runScratch(session, `SELECT 1 AS one`)).rows).toEqual([{ one: 1 }]);
   });
