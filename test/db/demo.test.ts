@@ -115,6 +115,9 @@ describe('embedded demo database', () => {
       const r = await session.query(`SELECT count(*)::int AS n FROM pg_stat_statements WHERE calls > $1`, [1]);
       expect(r.rows[0].n).toBeGreaterThan(5);
       await expect(session.query('CREATE TABLE nope (id int)')).rejects.toMatchObject({ code: '25006' });
+      // a buffer cache sized for its ~30 MB (PGlite's 128 MB default is zeroed at every start)
+      const sb = await session.query(`SELECT current_setting('shared_buffers') AS v`);
+      expect(sb.rows[0].v).toBe('32MB');
     } finally {
       await session.close();
     }

@@ -113,6 +113,8 @@ describe.skipIf(!hasRealServer)('connections playbook (real server; needs TEST_D
       expect(sb.evidence).toMatchObject({ context: 'postmaster', apply: 'restart the server (context postmaster)', suggested: '25 % of RAM' });
       expect(sb.evidence.sizes_by_ram).toMatchObject({ '2 GB': '512 MB', '16 GB': '4096 MB' });
       expect(JSON.stringify(sb.evidence)).not.toContain("'4GB'");
+      // the initdb default named as such only when it is that value
+      expect(sb.title).toBe(sb.evidence.current === '128 MB' ? 'shared_buffers is 128 MB, the initdb default' : `shared_buffers is ${sb.evidence.current}, below the initdb default`);
     }
     const io = of(p, 'settings_review').find((f) => f.target === 'setting track_io_timing')!;
     expect(io.evidence).toMatchObject({ context: 'superuser', alter_system: "ALTER SYSTEM SET track_io_timing = 'on';" });
