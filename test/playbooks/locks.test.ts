@@ -93,13 +93,20 @@ async function concurrent(url: string, sql: string, declared: string[]): Promise
     );
     for (const { t } of tables.rows) await blocker.query(`SELECT 1 FROM ${t} LIMIT 1`);
     const done = runner.query(sql);
-    done.catch(() => undefined);
+    let settled = false;
+    done.then(
+      () => (settled = true),
+      () => (settled = true),
+    );
     let taken: Taken = { mode: 'none', relations: [] };
-    for (let i = 0; i < 200; i++) {
+    // Until it waits or ends: a concurrent build runs for as long as the machine's load makes it before it waits.
+    for (const until = Date.now() + 90_000; !settled && Date.now() < until; ) {
       const { rows } = await blocker.query(`SELECT pid, wait_event_type FROM pg_stat_activity WHERE application_name = $1`, [name]);
+      // Its locks are read once it waits while holding some: a wait before it holds any (its first lock queued
+      // behind another holder, such as autovacuum on the same table) says nothing about what it takes.
       if (rows[0]?.wait_event_type === 'Lock') {
         taken = strongest((await blocker.query(LOCKS_OF, [rows[0].pid])).rows, existing);
-        break;
+        if (taken.mode !== 'none') break;
       }
       await new Promise((r) => setTimeout(r, 25));
     }
