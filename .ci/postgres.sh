@@ -64,7 +64,7 @@ pg_start() {
   as_postgres "$PG_BIN/initdb" -D "$PG_DATA" -U postgres --pwfile="$pw" -A scram-sha-256 --no-sync -E UTF8 --locale=C.UTF-8 >/dev/null
   rm -f "$pw"
   as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$PG_DATA/server.log" -w -o \
-    "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c track_io_timing=on" start >/dev/null
+    "-p $PG_PORT -c listen_addresses=127.0.0.1 -c unix_socket_directories=/tmp -c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all -c pg_stat_statements.max=20000 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c track_io_timing=on" start >/dev/null
 }
 
 pg_stop() { as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -m fast stop >/dev/null 2>&1 || true; }
