@@ -139,6 +139,11 @@ export interface QueryShape {
   setColumns: string[];
   /** the outermost SELECT groups or aggregates */
   aggregates: boolean;
+  /**
+   * For an aggregating outermost SELECT: the output columns that tell its rows apart (its GROUP BY items as
+   * the output columns they are), or null when they cannot be named from the select list.
+   */
+  groupKey: string[] | null;
   /** number of $n parameters (the highest n) */
   paramCount: number;
   /** FOR UPDATE / FOR KEY SHARE … anywhere */
@@ -261,6 +266,7 @@ class ShapeBuilder {
     target: null,
     setColumns: [],
     aggregates: false,
+    groupKey: null,
     paramCount: 0,
     plannable: '',
     locking: false,
@@ -376,6 +382,7 @@ class ShapeBuilder {
     if (top) {
       this.shape.topBlock = block;
       this.shape.aggregates = Boolean(sel.groupClause?.length) || (sel.targetList ?? []).some((t: Obj) => hasAggregate(t.ResTarget?.val));
+      if (this.shape.aggregates) this.shape.groupKey = groupKeyOf(sel);
     }
     if (top && sel.targetList?.length) this.shape.selectListStart = sel.targetList[0].ResTarget?.location ?? null;
     for (const t of sel.targetList ?? []) {
@@ -801,6 +808,62 @@ function hasColumnRef(node: unknown): boolean {
 }
 
 /** An aggregate call at this query level (subqueries are their own level). */
+/**
+ * The output columns that identify an aggregating SELECT's rows: each GROUP BY item as the output column it
+ * is (by position, by being the same expression, or by an output alias), or, without GROUP BY (one row), the
+ * first output column. Null for grouping sets and ROLLUP/CUBE, a GROUP BY item that is not an output column,
+ * and an output PostgreSQL would name "?column?".
+ */
+function groupKeyOf(sel: Obj): string[] | null {
+  const targets: Obj[] = (sel.targetList ?? []).map((t: Obj) => t.ResTarget ?? {});
+  const groups: Obj[] = sel.groupClause ?? [];
+  if (!groups.length) {
+    const first = targets[0] ? outputName(targets[0]) : null;
+    return first === null ? null : [first];
+  }
+  const names: string[] = [];
+  for (const g of groups) {
+    const [type, node] = unwrap(g);
+    if (type === 'GroupingSet') return null;
+    let target: Obj | undefined;
+    if (type === 'A_Const' && node.ival) target = targets[Number(node.ival.ival ?? 0) - 1];
+    else {
+      const shape = sameShape(g);
+      target = targets.find((t) => t.val && sameShape(t.val) === shape);
+      if (!target && type === 'ColumnRef' && (node.fields ?? []).length === 1) {
+        const name = str(node.fields[0]);
+        // `x` where the select list has `t.x`: in a valid query only one relation in scope has a column x
+        target = targets.find((t) => t.val?.ColumnRef && str((t.val.ColumnRef.fields ?? []).at(-1)) === name);
+        // else an output alias
+        target ??= targets.find((t) => t.name === name);
+      }
+    }
+    const name = target ? outputName(target) : null;
+    if (name === null) return null;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+/** The name PostgreSQL gives an output column, for the forms whose name is plain; null otherwise. */
+function outputName(target: Obj): string | null {
+  if (target.name) return String(target.name);
+  let [type, node] = unwrap(target.val);
+  while (type === 'TypeCast') [type, node] = unwrap(node.arg);
+  if (type === 'ColumnRef') {
+    const fields: Obj[] = node.fields ?? [];
+    const last = fields[fields.length - 1];
+    return last?.String ? str(last) : null;
+  }
+  if (type === 'FuncCall') return str((node.funcname ?? []).at(-1)) || null;
+  return null;
+}
+
+/** A node's text without source positions: equal for the same expression written twice. */
+function sameShape(node: Obj): string {
+  return JSON.stringify(node, (k, v) => (k === 'location' ? undefined : v));
+}
+
 function hasAggregate(node: unknown): boolean {
   if (!node || typeof node !== 'object') return false;
   if (Array.isArray(node)) return node.some(hasAggregate);

@@ -121,15 +121,25 @@ function aggregateAdvice(st: Stmt, facts: Facts, all: Stmt[]): FindingRow | null
   const names = userTables.map(qualifiedName);
   const params = s.shape.paramCount > 0;
   const view = `${userTables[0].name}_${createHash('sha256').update(s.query).digest('hex').slice(0, 8)}_mv`;
+  const mv = qualified(userTables[0].schema, view);
+  const key = s.shape.groupKey;
   const ddl = params
     ? null
     : [
-        `CREATE MATERIALIZED VIEW ${qualified(userTables[0].schema, view)} AS ${s.query.replace(/[\s;]+$/, '')};`,
-        `-- REFRESH MATERIALIZED VIEW CONCURRENTLY ${qualified(userTables[0].schema, view)} needs a unique index on the view's grouping columns:`,
-        `-- CREATE UNIQUE INDEX ON ${qualified(userTables[0].schema, view)} (<the GROUP BY columns>);`,
+        `CREATE MATERIALIZED VIEW ${mv} AS ${s.query.replace(/[\s;]+$/, '')};`,
+        ...(key
+          ? [
+              `-- the unique index REFRESH MATERIALIZED VIEW CONCURRENTLY needs, on the columns that tell the view's rows apart:`,
+              `CREATE UNIQUE INDEX ON ${mv} (${key.map(quoteIdent).join(', ')});`,
+            ]
+          : [
+              `-- REFRESH MATERIALIZED VIEW CONCURRENTLY needs a unique index on output columns that tell the rows apart, and this query's`,
+              `-- grouping is not all in its select list: add the GROUP BY expressions to it (named), or refresh without CONCURRENTLY,`,
+              `-- which locks the view against reads while it runs.`,
+            ]),
       ];
   const strategy = writes.changed
-    ? `refresh it ${label} (REFRESH MATERIALIZED VIEW CONCURRENTLY, from pg_cron or the application's scheduler): each refresh costs about ${formatMs(refreshMs)}, ` +
+    ? `refresh it ${label} (REFRESH MATERIALIZED VIEW${key ? ' CONCURRENTLY' : ''}, from pg_cron or the application's scheduler): each refresh costs about ${formatMs(refreshMs)}, ` +
       `at most ${pct(L.refreshMaxOverhead)} of what the calls take now, and readers see results up to ${minutes >= 60 ? `${minutes / 60} h` : `${minutes} min`} old`
     : `the tables it reads had no writes in the workload: refresh it after each data load (or from a trigger-queued job), not on a timer`;
   return {

@@ -224,6 +224,25 @@ describe('parseShape', () => {
     expect((await shape('SELECT id, (SELECT count(*) FROM docs d2) FROM docs')).aggregates).toBe(false);
     expect((await shape('SELECT id, row_number() OVER () FROM docs')).aggregates).toBe(false);
   });
+
+  test("an aggregate's rows are told apart by its GROUP BY items as output columns, when the select list names them all", async () => {
+    const key = async (sql: string) => (await shape(sql)).groupKey;
+    expect(await key('SELECT c.name AS category, sum(p.amount) AS revenue FROM p JOIN c USING (id) GROUP BY c.name ORDER BY revenue DESC')).toEqual(['category']);
+    expect(await key('SELECT status, date_trunc($1, created_at), count(*) FROM docs GROUP BY 1, 2')).toEqual(['status', 'date_trunc']);
+    expect(await key('SELECT d.status, count(*) FROM docs d GROUP BY status')).toEqual(['status']);
+    expect(await key('SELECT upper(status) AS s, count(*) FROM docs GROUP BY s')).toEqual(['s']);
+    expect(await key('SELECT created_at::date AS day, count(*) FROM docs GROUP BY created_at::date')).toEqual(['day']);
+    // one row: any output column tells it apart
+    expect(await key('SELECT sum(id) AS total, count(*) FROM docs')).toEqual(['total']);
+    // near misses: a grouping column not in the select list, grouping sets, an output PostgreSQL names "?column?"
+    expect(await key('SELECT count(*) FROM docs GROUP BY status')).toBeNull();
+    expect(await key('SELECT status, title, count(*) FROM docs GROUP BY ROLLUP (status, title)')).toBeNull();
+    expect(await key('SELECT id % 10, count(*) FROM docs GROUP BY id % 10')).toBeNull();
+    // grouped by created_at, shown as a date: two groups can show the same day
+    expect(await key('SELECT created_at::date, count(*) FROM docs GROUP BY created_at')).toBeNull();
+    // not an aggregate: no key
+    expect(await key('SELECT status FROM docs')).toBeNull();
+  });
 });
 
 describe('the text the server plans', () => {
