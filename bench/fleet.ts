@@ -1,6 +1,6 @@
 // Many databases in one `pgadvisor check` process: pagila copies plus musicbrainz, timed as a whole process
 // (wall time, client CPU, peak memory) at several fleet sizes and --jobs widths.
-import { writeFile } from 'node:fs/promises';
+import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { timeProcess } from './process.ts';
@@ -19,7 +19,9 @@ export interface FleetRun {
 export async function timeFleet(bin: string, urls: string[], jobs: number): Promise<FleetRun> {
   const file = path.join(tmpdir(), `pgadv-bench-fleet-${process.pid}.txt`);
   await writeFile(file, urls.join('\n') + '\n');
-  const run = await timeProcess(process.execPath, [bin, 'check', '--urls-file', file, '--jobs', String(jobs), '--format', 'json', '--allow-errors']);
+  const run = await timeProcess(process.execPath, [bin, 'check', '--urls-file', file, '--jobs', String(jobs), '--format', 'json', '--allow-errors']).finally(() =>
+    rm(file, { force: true }),
+  );
   const json = JSON.parse(run.stdout);
   return {
     databases: urls.length,
