@@ -807,7 +807,6 @@ function hasColumnRef(node: unknown): boolean {
   return Object.values(o).some(hasColumnRef);
 }
 
-/** An aggregate call at this query level (subqueries are their own level). */
 /**
  * The output columns that identify an aggregating SELECT's rows: each GROUP BY item as the output column it
  * is (by position, by being the same expression, or by an output alias), or, without GROUP BY (one row), the
@@ -821,7 +820,7 @@ function groupKeyOf(sel: Obj): string[] | null {
     const first = targets[0] ? outputName(targets[0]) : null;
     return first === null ? null : [first];
   }
-  const names: string[] = [];
+  const chosen = new Map<string, Obj>();
   for (const g of groups) {
     const [type, node] = unwrap(g);
     if (type === 'GroupingSet') return null;
@@ -839,10 +838,11 @@ function groupKeyOf(sel: Obj): string[] | null {
       }
     }
     const name = target ? outputName(target) : null;
-    if (name === null) return null;
-    if (!names.includes(name)) names.push(name);
+    // two output columns of one name: the view could not be created with them
+    if (name === null || (chosen.has(name) && chosen.get(name) !== target)) return null;
+    chosen.set(name, target!);
   }
-  return names;
+  return [...chosen.keys()];
 }
 
 /** The name PostgreSQL gives an output column, for the forms whose name is plain; null otherwise. */
@@ -864,6 +864,7 @@ function sameShape(node: Obj): string {
   return JSON.stringify(node, (k, v) => (k === 'location' ? undefined : v));
 }
 
+/** An aggregate call at this query level (subqueries are their own level). */
 function hasAggregate(node: unknown): boolean {
   if (!node || typeof node !== 'object') return false;
   if (Array.isArray(node)) return node.some(hasAggregate);
