@@ -8,6 +8,7 @@ import { snapshotBaseName } from '../snapshot/io.ts';
 import { autosave, saveSession, sessionPaths } from '../snapshot/save.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { ensureDir, writeFileAtomically } from '../util/atomic.ts';
+import { overlayChoices } from './choices.ts';
 import { commandFor, splitKeys, type Command, type KeyState } from './keymap.ts';
 import { lineEditFor } from './line-edit.ts';
 import { areaEditFor } from './text-area.ts';
@@ -203,6 +204,27 @@ export class ReviewController {
     }
   }
 
+  /** In an overlay's list: ↑/↓ or k/j move (around the end), a digit chooses that line, enter the highlighted one. */
+  private pickKey(input: string, key: KeyState): void {
+    const choices = overlayChoices(this.state);
+    const o = this.state.overlay;
+    if (!choices.length || (o.kind !== 'picker' && o.kind !== 'statements' && o.kind !== 'review')) return;
+    if (key.upArrow || input === 'k') return this.dispatch({ type: 'choice-move', by: -1, count: choices.length });
+    if (key.downArrow || input === 'j') return this.dispatch({ type: 'choice-move', by: 1, count: choices.length });
+    const digit = /^[1-9]$/.test(input) ? Number(input) - 1 : null;
+    const chosen = digit !== null ? choices[digit] : key.return ? choices[Math.min(o.choice, choices.length - 1)] : undefined;
+    if (!chosen) return;
+    switch (o.kind) {
+      case 'picker':
+        if (o.picker === 'section') return this.dispatch({ type: 'view-to', view: Number(chosen.value) });
+        return void this.exportTo(chosen.value);
+      case 'statements':
+        return void this.explain(o.choices[Number(chosen.value)]);
+      case 'review':
+        return chosen.value === 'write' ? void this.write() : this.dispatch({ type: 'close-overlay' });
+    }
+  }
+
   private key(input: string, key: KeyState, m: ViewMetrics): void {
     const s = this.state;
     const at = () => this.now().toISOString();
@@ -216,9 +238,8 @@ export class ReviewController {
         if (key.return || key.downArrow || key.upArrow) return this.dispatch({ type: 'filter-done' });
         return this.edit(input, key);
       case 'statements':
-        // the picker's own list takes the arrows, j/k, digits and enter
-        if (key.escape || input === 'q') this.dispatch({ type: 'close-overlay' });
-        return;
+        if (key.escape || input === 'q') return this.dispatch({ type: 'close-overlay' });
+        return this.pickKey(input, key);
       case 'plan': {
         if (key.escape || input === 'q' || input === 'p') return this.dispatch({ type: 'close-overlay' });
         if (input === 'y') return void this.copy(s.overlay.choice.sql.trim(), 'the statement');
@@ -235,15 +256,14 @@ export class ReviewController {
         if (input === 'n' || input === 'N' || key.escape) return this.dispatch({ type: 'quit-cancel' });
         return;
       case 'picker':
-        // the picker's own list takes the arrows, j/k, digits and enter
-        if (key.escape || input === 'q') this.dispatch({ type: 'close-overlay' });
-        return;
+        if (key.escape || input === 'q') return this.dispatch({ type: 'close-overlay' });
+        return this.pickKey(input, key);
       case 'review': {
         if (key.escape || input === 'q') return this.dispatch({ type: 'close-overlay' });
         if (input === 'y') return void this.copyMigration();
         const to = key.pageDown || input === ' ' ? 'pageDown' : key.pageUp ? 'pageUp' : key.home || input === 'g' ? 'home' : key.end || input === 'G' ? 'end' : null;
-        if (to) this.dispatch({ type: 'review-scroll', to, page: Math.max(1, m.pageLines - 1), max: m.reviewMax });
-        return; // the confirmation list takes the arrows, j/k and enter
+        if (to) return this.dispatch({ type: 'review-scroll', to, page: Math.max(1, m.pageLines - 1), max: m.reviewMax });
+        return this.pickKey(input, key);
       }
       case 'help': {
         const cmd = commandFor(input, key);

@@ -40,10 +40,11 @@ export type Overlay =
   | { kind: 'note'; ids: string[]; label: string; field: TextField; undo: { decisions: Record<string, Decision | undefined>; dirty: boolean } | null }
   | { kind: 'quit-confirm'; code: number }
   | { kind: 'filter'; field: TextField; before: string }
-  | { kind: 'review'; review: MigrationReview | null; scroll: number; error: string | null }
-  | { kind: 'picker'; picker: 'section' | 'export' }
+  /** `choice`: the highlighted line of its confirmation list (overlayChoices) */
+  | { kind: 'review'; review: MigrationReview | null; scroll: number; error: string | null; choice: number }
+  | { kind: 'picker'; picker: 'section' | 'export'; choice: number }
   /** p found several statements: which one to plan */
-  | { kind: 'statements'; choices: ExplainChoice[] }
+  | { kind: 'statements'; choices: ExplainChoice[]; choice: number }
   /** the plan of one statement (outcome null while it is being made) */
   | { kind: 'plan'; choice: ExplainChoice; outcome: ExplainOutcome | null; error: string | null; scroll: number }
   /** the scratch cell editor: a new cell (cellId null) or one being edited, in the section `playbook` */
@@ -136,6 +137,8 @@ export type Action =
   | { type: 'toggle-sql' }
   | { type: 'help' }
   | { type: 'picker'; picker: 'section' | 'export' }
+  /** the highlighted line of the open list moves `by` lines, around its `count` */
+  | { type: 'choice-move'; by: number; count: number }
   | { type: 'close-overlay' }
   | { type: 'review-started' }
   | { type: 'review-ready'; review: MigrationReview }
@@ -579,11 +582,16 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
     case 'help':
       return { ...state, overlay: state.overlay.kind === 'help' ? { kind: 'none' } : { kind: 'help' } };
     case 'picker':
-      return { ...state, overlay: { kind: 'picker', picker: action.picker } };
+      return { ...state, overlay: { kind: 'picker', picker: action.picker, choice: action.picker === 'section' ? state.cursor.view : 0 } };
+    case 'choice-move': {
+      const o = state.overlay;
+      if ((o.kind !== 'picker' && o.kind !== 'statements' && o.kind !== 'review') || action.count < 1) return state;
+      return { ...state, overlay: { ...o, choice: (((o.choice + action.by) % action.count) + action.count) % action.count } };
+    }
     case 'close-overlay':
       return state.overlay.kind === 'none' ? state : { ...state, overlay: { kind: 'none' } };
     case 'review-started':
-      return { ...state, overlay: { kind: 'review', review: null, scroll: 0, error: null } };
+      return { ...state, overlay: { kind: 'review', review: null, scroll: 0, error: null, choice: 0 } };
     case 'review-ready':
       return state.overlay.kind === 'review' ? { ...state, overlay: { ...state.overlay, review: action.review, error: null } } : state;
     case 'review-failed':
@@ -640,7 +648,7 @@ export function reducer(state: ReviewState, action: Action): ReviewState {
       return { ...moved, cursor: { ...moved.cursor, opened: null, detailScroll: 0 } };
     }
     case 'explain-choose':
-      return { ...state, overlay: { kind: 'statements', choices: action.choices } };
+      return { ...state, overlay: { kind: 'statements', choices: action.choices, choice: 0 } };
     case 'plan-started':
       return { ...state, overlay: { kind: 'plan', choice: action.choice, outcome: null, error: null, scroll: 0 } };
     case 'plan-ready':

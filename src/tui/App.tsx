@@ -3,9 +3,9 @@
 import React, { useEffect, useState, useSyncExternalStore } from 'react';
 import { Box, Text, useApp, useInput } from 'ink';
 import { serverLabel } from '../db/providers.ts';
-import { EXPORT_FORMATS } from '../migration/export/formats.ts';
 import type { ReviewController } from '../review/controller.ts';
-import { decisionCounts, viewTitles } from '../review/state.ts';
+import { overlayChoices } from '../review/choices.ts';
+import { decisionCounts } from '../review/state.ts';
 import { tone } from './color.ts';
 import { LineView, Lines } from './LineView.tsx';
 import { NotebookPane } from './NotebookPane.tsx';
@@ -57,6 +57,8 @@ export function App({ controller }: { controller: ReviewController }) {
   const { main, side, dock, columns } = screen;
   const counts = decisionCounts(state);
   const pane = main.pane;
+  const o = state.overlay;
+  const choice = o.kind === 'picker' || o.kind === 'statements' || o.kind === 'review' ? o.choice : 0;
 
   let body: React.ReactNode;
   switch (pane.kind) {
@@ -76,42 +78,19 @@ export function App({ controller }: { controller: ReviewController }) {
       body = <HelpOverlay width={main.width} height={main.height} />;
       break;
     case 'picker':
-      body =
-        pane.picker === 'section' ? (
-          <Picker
-            title="Jump to"
-            hint="↑/↓ or j/k, a digit or enter · Esc back"
-            items={viewTitles(state.data).map((t, i) => ({ label: t, value: String(i) }))}
-            initial={state.cursor.view}
-            onSelect={(v) => controller.dispatch({ type: 'view-to', view: Number(v) })}
-            width={main.width}
-            height={main.height}
-          />
-        ) : (
-          <Picker
-            title="Export the migration for"
-            hint={`the accepted findings' migration, written under ${printable(controller.outDir)} · Esc back`}
-            items={EXPORT_FORMATS.map((f) => ({ label: f, value: f }))}
-            onSelect={(v) => void controller.exportTo(v)}
-            width={main.width}
-            height={main.height}
-          />
-        );
-      break;
-    case 'statements':
       body = (
         <Picker
-          title="Plan which statement?"
-          hint="↑/↓ or j/k, a digit or enter · Esc back"
-          items={pane.choices}
-          onSelect={(v) => {
-            const o = controller.getState().overlay;
-            if (o.kind === 'statements') void controller.explain(o.choices[Number(v)]);
-          }}
+          title={pane.picker === 'section' ? 'Jump to' : 'Export the migration for'}
+          hint={pane.picker === 'section' ? '↑/↓ or j/k, a digit or enter · Esc back' : `the accepted findings' migration, written under ${printable(controller.outDir)} · Esc back`}
+          items={overlayChoices(state)}
+          selected={choice}
           width={main.width}
           height={main.height}
         />
       );
+      break;
+    case 'statements':
+      body = <Picker title="Plan which statement?" hint="↑/↓ or j/k, a digit or enter · Esc back" items={pane.choices} selected={choice} width={main.width} height={main.height} />;
       break;
     case 'review':
       body = (
@@ -131,8 +110,8 @@ export function App({ controller }: { controller: ReviewController }) {
               <Picker
                 title={pane.writable ? 'Write the snapshot, the migration and the rollback?' : 'Nothing can be written while accepted findings conflict.'}
                 hint=""
-                items={pane.writable ? [{ label: 'write them', value: 'write' }, { label: 'back to the review (Esc)', value: 'back' }] : [{ label: 'back to the review (Esc)', value: 'back' }]}
-                onSelect={(v) => (v === 'write' ? void controller.write() : controller.dispatch({ type: 'close-overlay' }))}
+                items={overlayChoices(state)}
+                selected={choice}
                 width={main.width - 2}
                 height={REVIEW_FOOTER + 2}
               />

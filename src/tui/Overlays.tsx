@@ -126,8 +126,12 @@ export interface Choice {
   value: string;
 }
 
-/** A list to pick one from (↑/↓ or j/k, a digit, enter; Esc closes). */
-export function Picker({ title, hint, items, initial, onSelect, width, height }: { title: string; hint: string; items: Choice[]; initial?: number; onSelect: (value: string) => void; width: number; height: number }) {
+/**
+ * A list to pick one from, drawn by ink-select-input. The highlighted line is the review state's (the
+ * controller moves it and chooses, key by key, however many keys arrive in one read): the list is drawn
+ * afresh at that line and does not read keys itself.
+ */
+export function Picker({ title, hint, items, selected, width, height }: { title: string; hint: string; items: Choice[]; selected: number; width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height} paddingX={1} overflow="hidden">
       <Text bold color={tone('cyan')} wrap="truncate-end">
@@ -137,7 +141,7 @@ export function Picker({ title, hint, items, initial, onSelect, width, height }:
         {hint}
       </Text>
       <Box marginTop={1}>
-        <SelectInput items={items.map((i) => ({ ...i, key: i.value, label: printable(i.label) }))} initialIndex={initial} limit={Math.max(1, height - 4)} onSelect={(item) => onSelect(item.value)} />
+        <SelectInput key={selected} isFocused={false} items={items.map((i) => ({ ...i, key: i.value, label: printable(i.label) }))} initialIndex={selected} limit={Math.max(1, height - 4)} />
       </Box>
     </Box>
   );

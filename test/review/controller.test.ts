@@ -5,7 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { RunResult } from '../../src/playbooks/types.ts';
 import { CLIPBOARD_FILE, ReviewController, type ReviewOptions } from '../../src/review/controller.ts';
-import { focusedItem, itemsOf } from '../../src/review/state.ts';
+import { focusedItem, itemsOf, viewTitles } from '../../src/review/state.ts';
 import { readSnapshot } from '../../src/snapshot/io.ts';
 import { fixtureData, HOSTILE } from '../tui/fixture.ts';
 import { until, wait } from '../support/until.ts';
@@ -58,6 +58,61 @@ describe('keys', () => {
     c.keys('', ESC);
     expect(c.getState().decisions[`indexes/duplicate_indexes/${HOSTILE.reserved}`]).toBeUndefined();
     expect(c.getState().dirty).toBe(false);
+  });
+});
+
+describe('lists', () => {
+  const choice = (c: ReviewController) => {
+    const o = c.getState().overlay;
+    return o.kind === 'picker' || o.kind === 'statements' || o.kind === 'review' ? o.choice : null;
+  };
+
+  it('in a picker every key of one read counts: jj, three arrows, k and enter in one read, or a digit', () => {
+    const c = review();
+    const views = viewTitles(c.getState().data).length;
+    c.keys(':', {});
+    expect(c.getState().overlay).toMatchObject({ kind: 'picker', picker: 'section', choice: 0 });
+    c.keys('jj', {});
+    expect(choice(c)).toBe(2);
+    // ink hands each arrow of one read over as its own event, all before the next frame
+    for (let i = 0; i < 3; i++) c.keys('', { downArrow: true });
+    expect(choice(c)).toBe(5 % views);
+    c.keys('k\r', {});
+    expect(c.getState().overlay.kind).toBe('none');
+    expect(c.getState().cursor.view).toBe((5 % views) - 1);
+    // a digit chooses that line at once; the list starts on the section in view
+    c.keys(':', {});
+    expect(choice(c)).toBe((5 % views) - 1);
+    c.keys('2', {});
+    expect(c.getState().cursor.view).toBe(1);
+    // the highlight goes round the ends
+    c.keys(':k', {});
+    expect(choice(c)).toBe(0);
+    c.keys('k', {});
+    expect(choice(c)).toBe(views - 1);
+  });
+
+  it("the review's confirmation list: j then enter goes back without writing; enter on the first line writes", async () => {
+    const c = review();
+    onDuplicate(c);
+    c.keys('aw', {});
+    await until(() => {
+      const x = c.getState().overlay;
+      return x.kind === 'review' && x.review ? x.review : null;
+    });
+    c.keys('j\r', {});
+    expect(c.getState().overlay.kind).toBe('none');
+    expect((await readdir(out)).filter((f) => !f.includes('autosave'))).toEqual([]);
+    c.keys('w', {});
+    await until(() => {
+      const x = c.getState().overlay;
+      return x.kind === 'review' && x.review ? x.review : null;
+    });
+    c.keys('\r', { return: true });
+    const written = async () => (await readdir(out)).some((f) => f.endsWith('.migration.sql'));
+    for (let i = 0; i < 500 && !(await written()); i++) await wait(10);
+    expect(await written()).toBe(true);
+    await until(() => !c.getState().dirty);
   });
 });
 
