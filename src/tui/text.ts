@@ -93,14 +93,7 @@ export function wrap(text: string, width: number): string[] {
     }
     if (lineWidth > 0) lines.push(line);
     while (restWidth > w) {
-      let head = '';
-      let hw = 0;
-      for (const ch of rest) {
-        const cw = charWidth(ch);
-        if (hw + cw > w) break;
-        head += ch;
-        hw += cw;
-      }
+      const head = leadingColumns(rest, w).text;
       lines.push(head);
       rest = rest.slice(head.length);
       restWidth = displayWidth(rest);
