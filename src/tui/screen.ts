@@ -2,6 +2,7 @@
 // pane, the docked box and the status bar get, what each shows, and what keys need to know of it
 // (page sizes, scroll limits). Pure: the components only draw what this returns.
 import type { Decision, RunResult, Severity } from '../playbooks/types.ts';
+import { overlayChoices } from '../review/choices.ts';
 import type { ViewMetrics } from '../review/controller.ts';
 import type { MigrationReview } from '../review/migration-review.ts';
 import { currentItems, decisionCounts, focusedItem, outline, OVERVIEW, viewTitles, type Item, type ReviewState, type Section } from '../review/state.ts';
@@ -262,7 +263,7 @@ export function layoutScreen(input: ScreenInput): Screen {
   if (!state.data) return { ...base, main: { width: columns, height: mainHeight, pane: o.kind === 'help' ? { kind: 'help' } : { kind: 'progress' } } };
   if (o.kind === 'help') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'help' } } };
   if (o.kind === 'picker') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'picker', picker: o.picker } } };
-  if (o.kind === 'statements') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'statements', choices: o.choices.map((c, i) => ({ label: truncate(printable(c.label), Math.max(10, mainWidth - 6)), value: String(i) })) } } };
+  if (o.kind === 'statements') return { ...base, main: { width: mainWidth, height: mainHeight, pane: { kind: 'statements', choices: overlayChoices(state).map((c) => ({ ...c, label: truncate(printable(c.label), Math.max(10, mainWidth - 6)) })) } } };
   if (o.kind === 'plan') {
     const width = columns - 2;
     const height = bodyHeight - 1;
