@@ -5,7 +5,7 @@ import { targetTable } from '../playbooks/findings.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
 import { findConflicts, MigrationConflictError } from './conflicts.ts';
 import { renderMigrationText } from './render.ts';
-import { CREATION_MARK } from './creation-mark.ts';
+import { creationComment } from './creation-mark.ts';
 import { quoteIdent, quoteLiteral } from './quote.ts';
 import { assignPhases, isTransactional, MigrationError, PHASES, splitStatements, type ParsedStatement, type Phase } from './statements.ts';
 
@@ -182,13 +182,11 @@ function creationMarks(statements: ParsedStatement[], findingId: string, takenAt
     if (!idx?.idxname) continue;
     const schema = idx.relation?.schemaname;
     const name = schema ? `${quoteIdent(schema)}.${quoteIdent(idx.idxname)}` : quoteIdent(idx.idxname);
-    const sql = `COMMENT ON INDEX ${name} IS ${quoteLiteral(`${CREATION_MARK} ${findingId} from the snapshot of ${takenAt}`)}`;
+    const sql = `COMMENT ON INDEX ${name} IS ${quoteLiteral(creationComment(findingId, takenAt))}`;
     out.push({ sql, node: { CommentStmt: {} }, phase: s.phase === 'extension' ? 'extension' : 'change' });
   }
   return out;
 }
-
-export { CREATION_MARK } from './creation-mark.ts';
 
 /** The same statement from several findings (CREATE EXTENSION IF NOT EXISTS …) runs once, under the first. */
 function once(stmts: MigrationStatement[]): MigrationStatement[] {

@@ -1,7 +1,8 @@
 // The migration's statements with what each does to the schema: which index it creates or drops, on which
 // table, for which finding. The impact projection and the risk matrix are both read off this list, so
 // their counts are the migration's own.
-import { CREATION_MARK, type Migration } from '../migration/build.ts';
+import type { Migration } from '../migration/build.ts';
+import { CREATION_MARK } from '../migration/creation-mark.ts';
 import { splitStatements, type Phase, type StmtNode } from '../migration/statements.ts';
 import { targetTable } from '../playbooks/findings.ts';
 import type { Snapshot } from '../snapshot/schema.ts';
