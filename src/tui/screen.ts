@@ -284,7 +284,7 @@ export function layoutScreen(input: ScreenInput): Screen {
       ...base,
       side: null,
       metrics: { ...metrics, pageLines: height, reviewMax: max },
-      main: { width: columns, height: bodyHeight, pane: { kind: 'review', header, lines: all.slice(scroll, scroll + height), writable: Boolean(o.review && !o.review.conflicts.length), building: !o.review && !o.error, error: o.error } },
+      main: { width: columns, height: bodyHeight, pane: { kind: 'review', header, lines: all.slice(scroll, scroll + height), writable: overlayChoices(state).some((c) => c.value === 'write'), building: !o.review && !o.error, error: o.error } },
     };
   }
 
