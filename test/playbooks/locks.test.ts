@@ -2,7 +2,6 @@
 // strongest lock it really takes on a relation that existed before it — read from pg_locks — must be the one
 // declared. Transactional statements are run in a transaction and their own locks read before it rolls back;
 // a CONCURRENTLY statement is held up by a second session's open snapshot and its locks read while it waits.
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,11 +72,11 @@ async function transactional(url: string, sql: string): Promise<Taken> {
  * (which reads every relation the finding declares); the statement then completes.
  */
 async function concurrent(url: string, sql: string, declared: string[]): Promise<Taken> {
-  const name = `pgadv-lock-${randomBytes(4).toString('hex')}`;
   const blocker = new pg.Client({ connectionString: url });
-  const runner = new pg.Client({ connectionString: url, application_name: name });
+  const runner = new pg.Client({ connectionString: url });
   await blocker.connect();
   await runner.connect();
+  const pid = (runner as unknown as { processID: number }).processID;
   try {
     const existing = await existingRelations(blocker);
     await blocker.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
@@ -101,11 +100,13 @@ async function concurrent(url: string, sql: string, declared: string[]): Promise
     let taken: Taken = { mode: 'none', relations: [] };
     // Until it waits or ends: a concurrent build runs for as long as the machine's load makes it before it waits.
     for (const until = Date.now() + 90_000; !settled && Date.now() < until; ) {
-      const { rows } = await blocker.query(`SELECT pid, wait_event_type FROM pg_stat_activity WHERE application_name = $1`, [name]);
+      // Waiting is read from pg_locks (a lock it asked for and was not granted), which is read afresh each time;
+      // pg_stat_activity would be read from the snapshot of backend states the blocker's transaction took.
+      const { rows } = await blocker.query(`SELECT EXISTS (SELECT 1 FROM pg_locks WHERE pid = $1 AND NOT granted) AS waiting`, [pid]);
       // Its locks are read once it waits while holding some: a wait before it holds any (its first lock queued
       // behind another holder, such as autovacuum on the same table) says nothing about what it takes.
-      if (rows[0]?.wait_event_type === 'Lock') {
-        taken = strongest((await blocker.query(LOCKS_OF, [rows[0].pid])).rows, existing);
+      if (rows[0].waiting) {
+        taken = strongest((await blocker.query(LOCKS_OF, [pid])).rows, existing);
         if (taken.mode !== 'none') break;
       }
       await new Promise((r) => setTimeout(r, 25));
